@@ -1,0 +1,89 @@
+"""Configuration classes, read from the environment.
+
+`create_app()` picks one from FIELDBOOK_ENV (development, test, production);
+tests pass `TestConfig` explicitly.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _normalise_db_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _normalise_db_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fieldbook.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Sessions: the phone stays signed in across days offline, so "remember me"
+    # lasts weeks; every signed-in device also has a server-side record (auth/models.py).
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_TIMEOUT = timedelta(hours=12)
+    SESSION_REMEMBER_TIMEOUT = timedelta(days=30)
+
+    # Business settings that are configuration, not code.
+    PORTFOLIO_CAPACITY = int(os.environ.get("FIELDBOOK_PORTFOLIO_CAPACITY", "500"))
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # CSV imports of a whole branch fit easily.
+    IMPORT_MAX_ROWS = 200_000
+
+    # OpenAPI (flask-smorest)
+    API_TITLE = "Fieldbook API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    # TEST_DATABASE_URL lets CI point the same suite at PostgreSQL.
+    SQLALCHEMY_DATABASE_URI = _normalise_db_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
+    )
+    # Cheap hashing keeps the suite fast; production uses argon2's defaults.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise SystemExit(
+                f"Fieldbook refuses to start in production: set {' and '.join(missing)}."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,54 @@
+from flask import request
+from flask_login import current_user, login_user, logout_user
+from flask_smorest import Blueprint
+
+from server.auth import services
+from server.auth.schemas import LoginSchema, SessionSchema
+from server.auth.security import signed_in
+from server.errors import ApiError
+from server.extensions import db
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in and sessions")
+
+
+def _session_payload(user):
+    ds = user.device_session
+    return {"user": user, "csrf_token": ds.csrf_token, "remember": ds.remember, "expires_at": ds.expires_at}
+
+
+@blp.post("/login")
+@blp.arguments(LoginSchema)
+@blp.response(200, SessionSchema)
+def login(args):
+    """Sign in; returns the user and the CSRF token for later writes."""
+    user = services.authenticate(args["username"], args["password"])
+    if user is None:
+        raise ApiError(401, "Wrong username or password, or the account is deactivated.",
+                       code="invalid_credentials")
+    if current_user.is_authenticated:
+        services.end_device_session(current_user.device_session)
+    services.start_device_session(
+        user, remember=args["remember"], user_agent=request.headers.get("User-Agent")
+    )
+    login_user(user, remember=args["remember"])
+    db.session.commit()
+    return _session_payload(user)
+
+
+@blp.post("/logout")
+@blp.response(204)
+@signed_in()
+def logout():
+    """End this device's session; its cookies stop working everywhere."""
+    services.end_device_session(current_user.device_session)
+    logout_user()
+    db.session.commit()
+
+
+@blp.get("/me")
+@blp.response(200, SessionSchema)
+@signed_in()
+def me():
+    """The signed-in user and this device's CSRF token."""
+    db.session.commit()  # keep the sliding expiry the loader may have moved
+    return _session_payload(current_user)

@@ -1,0 +1,82 @@
+"""Wiring of Flask-Login, device sessions and CSRF checks into the app."""
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from server.auth import services
+from server.auth.models import Role, User
+from server.errors import ApiError
+from server.extensions import login_manager
+
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Signing in replaces whatever session the cookie had, so a client that lost its
+# token can always start over. It is JSON-only, which a cross-site form cannot send.
+CSRF_EXEMPT = frozenset({"auth.login"})
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    # "strong" would sign a phone out whenever its network (and so its IP) changes.
+    login_manager.session_protection = None
+
+    @login_manager.user_loader
+    def _load(token: str) -> User | None:
+        user = services.load_device_session(token)
+        if user is not None and user.device_session.remember and user.device_session.slid:
+            # Renew the remember cookie along with the server record, so a phone in
+            # daily use stays signed in. (Flask-Login's REMEMBER_COOKIE_REFRESH_EACH_
+            # REQUEST would also hand a remember cookie to sessions that never asked.)
+            session["_remember"] = "set"
+        return user
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        raise ApiError(401, "Sign in first.", code="unauthorized")
+
+    @app.before_request
+    def _csrf_protect():
+        """Cookie-authenticated writes must carry the device session's CSRF token.
+
+        A cross-site page can make the browser send our cookies, but cannot read the
+        token (it comes back only in JSON from login and /auth/me) or set a custom
+        header without a CORS preflight, which we never grant.
+        """
+        if request.method in SAFE_METHODS or request.endpoint in CSRF_EXEMPT:
+            return None
+        if not current_user.is_authenticated:
+            return None
+        expected = current_user.device_session.csrf_token
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise ApiError(
+                403,
+                f"Missing or wrong {CSRF_HEADER} header; get the token from /api/v1/auth/me.",
+                code="csrf_failed",
+            )
+        return None
+
+
+def require_roles(*roles: Role) -> Callable:
+    """Only signed-in users with one of these roles; others get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                raise ApiError(403, "Your role may not do this.", code="forbidden")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def signed_in() -> Callable:
+    return require_roles()

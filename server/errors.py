@@ -1,0 +1,122 @@
+"""One error shape for the whole API: {"error": {"code", "message", "fields"}}.
+
+Every error leaves through here: werkzeug HTTP errors, marshmallow validation
+errors (422 with field messages), integrity errors (409) and our own
+`ApiError`. Under test, unexpected exceptions propagate so tests fail loudly.
+"""
+
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_smorest import Api
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    426: "upgrade_required",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+class ApiError(Exception):
+    """A business-rule failure that the client should see as-is."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or STATUS_CODES.get(status, "error")
+        self.fields = fields or {}
+        self.extra = extra or {}
+
+
+def not_found(what: str = "Resource") -> ApiError:
+    return ApiError(404, f"{what} not found.")
+
+
+def error_response(status: int, message: str, *, code: str | None = None, fields=None, **extra):
+    body: dict[str, Any] = {
+        "code": code or STATUS_CODES.get(status, "error"),
+        "message": message,
+        "fields": fields or {},
+    }
+    body.update(extra)
+    return jsonify({"error": body}), status
+
+
+def _flatten_webargs(messages: dict) -> dict:
+    """webargs nests errors under their location ("json", "query", ...); drop that level."""
+    fields: dict[str, Any] = {}
+    for location, errs in messages.items():
+        if isinstance(errs, dict):
+            fields.update(errs)
+        else:
+            fields[location] = errs
+    return fields
+
+
+class FieldbookApi(Api):
+    """flask-smorest's Api, answering errors in Fieldbook's shape."""
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        fields = {}
+        if "messages" in data:
+            fields = _flatten_webargs(data["messages"])
+        elif "errors" in data:
+            fields = data["errors"]
+        if status == 422:
+            message = "Some fields are invalid: " + ", ".join(sorted(map(str, fields))) + "."
+        else:
+            message = data.get("message") or error.description or error.name
+        response, code = error_response(status, message, fields=fields)
+        for name, value in (data.get("headers") or {}).items():
+            response.headers[name] = value
+        return response, code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):
+        return error_response(err.status, err.message, code=err.code, fields=err.fields, **err.extra)
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(err: ValidationError):
+        fields = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        return error_response(
+            422, "Some fields are invalid: " + ", ".join(sorted(map(str, fields))) + ".",
+            fields=fields,
+        )
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(err: IntegrityError):
+        from server.extensions import db
+
+        db.session.rollback()
+        return error_response(409, "The change conflicts with existing data.", code="conflict")
+
+    if not app.testing:
+
+        @app.errorhandler(InternalServerError)
+        def _internal(err: InternalServerError):
+            return error_response(500, "Something went wrong on the server; nothing was saved.")

@@ -1,0 +1,211 @@
+"""Test fixtures, in the vocabulary of Flask's tutorial: app, client, runner, auth.
+
+The schema is built once per session by running the real Alembic migrations; every
+test then runs inside a transaction that is rolled back at its end (each request's
+commit only releases a SAVEPOINT). Set TEST_DATABASE_URL to run on PostgreSQL.
+
+Tests hold no app context of their own: a request would reuse it, and with it
+`g` (where Flask-Login caches the user) across requests. Factories push a short
+context of their own and return loaded, detached objects.
+"""
+
+import itertools
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from config import TestConfig
+from server import create_app
+from server.auth.models import Role, User
+from server.auth.services import create_user
+from server.customers.models import Customer, CustomerKind, Stage, Tier
+from server.extensions import db
+from server.team.models import Team
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    app = create_app(TestConfig)
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    """A leftover database from an earlier run starts clean."""
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        # A plain Session: Flask-SQLAlchemy's own picks the engine itself and
+        # would ignore the connection it is bound to.
+        db.session = orm.scoped_session(
+            orm.sessionmaker(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            ),
+            scopefunc=_app_ctx_id,
+        )
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Signs a test client in and sends the CSRF header with every later request."""
+
+    def __init__(self, client: FlaskClient):
+        self._client = client
+        self.csrf_token: str | None = None
+
+    def login(self, username: str, password: str = PASSWORD, remember: bool = False):
+        response = self._client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password, "remember": remember}
+        )
+        if response.status_code == 200:
+            self.csrf_token = response.json["csrf_token"]
+            self._client.environ_base["HTTP_X_CSRF_TOKEN"] = self.csrf_token
+        return response
+
+    def logout(self):
+        return self._client.post("/api/v1/auth/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def in_app(app: Flask):
+    """`with in_app():` gives a test direct database access between requests."""
+    return app.app_context
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_team(app: Flask):
+    def factory(name: str | None = None) -> Team:
+        with app.app_context():
+            team = Team(name=name or f"Team {next(_counter)}")
+            db.session.add(team)
+            db.session.commit()
+            return team
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    def factory(
+        role: Role | str = Role.MANAGER,
+        *,
+        username: str | None = None,
+        team: Team | None = None,
+        password: str = PASSWORD,
+        display_name: str | None = None,
+    ) -> User:
+        role = Role(role)
+        username = username or f"{role.value}{next(_counter)}"
+        with app.app_context():
+            team_row = db.session.get(Team, team.id) if team else None
+            user = create_user(
+                username=username,
+                display_name=display_name or username.title(),
+                role=role,
+                password=password,
+                team=team_row,
+            )
+            db.session.commit()
+            return user
+
+    return factory
+
+
+@pytest.fixture
+def make_customer(app: Flask):
+    def factory(
+        *,
+        manager: User | None = None,
+        tier: str = "gold",
+        name: str | None = None,
+        stage: Stage = Stage.MATURITY,
+        kind: CustomerKind = CustomerKind.INDIVIDUAL,
+        **fields,
+    ) -> Customer:
+        n = next(_counter)
+        with app.app_context():
+            tier_row = db.session.scalar(sa.select(Tier).where(Tier.code == tier))
+            customer = Customer(
+                external_no=fields.pop("external_no", f"C{n:08d}"),
+                name=name or f"客户{n}",
+                phone=fields.pop("phone", f"1380000{n:04d}"),
+                kind=kind,
+                stage=stage,
+                tier=tier_row,
+                manager_id=manager.id if manager else None,
+                activation_date=fields.pop("activation_date", date(2020, 1, 1)),
+                **fields,
+            )
+            db.session.add(customer)
+            db.session.commit()
+            return customer
+
+    return factory
+
+
+@pytest.fixture
+def team_setup(make_team, make_user, make_customer):
+    """Two teams, each with a lead and two managers, each manager with two customers.
+
+    Returns a dict of the rows by name: lead_a, mgr_a1, mgr_a2, lead_b, mgr_b1,
+    mgr_b2, admin, cust_a1 (mgr_a1's first), ... and `unassigned`.
+    """
+    rows: dict = {}
+    for t in ("a", "b"):
+        team = make_team(f"Team {t.upper()} {next(_counter)}")
+        rows[f"team_{t}"] = team
+        rows[f"lead_{t}"] = make_user(Role.LEAD, team=team, username=f"lead_{t}_{next(_counter)}")
+        for m in (1, 2):
+            mgr = make_user(Role.MANAGER, team=team, username=f"mgr_{t}{m}_{next(_counter)}")
+            rows[f"mgr_{t}{m}"] = mgr
+            rows[f"cust_{t}{m}"] = make_customer(manager=mgr)
+            rows[f"cust_{t}{m}_2"] = make_customer(manager=mgr)
+    rows["admin"] = make_user(Role.ADMIN, username=f"admin_{next(_counter)}")
+    rows["unassigned"] = make_customer()
+    return rows
