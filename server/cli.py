@@ -6,7 +6,13 @@ from flask.cli import FlaskGroup
 
 
 def register(app: Flask) -> None:
-    """Attach Fieldbook's own commands to the app's CLI."""
+    """Attach Fieldbook's own commands to the app's CLI; each domain owns its commands."""
+    from server.demo.cli import demo_cmd
+    from server.imports.cli import import_cli
+    from server.team.cli import users_cli
+
+    for command in (demo_cmd, import_cli, users_cli):
+        app.cli.add_command(command)
 
 
 def _create_app():
