@@ -77,7 +77,7 @@ def _flatten_webargs(messages: dict) -> dict:
 class FieldbookApi(Api):
     """flask-smorest's Api, answering errors in Fieldbook's shape."""
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         fields = {}
@@ -98,13 +98,16 @@ class FieldbookApi(Api):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
-        return error_response(err.status, err.message, code=err.code, fields=err.fields, **err.extra)
+        return error_response(
+            err.status, err.message, code=err.code, fields=err.fields, **err.extra
+        )
 
     @app.errorhandler(ValidationError)
     def _validation_error(err: ValidationError):
         fields = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         return error_response(
-            422, "Some fields are invalid: " + ", ".join(sorted(map(str, fields))) + ".",
+            422,
+            "Some fields are invalid: " + ", ".join(sorted(map(str, fields))) + ".",
             fields=fields,
         )
 

@@ -15,11 +15,11 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import orm
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
 
 from config import TestConfig
 from server import create_app
@@ -93,7 +93,8 @@ class AuthActions:
 
     def login(self, username: str, password: str = PASSWORD, remember: bool = False):
         response = self._client.post(
-            "/api/v1/auth/login", json={"username": username, "password": password, "remember": remember}
+            "/api/v1/auth/login",
+            json={"username": username, "password": password, "remember": remember},
         )
         if response.status_code == 200:
             self.csrf_token = response.json["csrf_token"]

@@ -74,7 +74,9 @@ def test_without_remember_me_losing_the_session_cookie_signs_out(client, auth, m
     assert client.get("/api/v1/auth/me").status_code == 401
 
 
-def test_remembered_session_lasts_weeks_and_expires_after_idle_limit(client, auth, make_user, in_app):
+def test_remembered_session_lasts_weeks_and_expires_after_idle_limit(
+    client, auth, make_user, in_app
+):
     make_user(username="wu")
     response = auth.login("wu", remember=True)
     with in_app():
@@ -127,8 +129,6 @@ def test_login_validation_errors_name_the_fields(client):
 
 
 def test_malformed_json_is_400(client):
-    response = client.post(
-        "/api/v1/auth/login", data="{not json", content_type="application/json"
-    )
+    response = client.post("/api/v1/auth/login", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json["error"]["code"] == "bad_request"

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.extensions import db
+from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
 
 
@@ -18,7 +18,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class User(UUIDPk, Versioned, Timestamps, UserMixin, db.Model):
+class User(UUIDPk, Versioned, Timestamps, UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         # A team has at most one lead.
@@ -63,7 +63,7 @@ class User(UUIDPk, Versioned, Timestamps, UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
-class DeviceSession(UUIDPk, db.Model):
+class DeviceSession(UUIDPk, Model):
     """One signed-in browser or phone. The cookie holds a token; we keep its hash."""
 
     __tablename__ = "device_sessions"

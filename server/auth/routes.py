@@ -13,7 +13,12 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-i
 
 def _session_payload(user):
     ds = user.device_session
-    return {"user": user, "csrf_token": ds.csrf_token, "remember": ds.remember, "expires_at": ds.expires_at}
+    return {
+        "user": user,
+        "csrf_token": ds.csrf_token,
+        "remember": ds.remember,
+        "expires_at": ds.expires_at,
+    }
 
 
 @blp.post("/login")
@@ -23,8 +28,11 @@ def login(args):
     """Sign in; returns the user and the CSRF token for later writes."""
     user = services.authenticate(args["username"], args["password"])
     if user is None:
-        raise ApiError(401, "Wrong username or password, or the account is deactivated.",
-                       code="invalid_credentials")
+        raise ApiError(
+            401,
+            "Wrong username or password, or the account is deactivated.",
+            code="invalid_credentials",
+        )
     if current_user.is_authenticated:
         services.end_device_session(current_user.device_session)
     services.start_device_session(

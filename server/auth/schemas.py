@@ -5,7 +5,9 @@ from server.auth.models import Role
 
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=200)
+    )
     remember = fields.Boolean(load_default=False)
 
 

@@ -27,7 +27,8 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load(token: str) -> User | None:
         user = services.load_device_session(token)
-        if user is not None and user.device_session.remember and user.device_session.slid:
+        ds = user.device_session if user is not None else None
+        if ds is not None and ds.remember and ds.slid:
             # Renew the remember cookie along with the server record, so a phone in
             # daily use stays signed in. (Flask-Login's REMEMBER_COOKIE_REFRESH_EACH_
             # REQUEST would also hand a remember cookie to sessions that never asked.)

@@ -33,10 +33,14 @@ def create_user(
     phone: str | None = None,
 ) -> User:
     if role == Role.ADMIN and team is not None:
-        raise ApiError(422, "An admin belongs to no team.", fields={"team_id": ["Must be empty for admins."]})
+        raise ApiError(
+            422, "An admin belongs to no team.", fields={"team_id": ["Must be empty for admins."]}
+        )
     taken = db.session.scalar(sa.select(User.id).where(User.username == username))
     if taken:
-        raise ApiError(409, f"Username {username!r} is taken.", fields={"username": ["Already taken."]})
+        raise ApiError(
+            409, f"Username {username!r} is taken.", fields={"username": ["Already taken."]}
+        )
     if role == Role.LEAD and team is not None:
         _check_team_has_no_other_lead(team, None)
     user = User(
@@ -130,7 +134,7 @@ def end_device_session(ds: DeviceSession) -> None:
 
 def revoke_all_sessions(user_id: uuid.UUID) -> int:
     """End every signed-in device of a user (deactivation, role change, password reset)."""
-    result = db.session.execute(
+    result: sa.CursorResult = db.session.execute(  # type: ignore[assignment]
         sa.update(DeviceSession)
         .where(DeviceSession.user_id == user_id, DeviceSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())

@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.extensions import db
+from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
 
 
@@ -33,7 +33,7 @@ class Gender(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class Tier(UUIDPk, Versioned, Timestamps, db.Model):
+class Tier(UUIDPk, Versioned, Timestamps, Model):
     """A value tier (客户等级) and the service level it buys. Configuration rows."""
 
     __tablename__ = "tiers"
@@ -50,7 +50,7 @@ class Tier(UUIDPk, Versioned, Timestamps, db.Model):
         return f"<Tier {self.code}>"
 
 
-class Customer(UUIDPk, Versioned, Timestamps, db.Model):
+class Customer(UUIDPk, Versioned, Timestamps, Model):
     """A customer's profile archive (客户档案)."""
 
     __tablename__ = "customers"
@@ -104,7 +104,7 @@ class Customer(UUIDPk, Versioned, Timestamps, db.Model):
         return f"<Customer {self.external_no} {self.name}>"
 
 
-class Contact(UUIDPk, Versioned, Timestamps, db.Model):
+class Contact(UUIDPk, Versioned, Timestamps, Model):
     """A person at an organisation customer; one may be the decision maker (决策人)."""
 
     __tablename__ = "contacts"
@@ -131,7 +131,7 @@ class Contact(UUIDPk, Versioned, Timestamps, db.Model):
     customer = relationship(Customer, back_populates="contacts")
 
 
-class MonthlySpend(UUIDPk, Versioned, db.Model):
+class MonthlySpend(UUIDPk, Versioned, Model):
     """One service's fee for one month, from the operator's billing export."""
 
     __tablename__ = "monthly_spend"
@@ -148,7 +148,7 @@ class MonthlySpend(UUIDPk, Versioned, db.Model):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AssignmentHistory(UUIDPk, db.Model):
+class AssignmentHistory(UUIDPk, Model):
     """Every change of a customer's responsible manager. Append-only."""
 
     __tablename__ = "assignment_history"

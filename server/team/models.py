@@ -3,11 +3,11 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.extensions import db
+from server.extensions import Model
 from server.models_base import Timestamps, UUIDPk, Versioned
 
 
-class Team(UUIDPk, Versioned, Timestamps, db.Model):
+class Team(UUIDPk, Versioned, Timestamps, Model):
     __tablename__ = "teams"
 
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)

@@ -1,0 +1,53 @@
+"""Configuration: production refuses to start half-configured."""
+
+import subprocess
+import sys
+
+import pytest
+
+from config import ProductionConfig, _normalise_db_url
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({}, "SECRET_KEY and DATABASE_URL"),
+        ({"SECRET_KEY": "x" * 32}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://db/fieldbook"}, "SECRET_KEY"),
+    ],
+)
+def test_production_refuses_to_start_without_secrets(monkeypatch, env, missing):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as excinfo:
+        ProductionConfig.check()
+    assert str(excinfo.value) == f"Fieldbook refuses to start in production: set {missing}."
+
+
+def test_production_message_is_one_line_on_the_command_line():
+    result = subprocess.run(
+        [sys.executable, "-c", "from server import create_app; create_app()"],
+        env={"FIELDBOOK_ENV": "production", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Fieldbook refuses to start in production: set SECRET_KEY and DATABASE_URL."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_get_the_psycopg_driver(given, expected):
+    assert _normalise_db_url(given) == expected
