@@ -43,6 +43,32 @@ class Config:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # CSV imports of a whole branch fit easily.
     IMPORT_MAX_ROWS = 200_000
 
+    # The operator's local time zone: due dates, birthdays and "today" are local.
+    TIMEZONE = os.environ.get("FIELDBOOK_TIMEZONE", "Asia/Shanghai")
+    # A phone's reported time older than this is kept but flagged.
+    CLIENT_TIME_MAX_AGE = timedelta(days=14)
+
+    # Care plan generation (plans/services.py).
+    PLAN_HORIZON_DAYS = 30  # generate what falls due within this many days
+    CONTRACT_EXPIRY_LEAD_DAYS = 30
+    WELCOME_WITHIN_DAYS = 3
+    INTRODUCTION_CHECK_DAYS = (7, 30)  # a check between these days after activation
+    BIRTHDAY_LEAD_DAYS = 3  # greet within [birthday - 3 days, birthday]
+    HOLIDAY_LEAD_DAYS = 5
+    # holidays.China names; greeted with a care contact.
+    CARE_HOLIDAYS = ("Chinese New Year (Spring Festival)", "Mid-Autumn Festival", "National Day")
+
+    # Complaint deadlines: the tier's response hours times the severity's factor.
+    COMPLAINT_SEVERITY_FACTORS = {"critical": 0.5, "high": 1.0, "medium": 2.0, "low": 4.0}
+    COMPLAINT_DUE_SOON_HOURS = 24
+
+    # Churn warning rules (DOMAIN.md): against the mean of the previous months.
+    WARNING_SERVICE_DROP_PCT = 20
+    WARNING_TOTAL_DROP_PCT = 10
+    WARNING_REFERENCE_MONTHS = 3
+    WARNING_COMPLAINTS_COUNT = 2
+    WARNING_COMPLAINTS_DAYS = 30
+
     # OpenAPI (flask-smorest)
     API_TITLE = "Fieldbook API"
     API_VERSION = "v1"

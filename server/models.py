@@ -11,10 +11,20 @@ from server.customers.models import (
     Stage,
     Tier,
 )
+from server.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
+from server.plans.models import CarePlan
+from server.tasks.models import Task
 from server.team.models import Team
+from server.visits.models import Visit, VisitRevision
+from server.warnings.models import ChurnWarning
 
 __all__ = [
     "AssignmentHistory",
+    "CarePlan",
+    "ChurnWarning",
+    "Complaint",
+    "ComplaintCategory",
+    "ComplaintEvent",
     "Contact",
     "Customer",
     "CustomerKind",
@@ -24,6 +34,9 @@ __all__ = [
     "Role",
     "Stage",
     "Team",
+    "Task",
     "Tier",
     "User",
+    "Visit",
+    "VisitRevision",
 ]

@@ -36,8 +36,11 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def enum_type(enum_cls: type[enum.Enum], length: int = 20) -> sa.Enum:
-    """A portable enum stored as its string value, with a CHECK constraint."""
+def enum_type(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> sa.Enum:
+    """A portable enum stored as its string value, with a CHECK constraint.
+
+    `name` names the constraint; give one when a table has two columns of one enum.
+    """
     return sa.Enum(
         enum_cls,
         native_enum=False,
@@ -45,7 +48,7 @@ def enum_type(enum_cls: type[enum.Enum], length: int = 20) -> sa.Enum:
         length=length,
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
     )
 
 
