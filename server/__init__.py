@@ -28,13 +28,32 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     api.init_app(app)
     register_error_handlers(app)
 
+    from server.agenda.routes import blp as agenda_blp
     from server.auth.routes import blp as auth_blp
+    from server.complaints.routes import blp as complaints_blp
     from server.customers.routes import blp as customers_blp
     from server.customers.routes import tiers_blp
     from server.imports.routes import blp as imports_blp
+    from server.plans.routes import blp as plans_blp
+    from server.tasks.routes import blp as tasks_blp
     from server.team.routes import teams_blp, users_blp
+    from server.visits.routes import blp as visits_blp
+    from server.warnings.routes import blp as warnings_blp
 
-    for blueprint in (auth_blp, customers_blp, tiers_blp, users_blp, teams_blp, imports_blp):
+    for blueprint in (
+        auth_blp,
+        customers_blp,
+        tiers_blp,
+        users_blp,
+        teams_blp,
+        imports_blp,
+        plans_blp,
+        visits_blp,
+        tasks_blp,
+        complaints_blp,
+        warnings_blp,
+        agenda_blp,
+    ):
         api.register_blueprint(blueprint)
 
     from server import cli
