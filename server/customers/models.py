@@ -164,6 +164,8 @@ class AssignmentHistory(UUIDPk, Model):
     reason: Mapped[str] = mapped_column(sa.String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
+    # Lets one flush insert a new customer before its history row.
+    customer = relationship(Customer)
     from_manager = relationship("User", foreign_keys=[from_manager_id])
     to_manager = relationship("User", foreign_keys=[to_manager_id])
     assigned_by = relationship("User", foreign_keys=[assigned_by_id])

@@ -1,3 +1,84 @@
+"""CSV imports over HTTP: admins upload the operator's exports."""
+
+from flask import current_app, request
+from flask_login import current_user
 from flask_smorest import Blueprint
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from server.auth.models import Role
+from server.auth.security import require_roles
+from server.errors import ApiError
+from server.extensions import db
+from server.imports import services
+from server.imports.schemas import ImportQuerySchema, ImportResultSchema
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/imports", description="CSV imports")
+
+CSV_BODY_DOC = {
+    "requestBody": {
+        "description": "The CSV file: a multipart `file` field, or the raw body as text/csv.",
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@blp.post("/customers")
+@blp.arguments(ImportQuerySchema, location="query")
+@blp.response(200, ImportResultSchema)
+@blp.alt_response(422, description="Nothing imported; the errors are in error.fields.rows.")
+@blp.doc(**CSV_BODY_DOC)
+@require_roles(Role.ADMIN)
+def import_customers(args):
+    """Create or update customers from a customers CSV (see docs/imports.md)."""
+    data, filename = _uploaded_csv()
+    actor = current_user._get_current_object()
+    result = services.import_customers(
+        data, filename=filename, partial=args["partial_mode"], actor=actor
+    )
+    db.session.commit()
+    return result
+
+
+@blp.post("/spend")
+@blp.arguments(ImportQuerySchema, location="query")
+@blp.response(200, ImportResultSchema)
+@blp.alt_response(422, description="Nothing imported; the errors are in error.fields.rows.")
+@blp.doc(**CSV_BODY_DOC)
+@require_roles(Role.ADMIN)
+def import_spend(args):
+    """Create or update monthly spend from a spend CSV (see docs/imports.md)."""
+    data, _filename = _uploaded_csv()
+    result = services.import_spend(data, partial=args["partial_mode"])
+    db.session.commit()
+    return result
+
+
+def _uploaded_csv() -> tuple[bytes, str]:
+    """The uploaded file's bytes and name, from a multipart `file` field or a text/csv body."""
+    try:
+        if request.mimetype == "multipart/form-data":
+            upload = request.files.get("file")
+            if upload is None:
+                raise ApiError(
+                    422, "Attach the CSV as the `file` field.", fields={"file": ["Missing file."]}
+                )
+            return upload.read(), upload.filename or "upload.csv"
+        if request.mimetype == "text/csv":
+            return request.get_data(cache=False), "upload.csv"
+    except RequestEntityTooLarge:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        size = f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit} bytes"
+        raise ApiError(
+            413, f"The file is larger than the {size} limit; split it and import the parts."
+        ) from None
+    raise ApiError(415, "Send the CSV as multipart/form-data (field `file`) or as a text/csv body.")
