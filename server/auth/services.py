@@ -141,3 +141,14 @@ def revoke_all_sessions(user_id: uuid.UUID) -> int:
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount or 0
+
+
+def ensure_no_other_lead(team: Team, user: User | None) -> None:
+    """409 if `team` already has a lead other than `user` (a team has at most one lead)."""
+    _check_team_has_no_other_lead(team, user)
+
+
+def set_password(user: User, password: str) -> int:
+    """Give `user` a new password; every device signed in with the old one is signed out."""
+    user.password_hash = hash_password(password)
+    return revoke_all_sessions(user.id)

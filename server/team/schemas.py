@@ -1,0 +1,145 @@
+"""Request and response shapes for users and teams administration."""
+
+from marshmallow import Schema, fields, validate
+
+from server.auth.models import Role
+from server.auth.schemas import UserSchema
+
+USERNAME_PATTERN = r"^[a-z0-9_.-]+$"
+
+
+class Trimmed(fields.String):
+    """A string with surrounding blanks removed before validation, so "  " is empty."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class OptionalText(Trimmed):
+    """A trimmed string where blank means "none" (clearing a field from a form)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, **kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        if isinstance(value, str) and not value.strip():
+            return None
+        return super().deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true/false only: "yes" or 1 in a body is more likely a client bug than intent."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _username():
+    return fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=3, max=40),
+            validate.Regexp(
+                USERNAME_PATTERN, error="Use only lowercase letters, digits, '_', '.' and '-'."
+            ),
+        ],
+    )
+
+
+def _password():
+    return fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+
+
+def _phone():
+    return OptionalText(
+        validate=[
+            validate.Length(max=20),
+            validate.Regexp(r"^\+?[0-9][0-9 -]*$", error="Digits, spaces, '-' and a leading '+'."),
+        ],
+    )
+
+
+def _display_name(**kwargs):
+    return Trimmed(validate=validate.Length(min=1, max=80), **kwargs)
+
+
+def _team_name():
+    return Trimmed(required=True, validate=validate.Length(min=1, max=80))
+
+
+class UserQuerySchema(Schema):
+    role = fields.Enum(Role, by_value=True)
+    team_id = fields.UUID()
+    active = fields.Boolean()
+    q = fields.String(validate=validate.Length(min=1, max=80))
+
+
+class UserCreateSchema(Schema):
+    username = _username()
+    display_name = _display_name(required=True)
+    role = fields.Enum(Role, by_value=True, required=True)
+    password = _password()
+    team_id = fields.UUID(allow_none=True, load_default=None)
+    phone = _phone()
+
+
+class UserUpdateSchema(Schema):
+    display_name = _display_name()
+    phone = _phone()
+    role = fields.Enum(Role, by_value=True)
+    team_id = fields.UUID(allow_none=True)
+    active = StrictBoolean()
+
+
+class PasswordSchema(Schema):
+    password = _password()
+
+
+class AdminUserSchema(UserSchema):
+    team_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class WarningSchema(Schema):
+    code = fields.String()
+    count = fields.Integer()
+
+
+class UserChangeSchema(Schema):
+    """PATCH /users/<id>: the user as saved, and what the admin should follow up on."""
+
+    user = fields.Nested(AdminUserSchema)
+    warnings = fields.List(fields.Nested(WarningSchema))
+
+
+class TeamNameSchema(Schema):
+    name = _team_name()
+
+
+class PersonRefSchema(Schema):
+    id = fields.UUID()
+    username = fields.String()
+    display_name = fields.String()
+
+
+class TeamSummarySchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    version = fields.Integer()
+    lead = fields.Nested(PersonRefSchema, allow_none=True)
+    member_count = fields.Integer()
+
+
+class MemberSchema(PersonRefSchema):
+    role = fields.Enum(Role, by_value=True)
+    active = fields.Boolean()
+    phone = fields.String(allow_none=True)
+    # Only managers hold a portfolio; null for the lead.
+    portfolio_size = fields.Integer(allow_none=True)
+    capacity = fields.Integer(allow_none=True)
+
+
+class TeamDetailSchema(TeamSummarySchema):
+    members = fields.List(fields.Nested(MemberSchema))
