@@ -1,4 +1,158 @@
-from flask_smorest import Blueprint
+"""Customers, their contacts, assignment to managers, and value tiers.
 
-blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers and assignment")
+Visibility comes from `services.visible_customers`: a customer the user may not
+see answers 404, exactly like one that does not exist.
+"""
+
+import uuid
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from server.auth.models import Role
+from server.auth.security import require_roles, signed_in
+from server.customers import services
+from server.customers.schemas import (
+    AssignmentSchema,
+    AssignOneResultSchema,
+    AssignResultSchema,
+    AssignSchema,
+    BulkAssignSchema,
+    ContactCreateSchema,
+    ContactPatchSchema,
+    ContactSchema,
+    CustomerDetailSchema,
+    CustomerListQuerySchema,
+    CustomerPageSchema,
+    CustomerPatchSchema,
+    TierPatchSchema,
+    TierSchema,
+)
+from server.extensions import db
+
+blp = Blueprint(
+    "customers", __name__, url_prefix="/api/v1/customers", description="Customers and assignment"
+)
 tiers_blp = Blueprint("tiers", __name__, url_prefix="/api/v1/tiers", description="Value tiers")
+
+
+@blp.get("")
+# A mistyped filter name would otherwise be ignored and return unfiltered rows.
+@blp.arguments(CustomerListQuerySchema, location="query", unknown=RAISE, as_kwargs=True)
+@blp.response(200, CustomerPageSchema)
+@signed_in()
+def list_customers(**filters):
+    """Customers the signed-in user may see, filtered, one page at a time."""
+    return services.list_customers(current_user, **filters)
+
+
+@blp.get("/<uuid:customer_id>")
+@blp.response(200, CustomerDetailSchema)
+@signed_in()
+def get_customer(customer_id: uuid.UUID):
+    """The profile archive with contacts, 12 months of spend and assignment history."""
+    return services.customer_profile(current_user, customer_id)
+
+
+@blp.patch("/<uuid:customer_id>")
+@blp.arguments(CustomerPatchSchema)
+@blp.response(200, CustomerDetailSchema)
+@signed_in()
+def update_customer(changes, customer_id: uuid.UUID):
+    """Edit the profile. name, tier and kind: leads and admins only. Optional `version`."""
+    profile = services.update_customer(current_user, customer_id, changes)
+    db.session.commit()
+    return profile
+
+
+@blp.post("/<uuid:customer_id>/contacts")
+@blp.arguments(ContactCreateSchema)
+@blp.response(201, ContactSchema)
+@signed_in()
+def add_contact(data, customer_id: uuid.UUID):
+    """Add a contact person to an organisation customer."""
+    contact = services.add_contact(current_user, customer_id, data)
+    db.session.commit()
+    return contact
+
+
+@blp.patch("/<uuid:customer_id>/contacts/<uuid:contact_id>")
+@blp.arguments(ContactPatchSchema)
+@blp.response(200, ContactSchema)
+@signed_in()
+def update_contact(changes, customer_id: uuid.UUID, contact_id: uuid.UUID):
+    """Edit a contact; marking one as decision maker un-marks the previous one."""
+    contact = services.update_contact(current_user, customer_id, contact_id, changes)
+    db.session.commit()
+    return contact
+
+
+@blp.delete("/<uuid:customer_id>/contacts/<uuid:contact_id>")
+@blp.response(204)
+@signed_in()
+def delete_contact(customer_id: uuid.UUID, contact_id: uuid.UUID):
+    """Remove a contact person."""
+    services.delete_contact(current_user, customer_id, contact_id)
+    db.session.commit()
+
+
+@blp.get("/<uuid:customer_id>/assignments")
+@blp.response(200, AssignmentSchema(many=True))
+@signed_in()
+def list_assignments(customer_id: uuid.UUID):
+    """Who was responsible for the customer, newest change first."""
+    return services.customer_assignments(current_user, customer_id)
+
+
+@blp.post("/<uuid:customer_id>/assign")
+@blp.arguments(AssignSchema)
+@blp.response(200, AssignOneResultSchema)
+@require_roles(Role.LEAD, Role.ADMIN)
+def assign_customer(args, customer_id: uuid.UUID):
+    """Give the customer to a manager (manager_id null: back to the unassigned pool)."""
+    outcome = services.assign_customer(
+        current_user,
+        customer_id,
+        args["manager_id"],
+        reason=args["reason"],
+        dry_run=args["dry_run"],
+    )
+    db.session.commit()
+    return outcome
+
+
+@blp.post("/assign")
+@blp.arguments(BulkAssignSchema)
+@blp.response(200, AssignResultSchema)
+@require_roles(Role.LEAD, Role.ADMIN)
+def assign_many(args):
+    """Give many customers to one manager, all or nothing; dry_run only reports."""
+    outcome = services.assign_many(
+        current_user,
+        args["customer_ids"],
+        args["manager_id"],
+        reason=args["reason"],
+        dry_run=args["dry_run"],
+    )
+    db.session.commit()
+    return outcome
+
+
+@tiers_blp.get("")
+@tiers_blp.response(200, TierSchema(many=True))
+@signed_in()
+def list_tiers():
+    """Value tiers, most valuable (rank 1) first."""
+    return services.list_tiers()
+
+
+@tiers_blp.patch("/<uuid:tier_id>")
+@tiers_blp.arguments(TierPatchSchema)
+@tiers_blp.response(200, TierSchema)
+@require_roles(Role.ADMIN)
+def update_tier(changes, tier_id: uuid.UUID):
+    """Rename a tier or change its service levels. Optional `version`."""
+    tier = services.update_tier(tier_id, changes)
+    db.session.commit()
+    return tier

@@ -1,17 +1,33 @@
-"""Customer rules: who may see which customer, and assignment to managers."""
+"""Customer rules: who may see which customer, profile edits, contacts, assignment, tiers."""
 
+import math
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import contains_eager, selectinload
 
 from server.auth.models import Role, User
-from server.customers.models import AssignmentHistory, Customer
-from server.errors import not_found
+from server.customers.models import (
+    AssignmentHistory,
+    Contact,
+    Customer,
+    CustomerKind,
+    MonthlySpend,
+    Stage,
+    Tier,
+)
+from server.customers.schemas import ContactSchema, CustomerDetailSchema, TierSchema
+from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
 
 
-def visible_customers(user: User) -> sa.Select[tuple[Customer]]:
+def visible_customers(user: User) -> sa.Select[Customer]:
     """SELECT of the customers `user` may see.
 
     A manager: those currently assigned to them. A lead: those of their team's
@@ -32,12 +48,16 @@ def visible_customers(user: User) -> sa.Select[tuple[Customer]]:
     return stmt.where(Customer.manager_id == user.id)
 
 
-def get_visible_customer(user: User, customer_id: uuid.UUID, *, for_update: bool = False) -> Customer:
+def get_visible_customer(
+    user: User, customer_id: uuid.UUID, *, for_update: bool = False
+) -> Customer:
     """The customer if `user` may see it; 404 otherwise, so existence does not leak."""
     stmt = visible_customers(user).where(Customer.id == customer_id)
     if for_update:
-        stmt = stmt.with_for_update()
-    customer = db.session.scalar(stmt)
+        # OF customers: the tier is joined eagerly (outer join), and PostgreSQL
+        # refuses to lock the nullable side of an outer join.
+        stmt = stmt.with_for_update(of=Customer)
+    customer: Customer | None = db.session.scalar(stmt)
     if customer is None:
         raise not_found("Customer")
     return customer
@@ -86,5 +106,437 @@ def portfolio_sizes(manager_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
         .group_by(Customer.manager_id)
     )
     sizes = dict.fromkeys(manager_ids, 0)
-    sizes.update({manager_id: count for manager_id, count in rows})
+    for manager_id, count in rows:
+        if manager_id is not None:
+            sizes[manager_id] = count
     return sizes
+
+
+# --- reading --------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    items: list[Customer]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page)
+
+
+def invalid(name: str, message: str) -> ApiError:
+    """A 422 naming one field, in the same shape as schema validation errors."""
+    return ApiError(422, f"Some fields are invalid: {name}.", fields={name: [message]})
+
+
+def list_customers(
+    user: User,
+    *,
+    tier: list[str] | None = None,
+    stage: list[Stage] | None = None,
+    kind: list[CustomerKind] | None = None,
+    manager_id: uuid.UUID | None = None,
+    unassigned: bool | None = None,
+    q: str | None = None,
+    sort: str = "name",
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """One page of the customers `user` may see, filtered and in a stable order."""
+    stmt = visible_customers(user).join(Customer.tier)
+    if tier:
+        known = set(db.session.scalars(sa.select(Tier.code).where(Tier.code.in_(tier))))
+        unknown = [code for code in tier if code not in known]
+        if unknown:
+            raise invalid("tier", f"Unknown tier: {', '.join(unknown)}.")
+        stmt = stmt.where(Tier.code.in_(tier))
+    if stage:
+        stmt = stmt.where(Customer.stage.in_(stage))
+    if kind:
+        stmt = stmt.where(Customer.kind.in_(kind))
+    if manager_id is not None:
+        stmt = stmt.where(Customer.manager_id == manager_id)
+    if unassigned is not None:
+        stmt = stmt.where(
+            Customer.manager_id.is_(None) if unassigned else Customer.manager_id.is_not(None)
+        )
+    if q:
+        stmt = stmt.where(
+            sa.or_(
+                *(
+                    column.icontains(q, autoescape=True)
+                    for column in (
+                        Customer.name,
+                        Customer.phone,
+                        Customer.phone2,
+                        Customer.employer,
+                    )
+                )
+            )
+        )
+
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    order: list = []
+    if sort == "tier":
+        order.append(Tier.rank)
+    elif sort == "contract_end_date":
+        # Customers without a contract end date go last on every backend.
+        order += [Customer.contract_end_date.is_(None), Customer.contract_end_date]
+    order += [Customer.name, Customer.id]
+    items = db.session.scalars(
+        stmt.options(contains_eager(Customer.tier), selectinload(Customer.manager))
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
+
+
+@dataclass
+class CustomerProfile:
+    """A customer with what its profile page shows alongside it."""
+
+    customer: Customer
+    spend: dict
+    assignments: list[AssignmentHistory]
+
+    def __getattr__(self, name: str):
+        # Reads like the customer it wraps, so one schema dumps both.
+        return getattr(self.customer, name)
+
+
+SPEND_MONTHS = 12
+
+
+def spend_summary(customer_id: uuid.UUID, *, today: date | None = None) -> dict:
+    """The last 12 calendar months of fees (the current month included), per service.
+
+    Every list lines up with `months` (oldest first); a month without a billing row
+    for a service is None, and so is the total of a month with no rows at all.
+    """
+    today = today or utcnow().date()
+    months = [_add_months(today.replace(day=1), offset) for offset in range(1 - SPEND_MONTHS, 1)]
+    rows = db.session.execute(
+        sa.select(MonthlySpend.month, MonthlySpend.service, MonthlySpend.amount).where(
+            MonthlySpend.customer_id == customer_id,
+            MonthlySpend.month >= months[0],
+            MonthlySpend.month <= months[-1],
+        )
+    )
+    index = {month: i for i, month in enumerate(months)}
+    services: dict[str, list[Decimal | None]] = {}
+    total: list[Decimal | None] = [None] * len(months)
+    for month, service, amount in rows:
+        i = index.get(month.replace(day=1))
+        if i is None:
+            continue
+        services.setdefault(service, [None] * len(months))[i] = amount
+        total[i] = (total[i] or Decimal(0)) + amount
+    return {
+        "months": [m.strftime("%Y-%m") for m in months],
+        "services": dict(sorted(services.items())),
+        "total": total,
+    }
+
+
+def _add_months(first_of_month: date, offset: int) -> date:
+    n = first_of_month.year * 12 + first_of_month.month - 1 + offset
+    return date(n // 12, n % 12 + 1, 1)
+
+
+def assignment_history(customer_id: uuid.UUID) -> list[AssignmentHistory]:
+    """Every change of the customer's manager, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AssignmentHistory)
+            .where(AssignmentHistory.customer_id == customer_id)
+            .options(
+                selectinload(AssignmentHistory.from_manager),
+                selectinload(AssignmentHistory.to_manager),
+                selectinload(AssignmentHistory.assigned_by),
+            )
+            .order_by(AssignmentHistory.at.desc())
+        )
+    )
+
+
+def _profile(customer: Customer) -> CustomerProfile:
+    return CustomerProfile(
+        customer=customer,
+        spend=spend_summary(customer.id),
+        assignments=assignment_history(customer.id),
+    )
+
+
+def customer_profile(user: User, customer_id: uuid.UUID) -> CustomerProfile:
+    """The profile archive of a customer `user` may see (404 otherwise)."""
+    return _profile(get_visible_customer(user, customer_id))
+
+
+def customer_assignments(user: User, customer_id: uuid.UUID) -> list[AssignmentHistory]:
+    """The assignment history of a customer `user` may see (404 otherwise)."""
+    return assignment_history(get_visible_customer(user, customer_id).id)
+
+
+# --- editing --------------------------------------------------------------------
+
+# What billing owns or what decides who serves the customer: leads and admins only.
+LEAD_ONLY_FIELDS = ("name", "tier", "kind")
+
+
+def _check_version(row, sent: int | None, what: str, current: Callable[[], dict]) -> None:
+    """409 when the client edited an older version than the row's; `current` dumps the row."""
+    if sent is not None and sent != row.version:
+        raise ApiError(
+            409,
+            f"This {what} was changed by someone else; reload it and apply your change again.",
+            code="version_conflict",
+            extra={"current": current()},
+        )
+
+
+def update_customer(user: User, customer_id: uuid.UUID, changes: dict) -> CustomerProfile:
+    """Apply a PATCH of the profile; see CustomerPatchSchema for the fields."""
+    customer = get_visible_customer(user, customer_id, for_update=True)
+    changes = dict(changes)
+    if user.role == Role.MANAGER:
+        forbidden = [name for name in LEAD_ONLY_FIELDS if name in changes]
+        if forbidden:
+            raise ApiError(
+                422,
+                f"Some fields are invalid: {', '.join(forbidden)}.",
+                fields={name: ["Only a lead or an admin may change this."] for name in forbidden},
+            )
+    _check_version(
+        customer,
+        changes.pop("version", None),
+        "customer",
+        lambda: CustomerDetailSchema().dump(_profile(customer)),
+    )
+    if "tier" in changes:
+        code = changes.pop("tier")
+        tier = db.session.scalar(sa.select(Tier).where(Tier.code == code))
+        if tier is None:
+            raise invalid("tier", f"Unknown tier: {code}.")
+        customer.tier = tier
+    if changes.get("kind", CustomerKind.ORGANISATION) != CustomerKind.ORGANISATION and (
+        customer.contacts
+    ):
+        raise invalid("kind", "Remove the contacts first: only organisations have contacts.")
+    if "special_dates" in changes:
+        changes["special_dates"] = [
+            {"label": item["label"], "date": item["date"].isoformat()}
+            for item in changes["special_dates"]
+        ]
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    db.session.flush()
+    return _profile(customer)
+
+
+def _organisation(user: User, customer_id: uuid.UUID) -> Customer:
+    # Locked so two decision-maker changes on one customer run one after the other.
+    customer = get_visible_customer(user, customer_id, for_update=True)
+    if customer.kind != CustomerKind.ORGANISATION:
+        raise ApiError(
+            422, "Only organisation customers have contacts.", code="not_an_organisation"
+        )
+    return customer
+
+
+def _make_sole_decision_maker(customer: Customer, contact: Contact) -> None:
+    """At most one decision maker per customer (a unique index says so too)."""
+    others = [c for c in customer.contacts if c is not contact and c.is_decision_maker]
+    for other in others:
+        other.is_decision_maker = False
+    # The un-marking must reach the database before the new mark, or the index trips.
+    db.session.flush()
+    contact.is_decision_maker = True
+
+
+def add_contact(user: User, customer_id: uuid.UUID, data: dict) -> Contact:
+    """Add a contact person to an organisation customer."""
+    customer = _organisation(user, customer_id)
+    data = dict(data)
+    decision_maker = data.pop("is_decision_maker", False)
+    contact = Contact(**data, is_decision_maker=False)
+    customer.contacts.append(contact)
+    if decision_maker:
+        _make_sole_decision_maker(customer, contact)
+    db.session.flush()
+    return contact
+
+
+def _contact(customer: Customer, contact_id: uuid.UUID) -> Contact:
+    for contact in customer.contacts:
+        if contact.id == contact_id:
+            return contact
+    raise not_found("Contact")
+
+
+def update_contact(
+    user: User, customer_id: uuid.UUID, contact_id: uuid.UUID, changes: dict
+) -> Contact:
+    """PATCH a contact; marking it decision maker un-marks the previous one."""
+    customer = _organisation(user, customer_id)
+    contact = _contact(customer, contact_id)
+    changes = dict(changes)
+    _check_version(
+        contact, changes.pop("version", None), "contact", lambda: ContactSchema().dump(contact)
+    )
+    decision_maker = changes.pop("is_decision_maker", None)
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    if decision_maker:
+        _make_sole_decision_maker(customer, contact)
+    elif decision_maker is False:
+        contact.is_decision_maker = False
+    db.session.flush()
+    return contact
+
+
+def delete_contact(user: User, customer_id: uuid.UUID, contact_id: uuid.UUID) -> None:
+    """Remove a contact person."""
+    customer = _organisation(user, customer_id)
+    customer.contacts.remove(_contact(customer, contact_id))
+    db.session.flush()
+
+
+# --- assignment -----------------------------------------------------------------
+
+
+@dataclass
+class AssignmentOutcome:
+    assigned: int
+    unchanged: int
+    dry_run: bool
+    warnings: list[dict] = field(default_factory=list)
+    customer: Customer | None = None
+
+
+def _target_manager(actor: User, manager_id: uuid.UUID | None) -> User | None:
+    """The manager to assign to, checked against what `actor` may hand out.
+
+    A lead gets the same answer for a stranger as for a missing user, so the
+    endpoint does not reveal who exists outside their team.
+    """
+    if manager_id is None:
+        return None
+    target = db.session.get(User, manager_id)
+    lead = actor.role == Role.LEAD
+    if (
+        target is None
+        or not target.active
+        or target.role != Role.MANAGER
+        or (lead and (actor.team_id is None or target.team_id != actor.team_id))
+    ):
+        raise invalid(
+            "manager_id",
+            "Not an active manager of your team." if lead else "Not an active manager.",
+        )
+    return target
+
+
+def _apply_assignment(
+    actor: User,
+    customers: list[Customer],
+    target: User | None,
+    *,
+    reason: str,
+    dry_run: bool,
+) -> AssignmentOutcome:
+    new_id = target.id if target else None
+    moving = [c for c in customers if c.manager_id != new_id]
+    outcome = AssignmentOutcome(
+        assigned=len(moving), unchanged=len(customers) - len(moving), dry_run=dry_run
+    )
+    if target is not None:
+        capacity = current_app.config["PORTFOLIO_CAPACITY"]
+        size = portfolio_sizes([target.id])[target.id] + len(moving)
+        if size > capacity:
+            outcome.warnings.append(
+                {
+                    "code": "capacity_exceeded",
+                    "manager_id": str(target.id),
+                    "portfolio_size": size,
+                    "capacity": capacity,
+                }
+            )
+    if not dry_run:
+        for customer in moving:
+            assign(customer, target, reason=reason, actor=actor)
+        db.session.flush()
+    return outcome
+
+
+def assign_customer(
+    actor: User,
+    customer_id: uuid.UUID,
+    manager_id: uuid.UUID | None,
+    *,
+    reason: str,
+    dry_run: bool = False,
+) -> AssignmentOutcome:
+    """Give one customer `actor` may see to a manager (None: back to the pool)."""
+    customer = get_visible_customer(actor, customer_id, for_update=not dry_run)
+    target = _target_manager(actor, manager_id)
+    outcome = _apply_assignment(actor, [customer], target, reason=reason, dry_run=dry_run)
+    outcome.customer = customer
+    return outcome
+
+
+def assign_many(
+    actor: User,
+    customer_ids: list[uuid.UUID],
+    manager_id: uuid.UUID | None,
+    *,
+    reason: str,
+    dry_run: bool = False,
+) -> AssignmentOutcome:
+    """Give many customers to one manager: all of them, or none if any is not visible.
+
+    Ids `actor` may not see are reported by their index in `customer_ids` (422),
+    the same way as ids that do not exist, so nothing leaks.
+    """
+    wanted = list(dict.fromkeys(customer_ids))
+    stmt = visible_customers(actor).where(Customer.id.in_(wanted))
+    if not dry_run:
+        # A fixed lock order keeps two overlapping bulk moves from deadlocking.
+        stmt = stmt.order_by(Customer.id).with_for_update(of=Customer)
+    found = {c.id: c for c in db.session.scalars(stmt)}
+    missing = {
+        str(i): ["Customer not found."] for i, cid in enumerate(customer_ids) if cid not in found
+    }
+    errors: dict = {"customer_ids": missing} if missing else {}
+    try:
+        target = _target_manager(actor, manager_id)
+    except ApiError as err:
+        errors.update(err.fields)
+    if errors:
+        raise ApiError(422, f"Some fields are invalid: {', '.join(sorted(errors))}.", fields=errors)
+    customers = [found[cid] for cid in wanted]
+    return _apply_assignment(actor, customers, target, reason=reason, dry_run=dry_run)
+
+
+# --- tiers ----------------------------------------------------------------------
+
+
+def list_tiers() -> list[Tier]:
+    """All value tiers, most valuable first."""
+    return list(db.session.scalars(sa.select(Tier).order_by(Tier.rank)))
+
+
+def update_tier(tier_id: uuid.UUID, changes: dict) -> Tier:
+    """Change a tier's names or service levels (admin)."""
+    tier = db.session.get(Tier, tier_id, with_for_update=True)
+    if tier is None:
+        raise not_found("Tier")
+    changes = dict(changes)
+    _check_version(tier, changes.pop("version", None), "tier", lambda: TierSchema().dump(tier))
+    for name, value in changes.items():
+        setattr(tier, name, value)
+    db.session.flush()
+    return tier

@@ -1,0 +1,316 @@
+"""Request and response shapes of the customers and tiers API.
+
+Input schemas reject unknown fields (marshmallow's default) and cap every string at
+its column's length, so a bad request fails as a 422 naming the field instead of a
+database error. Strings are trimmed; a blank optional string clears the field.
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow.utils import is_collection
+
+from server.customers.models import CustomerKind, Gender, Stage
+
+MAX_BULK_ASSIGN = 1000
+MAX_PER_PAGE = 200
+SORTS = ("name", "tier", "contract_end_date")
+
+
+def _trim(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _blank_to_none(value):
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def required_text(max_len: int, **kwargs) -> fields.String:
+    """A trimmed string of 1..max_len characters."""
+    return fields.String(pre_load=[_trim], validate=validate.Length(min=1, max=max_len), **kwargs)
+
+
+def optional_text(max_len: int, *validators) -> fields.String:
+    """A trimmed string of at most max_len characters; blank or null clears it."""
+    return fields.String(
+        allow_none=True,
+        pre_load=[_blank_to_none],
+        validate=[validate.Length(max=max_len), *validators],
+    )
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true/false only: marshmallow's Boolean would also take "yes", 1 or "off"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class CommaList(fields.List):
+    """A query parameter given repeated (?tier=a&tier=b) or comma-separated (?tier=a,b)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) or not is_collection(value):
+            value = [value]
+        parts: list = []
+        for item in value:
+            if isinstance(item, str):
+                parts.extend(piece.strip() for piece in item.split(",") if piece.strip())
+            else:
+                parts.append(item)
+        return super()._deserialize(parts, attr, data, **kwargs)
+
+
+def _not_in_future(value: date) -> None:
+    if value > date.today():
+        raise ValidationError("Must not be in the future.")
+
+
+PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()-]*$", error="Not a phone number.")
+BIRTHDAY: list[Callable[[date], object]] = [
+    validate.Range(min=date(1900, 1, 1)),
+    _not_in_future,
+]
+
+
+# --- output ---------------------------------------------------------------------
+
+
+class TierRefSchema(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    rank = fields.Integer()
+
+
+class TierSchema(TierRefSchema):
+    id = fields.UUID()
+    contact_interval_days = fields.Integer()
+    complaint_response_hours = fields.Integer()
+    version = fields.Integer()
+
+
+class UserRefSchema(Schema):
+    id = fields.UUID()
+    display_name = fields.String()
+
+
+class CustomerSummarySchema(Schema):
+    """One row of the customer list."""
+
+    id = fields.UUID()
+    external_no = fields.String()
+    name = fields.String()
+    kind = fields.Enum(CustomerKind, by_value=True)
+    phone = fields.String(allow_none=True)
+    tier = fields.Nested(TierRefSchema)
+    stage = fields.Enum(Stage, by_value=True)
+    manager = fields.Nested(UserRefSchema, allow_none=True)
+    contract_end_date = fields.Date(allow_none=True)
+    version = fields.Integer()
+
+
+class CustomerPageSchema(Schema):
+    items = fields.List(fields.Nested(CustomerSummarySchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+class ContactSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    title = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    is_decision_maker = fields.Boolean()
+    birthday = fields.Date(allow_none=True)
+    version = fields.Integer()
+
+
+class AssignmentSchema(Schema):
+    """One change of responsible manager; a null manager is the unassigned pool."""
+
+    id = fields.UUID()
+    at = fields.DateTime()
+    reason = fields.String()
+    source = fields.String()
+    from_manager = fields.Nested(UserRefSchema, allow_none=True)
+    to_manager = fields.Nested(UserRefSchema, allow_none=True)
+    assigned_by = fields.Nested(UserRefSchema, allow_none=True)
+
+
+class SpendSchema(Schema):
+    """Monthly fees, oldest month first; every list lines up with `months`.
+
+    Amounts are decimal strings; null where billing has no row for that month.
+    """
+
+    months = fields.List(fields.String())
+    services = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Decimal(as_string=True, allow_none=True)),
+    )
+    total = fields.List(fields.Decimal(as_string=True, allow_none=True))
+
+
+class CustomerDetailSchema(CustomerSummarySchema):
+    """The whole profile archive (客户档案) with contacts, spend and assignment history."""
+
+    phone2 = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    gender = fields.Enum(Gender, by_value=True, allow_none=True)
+    birthday = fields.Date(allow_none=True)
+    birthday_lunar = fields.Boolean()
+    address = fields.String(allow_none=True)
+    employer = fields.String(allow_none=True)
+    position = fields.String(allow_none=True)
+    industry = fields.String(allow_none=True)
+    interests = fields.String(allow_none=True)
+    income_band = fields.String(allow_none=True)
+    consumption_habits = fields.String(allow_none=True)
+    plan_name = fields.String(allow_none=True)
+    products = fields.List(fields.String())
+    special_dates = fields.List(fields.Dict())
+    ported_in = fields.Boolean()
+    activation_date = fields.Date(allow_none=True)
+    notes = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    assigned_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    contacts = fields.List(fields.Nested(ContactSchema))
+    spend = fields.Nested(SpendSchema)
+    assignments = fields.List(fields.Nested(AssignmentSchema))
+
+
+class AssignResultSchema(Schema):
+    assigned = fields.Integer()
+    unchanged = fields.Integer()
+    dry_run = fields.Boolean()
+    warnings = fields.List(fields.Dict())
+
+
+class AssignOneResultSchema(AssignResultSchema):
+    customer = fields.Nested(CustomerSummarySchema)
+
+
+# --- input ----------------------------------------------------------------------
+
+
+class CustomerListQuerySchema(Schema):
+    tier = CommaList(fields.String(validate=validate.Length(min=1, max=20)))
+    stage = CommaList(fields.Enum(Stage, by_value=True))
+    kind = CommaList(fields.Enum(CustomerKind, by_value=True))
+    manager_id = fields.UUID()
+    unassigned = fields.Boolean()
+    q = fields.String(pre_load=[_blank_to_none], allow_none=True, validate=validate.Length(max=100))
+    sort = fields.String(load_default="name", validate=validate.OneOf(SORTS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class _Versioned(Schema):
+    # Optimistic concurrency: the version the client last saw; omit to overwrite.
+    version = fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class SpecialDateSchema(Schema):
+    label = required_text(40, required=True)
+    date = fields.Date(required=True)
+
+
+# Fields no PATCH may set, with where they do change; an explicit message beats "Unknown field".
+_NOT_EDITABLE = {
+    "external_no": "Set by the billing import.",
+    "stage": "Set by the lifecycle rules.",
+    "manager_id": "Use POST /api/v1/customers/<id>/assign.",
+    "manager": "Use POST /api/v1/customers/<id>/assign.",
+}
+
+
+class CustomerPatchSchema(_Versioned):
+    """Profile fields. name, tier and kind are for leads and admins (checked in the service)."""
+
+    phone = optional_text(20, PHONE)
+    phone2 = optional_text(20, PHONE)
+    email = fields.Email(
+        allow_none=True, pre_load=[_blank_to_none], validate=validate.Length(max=120)
+    )
+    address = optional_text(200)
+    employer = optional_text(100)
+    position = optional_text(60)
+    industry = optional_text(60)
+    interests = optional_text(300)
+    income_band = optional_text(30)
+    consumption_habits = optional_text(300)
+    birthday = fields.Date(allow_none=True, validate=BIRTHDAY)
+    birthday_lunar = StrictBoolean()
+    gender = fields.Enum(Gender, by_value=True, allow_none=True)
+    special_dates = fields.List(fields.Nested(SpecialDateSchema), validate=validate.Length(max=20))
+    notes = optional_text(4000)
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    name = required_text(100)
+    tier = fields.String(validate=validate.Length(min=1, max=20))
+    kind = fields.Enum(CustomerKind, by_value=True)
+
+    @pre_load
+    def _reject_not_editable(self, data, **kwargs):
+        if isinstance(data, dict):
+            errors = {key: [msg] for key, msg in _NOT_EDITABLE.items() if key in data}
+            if errors:
+                raise ValidationError(errors)
+        return data
+
+    @validates_schema
+    def _position_is_a_pair(self, data, **kwargs):
+        # Half a coordinate cannot be put on a map.
+        if ("latitude" in data) != ("longitude" in data):
+            missing = "longitude" if "latitude" in data else "latitude"
+            raise ValidationError("Send latitude and longitude together.", missing)
+
+
+class ContactCreateSchema(Schema):
+    name = required_text(60, required=True)
+    title = optional_text(60)
+    phone = optional_text(20, PHONE)
+    email = fields.Email(
+        allow_none=True, pre_load=[_blank_to_none], validate=validate.Length(max=120)
+    )
+    is_decision_maker = StrictBoolean(load_default=False)
+    birthday = fields.Date(allow_none=True, validate=BIRTHDAY)
+
+
+class ContactPatchSchema(_Versioned, ContactCreateSchema):
+    name = required_text(60)
+    is_decision_maker = StrictBoolean()
+
+
+class AssignSchema(Schema):
+    # Required but nullable: null hands the customer back to the unassigned pool.
+    manager_id = fields.UUID(required=True, allow_none=True)
+    reason = required_text(200, required=True)
+    dry_run = StrictBoolean(load_default=False)
+
+
+class BulkAssignSchema(AssignSchema):
+    customer_ids = fields.List(
+        fields.UUID(),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BULK_ASSIGN),
+    )
+
+
+class TierPatchSchema(_Versioned):
+    name_zh = required_text(40)
+    name_en = required_text(40)
+    contact_interval_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
+    complaint_response_hours = fields.Integer(strict=True, validate=validate.Range(min=1, max=720))
