@@ -17,6 +17,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Signing in replaces whatever session the cookie had, so a client that lost its
 # token can always start over. It is JSON-only, which a cross-site form cannot send.
 CSRF_EXEMPT = frozenset({"auth.login"})
+# Everything else under /api/ needs a signed-in user, checked before the body is
+# parsed, so an anonymous caller learns nothing from validation messages.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "api-docs.openapi_json"})
 
 
 def init_app(app: Flask) -> None:
@@ -38,6 +41,17 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def _unauthorized():
         raise ApiError(401, "Sign in first.", code="unauthorized")
+
+    @app.before_request
+    def _require_sign_in():
+        if (
+            request.path.startswith("/api/")
+            and request.endpoint not in PUBLIC_ENDPOINTS
+            and request.method != "OPTIONS"
+            and not current_user.is_authenticated
+        ):
+            raise ApiError(401, "Sign in first.", code="unauthorized")
+        return None
 
     @app.before_request
     def _csrf_protect():
