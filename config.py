@@ -58,6 +58,15 @@ class Config:
     # holidays.China names; greeted with a care contact.
     CARE_HOLIDAYS = ("Chinese New Year (Spring Festival)", "Mid-Autumn Festival", "National Day")
 
+    # Visit check-in (visits/services.py): a fix worse than these is "unverified";
+    # farther than VISIT_MAX_DISTANCE_M from the customer's known place is "out of
+    # range". An unknown place is learned from a fix within the LEARN limits.
+    VISIT_MAX_ACCURACY_M = 200
+    VISIT_MAX_LOCATION_AGE_S = 300
+    VISIT_MAX_DISTANCE_M = 500
+    VISIT_LEARN_MAX_ACCURACY_M = 100
+    VISIT_LEARN_MAX_LOCATION_AGE_S = 120
+
     # Complaint deadlines: the tier's response hours times the severity's factor.
     COMPLAINT_SEVERITY_FACTORS = {"critical": 0.5, "high": 1.0, "medium": 2.0, "low": 4.0}
     COMPLAINT_DUE_SOON_HOURS = 24

@@ -29,7 +29,9 @@ class LocationStatus(enum.StrEnum):
 
 class Visit(UUIDPk, Versioned, Timestamps, Model):
     __tablename__ = "visits"
-    __table_args__ = (sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="times"),)
+    __table_args__ = (
+        sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="times"),
+    )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True

@@ -1,0 +1,89 @@
+"""Request and response shapes of the follow-up task API."""
+
+from marshmallow import Schema, fields, validate
+
+from server.customers.schemas import (
+    MAX_PER_PAGE,
+    CommaList,
+    optional_text,
+    required_text,
+)
+from server.tasks.models import TaskStatus
+from server.timeutil import local_today
+
+# --- output ---------------------------------------------------------------------
+
+
+class TaskCustomerSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+
+
+class TaskSchema(Schema):
+    id = fields.UUID()
+    owner_id = fields.UUID()
+    customer = fields.Nested(TaskCustomerSchema, allow_none=True)
+    title = fields.String()
+    notes = fields.String(allow_none=True)
+    due_date = fields.Date(allow_none=True)
+    status = fields.Enum(TaskStatus, by_value=True)
+    # Open and due before today (the operator's local date).
+    overdue = fields.Method("_overdue")
+    completed_at = fields.DateTime(allow_none=True)
+    source_visit_id = fields.UUID(allow_none=True)
+    source_complaint_id = fields.UUID(allow_none=True)
+    created_by_id = fields.UUID()
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    def _overdue(self, task) -> bool:
+        return (
+            task.status == TaskStatus.OPEN
+            and task.due_date is not None
+            and task.due_date < local_today()
+        )
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+# --- input ----------------------------------------------------------------------
+
+
+class TaskCreateSchema(Schema):
+    # Made by the phone so a retried upload cannot create the task twice.
+    id = fields.UUID()
+    customer_id = fields.UUID(allow_none=True)
+    title = required_text(200, required=True)
+    notes = optional_text(4000)
+    due_date = fields.Date(allow_none=True)
+    # Default: the signed-in user. A lead or an admin may give it to a team's manager.
+    owner_id = fields.UUID(allow_none=True)
+    source_complaint_id = fields.UUID(allow_none=True)
+
+
+class TaskPatchSchema(Schema):
+    # Optimistic concurrency: the version the client last saw; omit to overwrite.
+    version = fields.Integer(strict=True, validate=validate.Range(min=1))
+    title = required_text(200)
+    notes = optional_text(4000)
+    due_date = fields.Date(allow_none=True)
+    status = fields.Enum(TaskStatus, by_value=True)
+
+
+class TaskListQuerySchema(Schema):
+    status = CommaList(fields.Enum(TaskStatus, by_value=True))
+    customer_id = fields.UUID()
+    owner_id = fields.UUID()
+    # true: open tasks due before today; false: everything else.
+    overdue = fields.Boolean()
+    # Tasks due strictly before this date.
+    due_before = fields.Date()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))

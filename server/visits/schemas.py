@@ -1,0 +1,172 @@
+"""Request and response shapes of the visit log API.
+
+Input schemas reject unknown fields and cap every string at its column's length,
+so a bad request fails as a 422 naming the field instead of a database error.
+Times must carry a zone: a phone's local wall-clock time alone is ambiguous.
+"""
+
+from datetime import date, datetime
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from server.customers.schemas import (
+    MAX_PER_PAGE,
+    CommaList,
+    UserRefSchema,
+    optional_text,
+)
+from server.plans.models import Channel, Purpose
+from server.visits.models import CustomerResponse, LocationStatus
+
+MAX_PRODUCTS = 20
+PRODUCT_MAX_LEN = 60
+
+
+def _products() -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=PRODUCT_MAX_LEN)),
+        validate=validate.Length(max=MAX_PRODUCTS),
+    )
+
+
+# --- output ---------------------------------------------------------------------
+
+
+class VisitCustomerSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+
+
+class FollowUpTaskSchema(Schema):
+    id = fields.UUID()
+    title = fields.String()
+    due_date = fields.Date(allow_none=True)
+    status = fields.String()
+
+
+class VisitRevisionSchema(Schema):
+    """One edit: `changes` maps each changed field to {"old": ..., "new": ...}."""
+
+    id = fields.UUID()
+    at = fields.DateTime()
+    editor = fields.Nested(UserRefSchema)
+    changes = fields.Dict()
+
+
+class VisitSchema(Schema):
+    id = fields.UUID()
+    customer = fields.Nested(VisitCustomerSchema)
+    manager = fields.Nested(UserRefSchema)
+    plan_id = fields.UUID(allow_none=True)
+    channel = fields.Enum(Channel, by_value=True)
+    purpose = fields.Enum(Purpose, by_value=True)
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+    # "clamped" (the phone's clock was ahead) or "late" (reported long after); else null.
+    time_flag = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    accuracy_m = fields.Float(allow_none=True)
+    location_age_s = fields.Float(allow_none=True)
+    location_status = fields.Enum(LocationStatus, by_value=True)
+    outcome = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    products_discussed = fields.List(fields.String())
+    customer_response = fields.Enum(CustomerResponse, by_value=True, allow_none=True)
+    next_step = fields.String(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class VisitDetailSchema(VisitSchema):
+    """A visit with its edit history (oldest first) and the follow-up tasks it made."""
+
+    revisions = fields.List(fields.Nested(VisitRevisionSchema))
+    follow_up_tasks = fields.List(fields.Nested(FollowUpTaskSchema))
+
+
+class VisitPageSchema(Schema):
+    items = fields.List(fields.Nested(VisitSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+# --- input ----------------------------------------------------------------------
+
+
+class VisitCreateSchema(Schema):
+    # Made by the phone so a retried upload cannot log the same visit twice.
+    id = fields.UUID()
+    customer_id = fields.UUID(required=True)
+    plan_id = fields.UUID(allow_none=True)
+    channel = fields.Enum(Channel, by_value=True, required=True)
+    # Required unless a plan is given: then the plan's purpose is the default.
+    purpose = fields.Enum(Purpose, by_value=True)
+    started_at = fields.AwareDateTime(required=True)
+    ended_at = fields.AwareDateTime(allow_none=True)
+    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    accuracy_m = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    location_age_s = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    outcome = optional_text(200)
+    notes = optional_text(4000)
+    products_discussed = _products()
+    customer_response = fields.Enum(CustomerResponse, by_value=True, allow_none=True)
+    next_step = optional_text(300)
+    # Due date of the follow-up task; without one the task is due in a week.
+    next_step_due = fields.Date(allow_none=True)
+
+    @validates_schema
+    def _position_is_a_pair(self, data, **kwargs):
+        # Half a coordinate cannot be put on a map. (Rules about times, purpose and
+        # the next step live in the service, where the sync push meets them too.)
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            missing = "longitude" if data.get("latitude") is not None else "latitude"
+            raise ValidationError("Send latitude and longitude together.", missing)
+
+
+class VisitPatchSchema(Schema):
+    """What may be corrected after the fact; every change is kept as a revision."""
+
+    # Optimistic concurrency: the version the client last saw; omit to overwrite.
+    version = fields.Integer(strict=True, validate=validate.Range(min=1))
+    outcome = optional_text(200)
+    notes = optional_text(4000)
+    next_step = optional_text(300)
+    customer_response = fields.Enum(CustomerResponse, by_value=True, allow_none=True)
+    products_discussed = _products()
+    ended_at = fields.AwareDateTime(allow_none=True)
+
+
+class DateOrDateTime(fields.Field):
+    """A query bound given as YYYY-MM-DD (a local day) or an ISO datetime with zone."""
+
+    default_error_messages = {"invalid": "Not a date (YYYY-MM-DD) or a datetime with zone."}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date | datetime:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
+        except ValueError as err:
+            raise self.make_error("invalid") from err
+        if parsed.tzinfo is None:
+            raise self.make_error("invalid")
+        return parsed
+
+
+class VisitListQuerySchema(Schema):
+    customer_id = fields.UUID()
+    manager_id = fields.UUID()
+    # since: from the start of that day (inclusive); until: to the end of that day.
+    since = DateOrDateTime()
+    until = DateOrDateTime()
+    purpose = CommaList(fields.Enum(Purpose, by_value=True))
+    channel = CommaList(fields.Enum(Channel, by_value=True))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
