@@ -31,22 +31,14 @@ from server.timeutil import accept_client_time, local_today, start_of_local_day
 from server.visits.models import CustomerResponse, LocationStatus, Visit, VisitRevision
 from server.visits.schemas import VisitDetailSchema
 
-# Location check thresholds: config names and their defaults.
-LOCATION_DEFAULTS = {
-    "VISIT_MAX_ACCURACY_M": 200,  # a worse fix proves nothing
-    "VISIT_MAX_LOCATION_AGE_S": 300,  # an older fix may be from the road there
-    "VISIT_MAX_DISTANCE_M": 500,  # farther from the customer: out of range
-    # Only a sharp, fresh fix may become the customer's own location.
-    "VISIT_LEARN_MAX_ACCURACY_M": 100,
-    "VISIT_LEARN_MAX_LOCATION_AGE_S": 120,
-}
 NEXT_STEP_DEFAULT_DAYS = 7
 EARTH_RADIUS_M = 6_371_000
 TASK_TITLE_MAX = 200
 
 
 def _setting(name: str) -> float:
-    return current_app.config.get(name, LOCATION_DEFAULTS[name])
+    """A location threshold from config.py (VISIT_MAX_ACCURACY_M, ...)."""
+    return current_app.config[name]
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
