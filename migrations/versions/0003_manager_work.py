@@ -76,6 +76,7 @@ def upgrade():
     sa.Column('retention_plan', sa.Text(), nullable=True),
     sa.Column('answered_at', server.models_base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answered_by_id', sa.Uuid(), nullable=True),
+    sa.Column('resolved_by_id', sa.Uuid(), nullable=True),
     sa.Column('resolved_at', server.models_base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolution_note', sa.Text(), nullable=True),
     sa.Column('exit_reason', sa.String(length=300), nullable=True),
@@ -84,6 +85,7 @@ def upgrade():
     sa.Column('created_at', server.models_base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', server.models_base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_churn_warnings_answered_by_id_users')),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['users.id'], name=op.f('fk_churn_warnings_resolved_by_id_users')),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_churn_warnings_customer_id_customers'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['raised_by_id'], ['users.id'], name=op.f('fk_churn_warnings_raised_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_churn_warnings'))

@@ -59,6 +59,7 @@ class ChurnWarning(UUIDPk, Versioned, Timestamps, Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
     resolution_note: Mapped[str | None] = mapped_column(sa.Text)
     # Why the customer left (when churned): the archive of exit reasons.
     exit_reason: Mapped[str | None] = mapped_column(sa.String(300))
