@@ -1,9 +1,96 @@
-"""`fieldbook demo`"""
+"""`fieldbook demo`: migrate, seed the demo data once, print the logins, serve."""
+
+from pathlib import Path
 
 import click
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from server.auth.models import User
+from server.demo.seed import DEMO_PASSWORD, demo_usernames, seed_demo
+from server.extensions import db
 
 
 @click.command("demo")
-def demo_cmd():
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to serve on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to serve on.")
+@click.option("--no-serve", is_flag=True, help="Set up and print the logins, but do not serve.")
+@click.option("--reset", is_flag=True, help="Delete the SQLite demo database and start over.")
+@with_appcontext
+def demo_cmd(host: str, port: int, no_serve: bool, reset: bool) -> None:
     """Migrate, seed the demo data, print the demo logins and serve on 127.0.0.1:5000."""
-    raise click.ClickException("not built yet")
+    if reset:
+        _reset_sqlite_database()
+    _migrate()
+    if db.session.scalar(sa.select(User.id).limit(1)) is None:
+        click.echo("Seeding the demo data (a few seconds)...")
+        summary = seed_demo()
+        db.session.commit()
+        click.echo(
+            f"Created {summary['customers']} customers ({summary['organisations']} organisations), "
+            f"{summary['spend_rows']} monthly bills, {summary['users']} users."
+        )
+    else:
+        click.echo("The database already has users: the demo data is already there, kept as is.")
+    url = f"http://{host}:{port}"
+    _print_logins()
+    db.session.remove()
+    click.echo(f"\nFieldbook: {url}   (API under {url}/api/v1)")
+    if no_serve:
+        return
+    # app.run() refuses to start inside a `flask`/`fieldbook` command (it would block
+    # the CLI); this is the same development server, started the way `flask run` does.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+
+
+def _migrate() -> None:
+    """Apply pending migrations; a database already at the head revision is left alone.
+
+    Checking first keeps Alembic's own connection out of a database that needs
+    nothing (and out of the test suite's open transaction).
+    """
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    current = MigrationContext.configure(db.session.connection()).get_current_heads()
+    # End the read before Alembic opens its own connection: SQLite would lock it out.
+    db.session.rollback()
+    if set(current) != set(script.get_heads()):
+        upgrade()
+
+
+def _print_logins() -> None:
+    names = demo_usernames()
+    users = {
+        u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(names)))
+    }
+    if not users:
+        click.echo("No demo accounts in this database (it was not seeded by `fieldbook demo`).")
+        return
+    click.echo(f"\nDemo logins, all with the password {DEMO_PASSWORD}:\n")
+    click.echo(f"  {'username':<10} {'role':<8} {'password':<15} team")
+    for name in names:
+        user = users.get(name)
+        if user is not None:
+            team = user.team.name if user.team else "-"
+            click.echo(f"  {name:<10} {user.role.value:<8} {DEMO_PASSWORD:<15} {team}")
+
+
+def _reset_sqlite_database() -> None:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            f"--reset only deletes a SQLite demo database; this one is {url.get_backend_name()}"
+            f" ({url.render_as_string(hide_password=True)}). Drop it yourself if you mean it."
+        )
+    db.session.remove()
+    db.engine.dispose()
+    if url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if path.exists():
+            path.unlink()
+            click.echo(f"Deleted the demo database {path}.")
