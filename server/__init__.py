@@ -31,6 +31,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from server.agenda.routes import blp as agenda_blp
     from server.auth.routes import blp as auth_blp
     from server.complaints.routes import blp as complaints_blp
+    from server.complaints.routes import categories_blp as complaint_categories_blp
     from server.customers.routes import blp as customers_blp
     from server.customers.routes import tiers_blp
     from server.imports.routes import blp as imports_blp
@@ -51,10 +52,15 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         visits_blp,
         tasks_blp,
         complaints_blp,
+        complaint_categories_blp,
         warnings_blp,
         agenda_blp,
     ):
         api.register_blueprint(blueprint)
+
+    from server.demo.routes import blp as home_blp
+
+    app.register_blueprint(home_blp)
 
     from server import cli
 

@@ -1,6 +1,7 @@
 """Imports every domain's models so metadata (and Alembic) see all tables."""
 
 from server.auth.models import DeviceSession, Role, User
+from server.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
 from server.customers.models import (
     AssignmentHistory,
     Contact,
@@ -11,7 +12,6 @@ from server.customers.models import (
     Stage,
     Tier,
 )
-from server.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
 from server.plans.models import CarePlan
 from server.tasks.models import Task
 from server.team.models import Team
@@ -33,8 +33,8 @@ __all__ = [
     "MonthlySpend",
     "Role",
     "Stage",
-    "Team",
     "Task",
+    "Team",
     "Tier",
     "User",
     "Visit",

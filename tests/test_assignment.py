@@ -406,3 +406,88 @@ def test_malformed_json_is_400(client, auth, in_app, team_setup):
     response = client.post(f"{API}/assign", data="{customer_ids:", content_type="application/json")
     assert response.status_code == 400
     assert history(in_app) == []
+
+
+def test_open_work_follows_the_customer_and_finished_work_stays(client, auth, team_setup, in_app):
+    from datetime import date
+
+    from server.complaints.models import (
+        Complaint,
+        ComplaintCategory,
+        ComplaintStatus,
+        IntakeChannel,
+        Severity,
+    )
+    from server.extensions import db
+    from server.models_base import utcnow
+    from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
+    from server.tasks.models import Task, TaskStatus
+
+    customer, old, new = team_setup["cust_a1"], team_setup["mgr_a1"], team_setup["mgr_a2"]
+    with in_app():
+        category = db.session.scalar(sa.select(ComplaintCategory).limit(1))
+
+        def plan(status):
+            return CarePlan(
+                customer_id=customer.id,
+                owner_id=old.id,
+                purpose=Purpose.ROUTINE,
+                channel=Channel.PHONE,
+                title="t",
+                due_from=date(2026, 12, 1),
+                due_to=date(2026, 12, 5),
+                status=status,
+            )
+
+        def task(status):
+            return Task(
+                customer_id=customer.id,
+                owner_id=old.id,
+                title="t",
+                status=status,
+                created_by_id=old.id,
+            )
+
+        def complaint(status):
+            return Complaint(
+                customer_id=customer.id,
+                owner_id=old.id,
+                category_id=category.id,
+                severity=Severity.LOW,
+                intake_channel=IntakeChannel.PHONE,
+                description="d",
+                received_at=utcnow(),
+                deadline_at=utcnow(),
+                status=status,
+                logged_by_id=old.id,
+            )
+
+        rows = {
+            "open_plan": plan(PlanStatus.PLANNED),
+            "done_plan": plan(PlanStatus.DONE),
+            "open_task": task(TaskStatus.OPEN),
+            "done_task": task(TaskStatus.DONE),
+            "open_complaint": complaint(ComplaintStatus.IN_PROGRESS),
+            "closed_complaint": complaint(ComplaintStatus.CLOSED),
+        }
+        db.session.add_all(rows.values())
+        db.session.commit()
+        ids = {name: (type(row), row.id) for name, row in rows.items()}
+
+    auth.login(team_setup["lead_a"].username)
+    response = client.post(
+        f"/api/v1/customers/{customer.id}/assign",
+        json={"manager_id": str(new.id), "reason": "调整"},
+    )
+    assert response.status_code == 200, response.json
+
+    with in_app():
+        owners = {name: db.session.get(cls, id_).owner_id for name, (cls, id_) in ids.items()}
+    assert owners == {
+        "open_plan": new.id,
+        "done_plan": old.id,
+        "open_task": new.id,
+        "done_task": old.id,
+        "open_complaint": new.id,
+        "closed_complaint": old.id,
+    }

@@ -1,3 +1,105 @@
-from flask_smorest import Blueprint
+"""Complaints (投诉) under /api/v1/complaints, and their categories.
 
-blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints", description="complaints")
+A complaint is visible iff its customer is: anyone else gets 404.
+"""
+
+import uuid
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from server.auth.security import signed_in
+from server.complaints import services
+from server.complaints.schemas import (
+    CategoryListSchema,
+    ComplaintCreateSchema,
+    ComplaintDetailSchema,
+    ComplaintListSchema,
+    ComplaintPageSchema,
+    ComplaintQuerySchema,
+    NoteSchema,
+    TransitionSchema,
+)
+from server.extensions import db
+
+blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints", description="Complaints")
+categories_blp = Blueprint(
+    "complaint_categories",
+    __name__,
+    url_prefix="/api/v1/complaint-categories",
+    description="Complaint categories",
+)
+
+
+@categories_blp.get("")
+@categories_blp.response(200, CategoryListSchema)
+@signed_in()
+def list_categories():
+    """Active complaint categories."""
+    return {"items": services.list_categories()}
+
+
+@blp.get("")
+@blp.arguments(ComplaintQuerySchema, location="query", unknown=RAISE, as_kwargs=True)
+@blp.response(200, ComplaintPageSchema)
+@signed_in()
+def list_complaints(**filters):
+    """Visible complaints, nearest deadline first; overdue = unresolved past the deadline."""
+    return services.list_complaints(current_user, **filters)
+
+
+@blp.get("/overdue")
+@blp.response(200, ComplaintListSchema)
+@signed_in()
+def overdue_complaints():
+    """A manager's overdue complaints; a lead's team's; all for an admin. Oldest deadline first."""
+    return services.overdue_complaints(current_user)
+
+
+@blp.post("")
+@blp.arguments(ComplaintCreateSchema)
+@blp.response(201, ComplaintDetailSchema)
+@signed_in()
+def create_complaint(data):
+    """Log a complaint; the deadline follows from the customer's tier and the severity.
+
+    Sending an `id` already used for this customer returns that complaint unchanged.
+    """
+    view = services.create_complaint_detail(current_user, data)
+    db.session.commit()
+    return view
+
+
+@blp.get("/<uuid:complaint_id>")
+@blp.response(200, ComplaintDetailSchema)
+@signed_in()
+def get_complaint(complaint_id: uuid.UUID):
+    """The complaint with every step and note, oldest first."""
+    return services.complaint_detail(current_user, complaint_id)
+
+
+@blp.post("/<uuid:complaint_id>/transition")
+@blp.arguments(TransitionSchema)
+@blp.response(200, ComplaintDetailSchema)
+@signed_in()
+def transition_complaint(args, complaint_id: uuid.UUID):
+    """Move the complaint along the loop; a step the loop does not allow is a 409.
+
+    received -> in_progress -> resolved (needs `resolution`) -> informed -> closed (needs
+    `satisfaction` 1-5); resolved, informed and closed may reopen to in_progress.
+    """
+    view = services.transition(current_user, complaint_id, args)
+    db.session.commit()
+    return view
+
+
+@blp.post("/<uuid:complaint_id>/notes")
+@blp.arguments(NoteSchema)
+@blp.response(201, ComplaintDetailSchema)
+@signed_in()
+def add_note(args, complaint_id: uuid.UUID):
+    """Append a note to the complaint's history (notes are never edited)."""
+    view = services.note(current_user, complaint_id, args["note"])
+    db.session.commit()
+    return view

@@ -90,10 +90,52 @@ def assign(
         reason=reason,
         at=utcnow(),
     )
+    previous_id = customer.manager_id
     customer.manager_id = new_id
     customer.assigned_at = entry.at
     db.session.add(entry)
+    if previous_id is not None:
+        _hand_over_open_work(customer.id, previous_id, new_id)
     return entry
+
+
+def _hand_over_open_work(
+    customer_id: uuid.UUID, previous_id: uuid.UUID, new_id: uuid.UUID | None
+) -> None:
+    """Open plans, tasks and unresolved complaints follow the customer to its new manager.
+
+    Finished work keeps its owner: it records who did it, for the reviews. Tasks and
+    complaints need an owner, so when a customer goes back to the pool they stay
+    with the previous manager until it is handed out again.
+    """
+    from server.complaints.models import Complaint, ComplaintStatus
+    from server.plans.services import reassign_open_plans
+    from server.tasks.models import Task, TaskStatus
+
+    reassign_open_plans(customer_id, new_id)
+    if new_id is None:
+        return
+    now = utcnow()
+    db.session.execute(
+        sa.update(Task)
+        .where(
+            Task.customer_id == customer_id,
+            Task.owner_id == previous_id,
+            Task.status == TaskStatus.OPEN,
+        )
+        .values(owner_id=new_id, version=Task.version + 1, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        sa.update(Complaint)
+        .where(
+            Complaint.customer_id == customer_id,
+            Complaint.owner_id == previous_id,
+            Complaint.status.in_([ComplaintStatus.RECEIVED, ComplaintStatus.IN_PROGRESS]),
+        )
+        .values(owner_id=new_id, version=Complaint.version + 1, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def portfolio_sizes(manager_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:

@@ -1,9 +1,60 @@
-"""Care plan rules: manual plans, completion, and generation."""
+"""Care plan rules: manual plans, completion, reassignment, and generation."""
 
+import re
 import uuid
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import cast
 
-from server.plans.models import CarePlan, PlanStatus
+import holidays
+import sqlalchemy as sa
+from flask import current_app
+from lunardate import LunarDate
+from sqlalchemy.orm import selectinload
+
+from server.auth.models import User
+from server.customers.models import Customer, Stage, Tier
+from server.customers.services import get_visible_customer, visible_customers
+from server.errors import ApiError, not_found
+from server.extensions import db
+from server.models_base import utcnow
+from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
+from server.timeutil import local_today, local_zone
+from server.visits.models import Visit
+
+# Titles a plan gets when none is given.
+DEFAULT_TITLES = {
+    Purpose.ROUTINE: "日常维系",
+    Purpose.BIRTHDAY: "生日关怀",
+    Purpose.HOLIDAY: "节日关怀",
+    Purpose.CONTRACT_EXPIRY: "合约到期续约",
+    Purpose.WELCOME: "入网欢迎",
+    Purpose.INTRODUCTION_CHECK: "导入期回访",
+    Purpose.RETENTION: "挽留",
+    Purpose.COMPLAINT_FOLLOWUP: "投诉回访",
+    Purpose.MARKETING: "产品营销",
+    Purpose.WIN_BACK: "流失回流",
+}
+
+# On one due date, the contact that costs most when late comes first.
+PURPOSE_PRIORITY = (
+    Purpose.COMPLAINT_FOLLOWUP,
+    Purpose.RETENTION,
+    Purpose.CONTRACT_EXPIRY,
+    Purpose.WELCOME,
+    Purpose.INTRODUCTION_CHECK,
+    Purpose.BIRTHDAY,
+    Purpose.HOLIDAY,
+    Purpose.WIN_BACK,
+    Purpose.ROUTINE,
+    Purpose.MARKETING,
+)
+
+# Plans that can still be done: a missed plan is late, not gone (a visit may still
+# complete it), so it counts as open too.
+OPEN_STATUSES = (PlanStatus.PLANNED, PlanStatus.MISSED)
 
 
 def complete_plan(plan: CarePlan, *, at: datetime, visit_id: uuid.UUID | None = None) -> bool:
@@ -16,3 +67,599 @@ def complete_plan(plan: CarePlan, *, at: datetime, visit_id: uuid.UUID | None = 
     plan.status = PlanStatus.DONE
     plan.completed_at = at
     return True
+
+
+def reassign_open_plans(customer_id: uuid.UUID, new_owner_id: uuid.UUID | None) -> int:
+    """Hand a customer's open (planned or missed) plans to its new manager; returns how many.
+
+    Done and cancelled plans keep their owner: they record who did (or dropped) the work.
+    Called by the assignment service whenever a customer changes manager.
+    """
+    return _updated(
+        sa.update(CarePlan)
+        .where(
+            CarePlan.customer_id == customer_id,
+            CarePlan.status.in_(OPEN_STATUSES),
+            CarePlan.owner_id.is_distinct_from(new_owner_id),
+        )
+        .values(owner_id=new_owner_id, version=CarePlan.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _updated(stmt: sa.Update) -> int:
+    """Run a bulk UPDATE; the number of rows it changed."""
+    result = cast(sa.CursorResult, db.session.execute(stmt))
+    return result.rowcount or 0
+
+
+# --- reading --------------------------------------------------------------------
+
+
+@dataclass
+class PlanPage:
+    items: list[CarePlan]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+
+def visible_plans(user: User) -> sa.Select[CarePlan]:
+    """SELECT of the plans `user` may see: those of the customers they may see."""
+    customer_ids = visible_customers(user).with_only_columns(Customer.id)
+    return sa.select(CarePlan).where(CarePlan.customer_id.in_(customer_ids))
+
+
+def _overdue(today: date):
+    return sa.and_(CarePlan.status.in_(OPEN_STATUSES), CarePlan.due_to < today)
+
+
+def list_plans(
+    user: User,
+    *,
+    customer_id: uuid.UUID | None = None,
+    status: list[PlanStatus] | None = None,
+    purpose: list[Purpose] | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    overdue: bool | None = None,
+    owner_id: uuid.UUID | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    today: date | None = None,
+) -> PlanPage:
+    """One page of the plans `user` may see, soonest due first, then by purpose priority.
+
+    `due_before`/`due_after` bound the end of the due window (inclusive); `overdue`
+    means open (planned or missed) with the window already closed before `today`.
+    """
+    today = today or local_today()
+    stmt = visible_plans(user)
+    if customer_id is not None:
+        stmt = stmt.where(CarePlan.customer_id == customer_id)
+    if status:
+        stmt = stmt.where(CarePlan.status.in_(status))
+    if purpose:
+        stmt = stmt.where(CarePlan.purpose.in_(purpose))
+    if due_before is not None:
+        stmt = stmt.where(CarePlan.due_to <= due_before)
+    if due_after is not None:
+        stmt = stmt.where(CarePlan.due_to >= due_after)
+    if overdue is not None:
+        stmt = stmt.where(_overdue(today) if overdue else sa.not_(_overdue(today)))
+    if owner_id is not None:
+        stmt = stmt.where(CarePlan.owner_id == owner_id)
+
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    priority = sa.case(
+        {p.value: i for i, p in enumerate(PURPOSE_PRIORITY)},
+        value=sa.type_coerce(CarePlan.purpose, sa.String),
+        else_=len(PURPOSE_PRIORITY),
+    )
+    items = db.session.scalars(
+        stmt.options(selectinload(CarePlan.customer))
+        .order_by(CarePlan.due_to, priority, CarePlan.due_from, CarePlan.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return PlanPage(items=list(items), page=page, per_page=per_page, total=total or 0)
+
+
+def get_plan(user: User, plan_id: uuid.UUID, *, for_update: bool = False) -> CarePlan:
+    """The plan if `user` may see its customer; 404 otherwise."""
+    stmt = visible_plans(user).where(CarePlan.id == plan_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=CarePlan)
+    plan = db.session.scalar(stmt)
+    if plan is None:
+        raise not_found("Plan")
+    return plan
+
+
+# --- writing --------------------------------------------------------------------
+
+
+def _invalid(name: str, message: str) -> ApiError:
+    return ApiError(422, f"Some fields are invalid: {name}.", fields={name: [message]})
+
+
+def create_plan(
+    user: User,
+    *,
+    customer_id: uuid.UUID,
+    purpose: Purpose,
+    channel: Channel,
+    due_from: date,
+    due_to: date,
+    title: str | None = None,
+    notes: str | None = None,
+    id: uuid.UUID | None = None,
+) -> CarePlan:
+    """A plan made by hand for a customer `user` may see (404 otherwise).
+
+    The plan belongs to the customer's manager (to `user` for a customer in the
+    unassigned pool). Given an `id` that already names this user's plan for this
+    customer, returns that plan unchanged: a phone may send its create twice.
+    """
+    customer = get_visible_customer(user, customer_id)
+    if id is not None:
+        existing = db.session.get(CarePlan, id)
+        if existing is not None:
+            if existing.customer_id == customer.id and existing.created_by_id == user.id:
+                return existing
+            raise ApiError(409, "A different plan already has this id.", code="conflict")
+    if due_from > due_to:
+        raise _invalid("due_to", "Must not be before due_from.")
+    plan = CarePlan(
+        id=id or uuid.uuid4(),
+        customer_id=customer.id,
+        owner_id=customer.manager_id or user.id,
+        purpose=purpose,
+        channel=channel,
+        title=title or DEFAULT_TITLES[purpose],
+        notes=notes,
+        due_from=due_from,
+        due_to=due_to,
+        status=PlanStatus.PLANNED,
+        created_by_id=user.id,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def _check_version(plan: CarePlan, sent: int | None) -> None:
+    if sent is not None and sent != plan.version:
+        raise ApiError(
+            409,
+            "This plan was changed by someone else; reload it and apply your change again.",
+            code="version_conflict",
+        )
+
+
+def update_plan(user: User, plan_id: uuid.UUID, changes: dict) -> CarePlan:
+    """PATCH a plan: reschedule, channel, title, notes, or status "cancelled".
+
+    A done or cancelled plan is history: only its notes may change (409 otherwise).
+    Rescheduling a missed plan opens it again.
+    """
+    plan = get_plan(user, plan_id, for_update=True)
+    changes = dict(changes)
+    _check_version(plan, changes.pop("version", None))
+    closed = plan.status in (PlanStatus.DONE, PlanStatus.CANCELLED)
+    # Fields sent unchanged are no edit: a phone may send the whole plan back.
+    edited = {name for name, value in changes.items() if getattr(plan, name) != value}
+    if closed and edited - {"notes"}:
+        raise ApiError(
+            409,
+            f"This plan is {plan.status.value}; only its notes can be changed.",
+            code="plan_closed",
+        )
+    due_from = changes.get("due_from", plan.due_from)
+    due_to = changes.get("due_to", plan.due_to)
+    if due_from > due_to:
+        raise _invalid("due_to", "Must not be before due_from.")
+    if changes.get("status") == PlanStatus.CANCELLED:
+        changes.pop("status")
+        plan.status = PlanStatus.CANCELLED
+    elif plan.status == PlanStatus.MISSED and edited & {"due_from", "due_to"}:
+        plan.status = PlanStatus.PLANNED
+    for name, value in changes.items():
+        setattr(plan, name, value)
+    db.session.flush()
+    return plan
+
+
+def cancel_plan(user: User, plan_id: uuid.UUID) -> CarePlan:
+    """Cancel an open plan; cancelling a cancelled plan changes nothing; a done one is 409."""
+    plan = get_plan(user, plan_id, for_update=True)
+    if plan.status == PlanStatus.DONE:
+        raise ApiError(409, "This plan is done; it cannot be cancelled.", code="plan_closed")
+    if plan.status != PlanStatus.CANCELLED:
+        plan.status = PlanStatus.CANCELLED
+        db.session.flush()
+    return plan
+
+
+# --- generation -----------------------------------------------------------------
+
+HOLIDAY_TITLES = {
+    "Chinese New Year (Spring Festival)": "春节",
+    "Mid-Autumn Festival": "中秋节",
+    "National Day": "国庆节",
+    "Dragon Boat Festival": "端午节",
+    "New Year's Day": "元旦",
+}
+# Holiday greetings by tier: a visit for the very top, a text for the broad base.
+HOLIDAY_VISIT_TIERS = frozenset({"diamond"})
+HOLIDAY_SMS_TIERS = frozenset({"gold", "crystal"})
+# The top tiers (rank 1 and 2) are seen in person for routine care, birthdays and renewals.
+VISIT_MAX_RANK = 2
+ROUTINE_WINDOW_DAYS = 7
+# Generated keys of plans whose window closed longer ago than this are not loaded:
+# every occasion generated today ends today or later, and its key names its date or
+# year, so older keys cannot collide. The two once-in-a-lifetime keys carry no date
+# and are always loaded (a re-activated customer gets no second welcome).
+KEY_LOOKBACK_DAYS = 400
+UNDATED_KEYS = ("welcome", "introduction")
+CUSTOMER_CHUNK = 1000
+_GENERATED = (
+    Purpose.ROUTINE,
+    Purpose.BIRTHDAY,
+    Purpose.HOLIDAY,
+    Purpose.CONTRACT_EXPIRY,
+    Purpose.WELCOME,
+    Purpose.INTRODUCTION_CHECK,
+)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What generation needs to know of one customer (a row, not an ORM object)."""
+
+    id: uuid.UUID
+    manager_id: uuid.UUID
+    stage: Stage
+    tier_code: str
+    tier_rank: int
+    interval_days: int
+    birthday: date | None
+    birthday_lunar: bool
+    activation_date: date | None
+    contract_end_date: date | None
+    ported_in: bool
+
+
+def generate_plans(today: date, customer_ids: Iterable[uuid.UUID] | None = None) -> dict[str, int]:
+    """Create the care plans falling due within PLAN_HORIZON_DAYS of `today`; flush only.
+
+    Covers every assigned customer (or only `customer_ids`). Returns the number of
+    plans created per purpose, plus "missed": open plans whose window closed before
+    `today`, marked missed first. Idempotent: a plan is created only when no plan
+    with its (customer, generation_key) exists, and the routine rule looks at the
+    contacts already planned or made. A fixed handful of statements for all
+    customers (per 1,000 given `customer_ids`), never one per customer.
+    """
+    counts = dict.fromkeys((p.value for p in _GENERATED), 0)
+    if customer_ids is None:
+        counts["missed"] = mark_missed_plans(today)
+        _generate_for(today, sa.true(), counts)
+    else:
+        counts["missed"] = 0
+        for chunk in _chunks(list(dict.fromkeys(customer_ids)), CUSTOMER_CHUNK):
+            counts["missed"] += mark_missed_plans(today, chunk)
+            _generate_for(today, Customer.id.in_(chunk), counts)
+    return counts
+
+
+def mark_missed_plans(today: date, customer_ids: list[uuid.UUID] | None = None) -> int:
+    """Mark planned plans whose window ended before `today` as missed (one UPDATE)."""
+    # A bulk UPDATE bypasses the ORM's version counter: bumped by hand, so a phone
+    # holding the plan sees it changed.
+    stmt = (
+        sa.update(CarePlan)
+        .where(CarePlan.status == PlanStatus.PLANNED, CarePlan.due_to < today)
+        .values(status=PlanStatus.MISSED, version=CarePlan.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session="evaluate")
+    )
+    if customer_ids is not None:
+        stmt = stmt.where(CarePlan.customer_id.in_(customer_ids))
+    return _updated(stmt)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _generate_for(today: date, where, counts: dict[str, int]) -> None:
+    config = current_app.config
+    # Churned customers are followed for win-back by the warnings module, not with
+    # routine or occasion care; unassigned customers have nobody to make the contact.
+    scope = sa.select(Customer.id).where(
+        Customer.manager_id.is_not(None), Customer.stage != Stage.CHURNED, where
+    )
+    targets = _load_targets(scope)
+    if not targets:
+        return
+    existing = _existing_keys(scope, today)
+    last_contact = _last_contacts(scope)
+    holiday_dates = _care_holidays(today, config["PLAN_HORIZON_DAYS"], config["CARE_HOLIDAYS"])
+
+    plans = []
+    for target in targets:
+        taken: set[str | None] = existing.get(target.id, set())
+        for plan in _plans_for(target, today, last_contact.get(target.id), holiday_dates):
+            if plan.generation_key in taken:
+                continue
+            taken.add(plan.generation_key)
+            plans.append(plan)
+            counts[plan.purpose.value] += 1
+    db.session.add_all(plans)
+    db.session.flush()
+
+
+def _load_targets(scope) -> list[_Target]:
+    rows = db.session.execute(
+        sa.select(
+            Customer.id,
+            Customer.manager_id,
+            Customer.stage,
+            Tier.code.label("tier_code"),
+            Tier.rank.label("tier_rank"),
+            Tier.contact_interval_days.label("interval_days"),
+            Customer.birthday,
+            Customer.birthday_lunar,
+            Customer.activation_date,
+            Customer.contract_end_date,
+            Customer.ported_in,
+        )
+        .join(Tier, Customer.tier_id == Tier.id)
+        .where(Customer.id.in_(scope))
+        .order_by(Customer.id)
+    )
+    return [_Target(**row._mapping) for row in rows]
+
+
+def _existing_keys(scope, today: date) -> dict[uuid.UUID, set[str | None]]:
+    rows = db.session.execute(
+        sa.select(CarePlan.customer_id, CarePlan.generation_key).where(
+            CarePlan.customer_id.in_(scope),
+            sa.or_(
+                CarePlan.due_to >= today - timedelta(days=KEY_LOOKBACK_DAYS),
+                CarePlan.generation_key.in_(UNDATED_KEYS),
+            ),
+            CarePlan.generation_key.is_not(None),
+        )
+    )
+    keys: dict[uuid.UUID, set[str | None]] = defaultdict(set)
+    for customer_id, key in rows:
+        keys[customer_id].add(key)
+    return keys
+
+
+def _last_contacts(scope) -> dict[uuid.UUID, date]:
+    """Each customer's latest routine contact, made or planned (local date).
+
+    A done routine plan counts on the day it was done, a planned one from the day its
+    window opens, and any logged visit counts whatever its purpose: a birthday visit
+    is a contact too, and the rule is about not pestering the customer. Missed and
+    cancelled plans are no contact.
+    """
+    zone = local_zone()
+    latest: dict[uuid.UUID, date] = {}
+
+    def note(customer_id: uuid.UUID, day: date | None) -> None:
+        if day is not None and (customer_id not in latest or day > latest[customer_id]):
+            latest[customer_id] = day
+
+    plan_rows = db.session.execute(
+        sa.select(
+            CarePlan.customer_id,
+            sa.func.max(CarePlan.completed_at),
+            sa.func.max(CarePlan.due_from),
+        )
+        .where(
+            CarePlan.customer_id.in_(scope),
+            CarePlan.purpose == Purpose.ROUTINE,
+            CarePlan.status.in_((PlanStatus.DONE, PlanStatus.PLANNED)),
+        )
+        .group_by(CarePlan.customer_id, CarePlan.status)
+    )
+    for customer_id, completed_at, due_from in plan_rows:
+        if completed_at is not None:
+            note(customer_id, completed_at.astimezone(zone).date())
+        else:
+            note(customer_id, due_from)
+
+    visit_rows = db.session.execute(
+        sa.select(Visit.customer_id, sa.func.max(Visit.started_at))
+        .where(Visit.customer_id.in_(scope))
+        .group_by(Visit.customer_id)
+    )
+    for customer_id, started_at in visit_rows:
+        note(customer_id, started_at.astimezone(zone).date())
+    return latest
+
+
+def _care_holidays(today: date, horizon: int, names: Iterable[str]) -> list[tuple[str, date]]:
+    """(name, first day) of each care holiday falling within [today, today + horizon]."""
+    end = today + timedelta(days=horizon)
+    calendar = holidays.China(years=range(today.year, end.year + 1), language="en_US")
+    found: list[tuple[str, date]] = []
+    for name in names:
+        days = sorted(calendar.get_named(name, lookup="exact"))
+        firsts: dict[int, date] = {}
+        for day in days:
+            firsts.setdefault(day.year, day)
+        found.extend((name, day) for day in firsts.values() if today <= day <= end)
+    return found
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _solar_birthday(birthday: date, year: int) -> date:
+    if birthday.month == 2 and birthday.day == 29:
+        try:
+            return date(year, 2, 29)
+        except ValueError:
+            return date(year, 2, 28)
+    return birthday.replace(year=year)
+
+
+def _lunar_birthday(birthday: date, lunar_year: int) -> date | None:
+    """The solar date of lunar month/day `birthday` in `lunar_year` (day 30 -> 29 if short)."""
+    for day in (birthday.day, 29) if birthday.day == 30 else (birthday.day,):
+        try:
+            return LunarDate(lunar_year, birthday.month, day).to_solar_date()
+        except ValueError:
+            continue
+    return None
+
+
+def _birthdays(target: _Target, today: date, end: date) -> list[tuple[int, date]]:
+    """(key year, date) of the customer's birthdays within [today, end].
+
+    A lunar birthday is keyed by its lunar year: one lunar year's date can fall in
+    January of the next solar year, and two can fall in one solar year.
+    """
+    birthday = target.birthday
+    if birthday is None:
+        return []
+    found = []
+    if target.birthday_lunar:
+        for year in range(today.year - 1, end.year + 1):
+            day = _lunar_birthday(birthday, year)
+            if day is not None and today <= day <= end:
+                found.append((year, day))
+    else:
+        for year in range(today.year, end.year + 1):
+            day = _solar_birthday(birthday, year)
+            if today <= day <= end:
+                found.append((year, day))
+    return found
+
+
+def _plan(target: _Target, purpose: Purpose, key: str, start: date, end: date, **kw) -> CarePlan:
+    channel = kw.pop(
+        "channel", Channel.VISIT if target.tier_rank <= VISIT_MAX_RANK else Channel.PHONE
+    )
+    return CarePlan(
+        id=uuid.uuid4(),
+        customer_id=target.id,
+        owner_id=target.manager_id,
+        purpose=purpose,
+        channel=channel,
+        title=kw.pop("title", DEFAULT_TITLES[purpose]),
+        notes=kw.pop("notes", None),
+        due_from=start,
+        due_to=end,
+        status=PlanStatus.PLANNED,
+        generation_key=key,
+    )
+
+
+def _plans_for(
+    target: _Target,
+    today: date,
+    last_contact: date | None,
+    holiday_dates: list[tuple[str, date]],
+) -> list[CarePlan]:
+    """The plans the rules ask for, for one customer, before checking existing keys."""
+    config = current_app.config
+    horizon_end = today + timedelta(days=config["PLAN_HORIZON_DAYS"])
+    plans = []
+
+    # Routine: never two routine contacts inside the tier's interval.
+    # When the interval is no longer than the horizon, the plan made now is itself a
+    # contact whose successor may fall inside the horizon: plan the chain at once, or
+    # the next run would add it and generation would not be idempotent.
+    interval = timedelta(days=target.interval_days)
+    next_due = today if last_contact is None else last_contact + interval
+    while next_due <= horizon_end:
+        start = max(next_due, today)
+        plans.append(
+            _plan(
+                target,
+                Purpose.ROUTINE,
+                f"routine:{start.isoformat()}",
+                start,
+                start + timedelta(days=ROUTINE_WINDOW_DAYS),
+            )
+        )
+        next_due = start + interval
+
+    lead = timedelta(days=config["BIRTHDAY_LEAD_DAYS"])
+    for key_year, day in _birthdays(target, today, horizon_end):
+        plans.append(_plan(target, Purpose.BIRTHDAY, f"birthday:{key_year}", day - lead, day))
+
+    if target.tier_code in HOLIDAY_VISIT_TIERS:
+        holiday_channel = Channel.VISIT
+    elif target.tier_code in HOLIDAY_SMS_TIERS:
+        holiday_channel = Channel.SMS
+    else:
+        holiday_channel = Channel.PHONE
+    lead = timedelta(days=config["HOLIDAY_LEAD_DAYS"])
+    for name, day in holiday_dates:
+        plans.append(
+            _plan(
+                target,
+                Purpose.HOLIDAY,
+                f"holiday:{_slug(name)}:{day.year}",
+                day - lead,
+                day,
+                channel=holiday_channel,
+                title=f"{HOLIDAY_TITLES.get(name, name)}问候",
+            )
+        )
+
+    end = target.contract_end_date
+    if end is not None and today <= end <= today + timedelta(
+        days=config["CONTRACT_EXPIRY_LEAD_DAYS"]
+    ):
+        plans.append(
+            _plan(
+                target,
+                Purpose.CONTRACT_EXPIRY,
+                f"contract:{end.isoformat()}",
+                today,
+                end,
+                title=f"合约 {end.isoformat()} 到期续约",
+            )
+        )
+
+    activation = target.activation_date
+    if activation is not None:
+        welcome_days = timedelta(days=config["WELCOME_WITHIN_DAYS"])
+        if target.stage == Stage.ONBOARDING and today - welcome_days <= activation <= today:
+            plans.append(
+                _plan(
+                    target,
+                    Purpose.WELCOME,
+                    "welcome",
+                    activation,
+                    activation + welcome_days,
+                    channel=Channel.SMS,
+                )
+            )
+        first, last = config["INTRODUCTION_CHECK_DAYS"]
+        start, end = activation + timedelta(days=first), activation + timedelta(days=last)
+        if start <= horizon_end and end >= today:
+            plans.append(
+                _plan(
+                    target,
+                    Purpose.INTRODUCTION_CHECK,
+                    "introduction",
+                    start,
+                    end,
+                    channel=Channel.PHONE,
+                    notes="携号转网客户: extra help" if target.ported_in else None,
+                )
+            )
+    return plans

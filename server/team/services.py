@@ -183,7 +183,7 @@ def reset_password(user: User, password: str) -> None:
 # --- teams -----------------------------------------------------------------------------------
 
 
-def visible_teams(viewer: User) -> sa.Select[tuple[Team]]:
+def visible_teams(viewer: User) -> sa.Select[Team]:
     """SELECT of the teams `viewer` may see: an admin all, a lead their own, a manager none."""
     stmt = sa.select(Team)
     if viewer.role == Role.ADMIN:
@@ -219,18 +219,18 @@ def list_teams(viewer: User) -> list[dict]:
     counts: dict[uuid.UUID, int] = {}
     leads: dict[uuid.UUID, User] = {}
     if ids:
-        counts = dict(
-            db.session.execute(
-                sa.select(User.team_id, sa.func.count())
-                .where(User.team_id.in_(ids))
-                .group_by(User.team_id)
-            ).all()
+        rows = db.session.execute(
+            sa.select(User.team_id, sa.func.count())
+            .where(User.team_id.in_(ids))
+            .group_by(User.team_id)
         )
+        counts = {team_id: count for team_id, count in rows if team_id is not None}
         leads = {
             u.team_id: u
             for u in db.session.scalars(
                 sa.select(User).where(User.team_id.in_(ids), User.role == Role.LEAD)
             )
+            if u.team_id is not None
         }
     return [_summary(team, leads.get(team.id), counts.get(team.id, 0)) for team in teams]
 

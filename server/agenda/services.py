@@ -1,0 +1,366 @@
+"""A manager's agenda: one call for the day and the week ahead, most urgent first.
+
+Whose: the customers currently assigned to the manager (plans, complaints,
+warnings, birthdays follow the customer, not the record's owner column, so a
+reassigned customer's open work moves with it) plus the tasks the manager owns.
+Each source is one query, however large the portfolio.
+"""
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from server.auth.models import Role, User
+from server.complaints.models import Complaint
+from server.complaints.services import UNRESOLVED
+from server.customers.models import Customer, Tier
+from server.errors import not_found
+from server.extensions import db
+from server.models_base import utcnow
+from server.plans.models import CarePlan
+from server.plans.services import OPEN_STATUSES as OPEN_PLAN_STATUSES
+from server.plans.services import _lunar_birthday, _solar_birthday
+from server.tasks.models import Task, TaskStatus
+from server.timeutil import local_today, local_zone, start_of_local_day
+from server.warnings.models import ChurnWarning, WarningStatus
+
+WEEK_DAYS = 7
+# Tasks without a customer sort after every tier.
+NO_TIER_RANK = 1_000
+
+
+class Urgency(enum.IntEnum):
+    """The bands of "today", most urgent first; "week" items are all UPCOMING."""
+
+    OVERDUE_COMPLAINT = 7  # unresolved past the deadline, oldest deadline first
+    OVERDUE_WORK = 6  # plans whose window closed, tasks past their due date; oldest first
+    COMPLAINT_DUE_SOON = 5  # deadline within COMPLAINT_DUE_SOON_HOURS or today
+    WARNING_UNANSWERED = 4  # open churn warnings still waiting for the cause analysis
+    DUE_TODAY = 3  # plans whose window is open today, tasks due today; by tier rank
+    BIRTHDAY = 2  # birthdays today, by tier rank
+    WARNING_ANSWERED = 1  # open warnings already answered, waiting for the outcome
+    UPCOMING = 0
+
+
+# In the week list, on one day: complaints, then plans and tasks, then birthdays.
+_WEEK_TYPE_ORDER = {"complaint": 0, "plan": 1, "task": 1, "birthday": 2}
+
+
+@dataclass
+class _Entry:
+    item: dict[str, Any]
+    urgency: Urgency
+    sort: tuple  # within its band (today) or its day (week)
+
+
+def _target_manager(actor: User, manager_id: uuid.UUID | None) -> User:
+    """Whose agenda: one's own; a lead may ask for a team member's, an admin for anyone's."""
+    if manager_id is None or manager_id == actor.id:
+        return actor
+    target = db.session.get(User, manager_id)
+    if target is None or target.role != Role.MANAGER:
+        raise not_found("Manager")
+    if actor.role == Role.LEAD:
+        ok = actor.team_id is not None and target.team_id == actor.team_id
+    else:
+        ok = actor.role == Role.ADMIN
+    if not ok:
+        raise not_found("Manager")
+    return target
+
+
+def agenda(
+    actor: User,
+    *,
+    day: date | None = None,
+    manager_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """The manager's agenda for `day` (default: local today).
+
+    "today" holds what is overdue and what is due on `day`, sorted by band (see
+    `Urgency`): overdue complaints (oldest deadline first), overdue plans and tasks
+    (oldest due first), complaints due soon (nearest deadline first), open warnings
+    not yet answered, plans and tasks due today (most valuable tier first), birthdays
+    today, then open warnings already answered. "week" holds what falls due in the
+    7 days after `day`, by day, then complaints before plans and tasks before
+    birthdays, then tier. Plans and tasks are overdue against `day`; complaints
+    against `now`.
+    """
+    now = now or utcnow()
+    day = day or local_today(now)
+    manager = _target_manager(actor, manager_id)
+    week_end = day + timedelta(days=WEEK_DAYS)
+
+    entries: list[_Entry] = []
+    entries += _complaints(manager, day, week_end, now)
+    entries += _plans(manager, day, week_end)
+    entries += _tasks(manager, day, week_end)
+    entries += _warnings(manager)
+    entries += _birthdays(manager, day, week_end)
+
+    today = sorted(
+        (e for e in entries if e.urgency != Urgency.UPCOMING),
+        key=lambda e: (-e.urgency, *e.sort, e.item["type"], str(e.item["id"])),
+    )
+    week = sorted(
+        (e for e in entries if e.urgency == Urgency.UPCOMING),
+        key=lambda e: (*e.sort, str(e.item["id"])),
+    )
+    for entry in entries:
+        entry.item["urgency"] = int(entry.urgency)
+    counts: dict[str, int] = {
+        "today": len(today),
+        "week": len(week),
+        "overdue": sum(1 for e in entries if e.item["overdue"]),
+    }
+    for kind in ("plan", "task", "complaint", "warning", "birthday"):
+        counts[kind + "s"] = sum(1 for e in entries if e.item["type"] == kind)
+    return {
+        "date": day,
+        "manager": manager,
+        "today": [e.item for e in today],
+        "week": [e.item for e in week],
+        "counts": counts,
+    }
+
+
+# --- sources: one query each ------------------------------------------------------
+
+_CUSTOMER_COLUMNS = (Customer.id, Customer.name, Customer.phone, Tier.code, Tier.rank)
+
+
+def _with_customer(stmt: sa.Select, customer_id_column, *, outer: bool = False) -> sa.Select:
+    stmt = stmt.add_columns(*_CUSTOMER_COLUMNS)
+    if outer:
+        return stmt.outerjoin(Customer, Customer.id == customer_id_column).outerjoin(
+            Tier, Tier.id == Customer.tier_id
+        )
+    return stmt.join(Customer, Customer.id == customer_id_column).join(
+        Tier, Tier.id == Customer.tier_id
+    )
+
+
+def _customer(row) -> tuple[dict | None, int]:
+    """The item's customer reference and tier rank, from the row's trailing columns."""
+    customer_id, name, phone, tier_code, tier_rank = row[-5:]
+    if customer_id is None:
+        return None, NO_TIER_RANK
+    return {"id": customer_id, "name": name, "tier": tier_code, "phone": phone}, tier_rank
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(local_zone()).date()
+
+
+def _complaints(manager: User, day: date, week_end: date, now: datetime) -> list[_Entry]:
+    soon = max(
+        now + timedelta(hours=current_app.config["COMPLAINT_DUE_SOON_HOURS"]),
+        start_of_local_day(day + timedelta(days=1)),
+    )
+    rows = db.session.execute(
+        _with_customer(sa.select(Complaint), Complaint.customer_id).where(
+            Customer.manager_id == manager.id,
+            Complaint.status.in_(UNRESOLVED),
+            Complaint.deadline_at < start_of_local_day(week_end + timedelta(days=1)),
+        )
+    ).all()
+    entries = []
+    for row in rows:
+        complaint: Complaint = row[0]
+        urgency: Urgency
+        sort: tuple
+        customer, rank = _customer(row)
+        overdue = complaint.deadline_at < now
+        if overdue:
+            urgency, sort = Urgency.OVERDUE_COMPLAINT, (complaint.deadline_at,)
+        elif complaint.deadline_at < soon:
+            urgency, sort = Urgency.COMPLAINT_DUE_SOON, (complaint.deadline_at,)
+        else:
+            urgency = Urgency.UPCOMING
+            sort = (_local_date(complaint.deadline_at), _WEEK_TYPE_ORDER["complaint"], rank)
+        item = {
+            "type": "complaint",
+            "id": complaint.id,
+            "customer": customer,
+            "title": complaint.description[:80],
+            "due": complaint.deadline_at,
+            "overdue": overdue,
+            "severity": complaint.severity.value,
+            "status": complaint.status.value,
+            "category": complaint.category.code,
+            "received_at": complaint.received_at,
+            "deadline_at": complaint.deadline_at,
+        }
+        entries.append(_Entry(item, urgency, sort))
+    return entries
+
+
+def _plans(manager: User, day: date, week_end: date) -> list[_Entry]:
+    # A missed plan is late, not gone (plans.services.OPEN_STATUSES): it stays overdue.
+    rows = db.session.execute(
+        _with_customer(sa.select(CarePlan), CarePlan.customer_id).where(
+            Customer.manager_id == manager.id,
+            CarePlan.status.in_(OPEN_PLAN_STATUSES),
+            CarePlan.due_from <= week_end,
+        )
+    ).all()
+    entries = []
+    for row in rows:
+        plan: CarePlan = row[0]
+        urgency: Urgency
+        sort: tuple
+        customer, rank = _customer(row)
+        overdue = plan.due_to < day
+        if overdue:
+            urgency, sort = Urgency.OVERDUE_WORK, (plan.due_to, rank)
+        elif plan.due_from <= day:
+            urgency, sort = Urgency.DUE_TODAY, (rank, plan.due_to)
+        else:
+            urgency, sort = Urgency.UPCOMING, (plan.due_from, _WEEK_TYPE_ORDER["plan"], rank)
+        item = {
+            "type": "plan",
+            "id": plan.id,
+            "customer": customer,
+            "title": plan.title,
+            "due": plan.due_to,
+            "overdue": overdue,
+            "purpose": plan.purpose.value,
+            "channel": plan.channel.value,
+            "status": plan.status.value,
+            "due_from": plan.due_from,
+            "due_to": plan.due_to,
+        }
+        entries.append(_Entry(item, urgency, sort))
+    return entries
+
+
+def _tasks(manager: User, day: date, week_end: date) -> list[_Entry]:
+    rows = db.session.execute(
+        _with_customer(sa.select(Task), Task.customer_id, outer=True).where(
+            Task.owner_id == manager.id,
+            Task.status == TaskStatus.OPEN,
+            Task.due_date <= week_end,
+        )
+    ).all()
+    entries = []
+    for row in rows:
+        task: Task = row[0]
+        urgency: Urgency
+        sort: tuple
+        customer, rank = _customer(row)
+        due = task.due_date
+        assert due is not None  # NULL fails the <= in the query
+        overdue = due < day
+        if overdue:
+            urgency, sort = Urgency.OVERDUE_WORK, (due, rank)
+        elif due == day:
+            urgency, sort = Urgency.DUE_TODAY, (rank, due)
+        else:
+            urgency, sort = Urgency.UPCOMING, (due, _WEEK_TYPE_ORDER["task"], rank)
+        item = {
+            "type": "task",
+            "id": task.id,
+            "customer": customer,
+            "title": task.title,
+            "due": due,
+            "overdue": overdue,
+            "status": task.status.value,
+            "notes": task.notes,
+            "source_complaint_id": task.source_complaint_id,
+            "source_visit_id": task.source_visit_id,
+        }
+        entries.append(_Entry(item, urgency, sort))
+    return entries
+
+
+def _warnings(manager: User) -> list[_Entry]:
+    rows = db.session.execute(
+        _with_customer(sa.select(ChurnWarning), ChurnWarning.customer_id).where(
+            Customer.manager_id == manager.id,
+            ChurnWarning.status == WarningStatus.OPEN,
+        )
+    ).all()
+    entries = []
+    for row in rows:
+        warning: ChurnWarning = row[0]
+        customer, rank = _customer(row)
+        answered = warning.answered_at is not None
+        reasons = warning.reasons or []
+        item = {
+            "type": "warning",
+            "id": warning.id,
+            "customer": customer,
+            "title": "; ".join(r.get("text_en", r.get("code", "")) for r in reasons)
+            or "Churn warning",
+            "due": warning.opened_at,
+            "overdue": False,
+            "source": warning.source.value,
+            "reasons": reasons,
+            "answered": answered,
+            "opened_at": warning.opened_at,
+        }
+        urgency = Urgency.WARNING_ANSWERED if answered else Urgency.WARNING_UNANSWERED
+        entries.append(_Entry(item, urgency, (rank, warning.opened_at)))
+    return entries
+
+
+def _next_birthday(birthday: date, lunar: bool, start: date, end: date) -> date | None:
+    """The first celebration of `birthday` within [start, end], if any.
+
+    The calendar rules (lunar month/day as stored, day 30 of a short lunar month
+    taken as 29, 29 February as 28 in other years) are the care plans' own.
+    """
+    found = []
+    if lunar:
+        # A lunar year's date can fall in January of the next solar year.
+        for year in range(start.year - 1, end.year + 1):
+            celebrated = _lunar_birthday(birthday, year)
+            if celebrated is not None and start <= celebrated <= end:
+                found.append(celebrated)
+    else:
+        for year in range(start.year, end.year + 1):
+            celebrated = _solar_birthday(birthday, year)
+            if start <= celebrated <= end:
+                found.append(celebrated)
+    return min(found, default=None)
+
+
+def _birthdays(manager: User, day: date, week_end: date) -> list[_Entry]:
+    # Which birthdays fall in the window is calendar arithmetic (lunar ones too), done
+    # here over the portfolio's few hundred rows rather than in SQL.
+    rows = db.session.execute(
+        sa.select(Customer.birthday, Customer.birthday_lunar, *_CUSTOMER_COLUMNS)
+        .join(Tier, Tier.id == Customer.tier_id)
+        .where(Customer.manager_id == manager.id, Customer.birthday.is_not(None))
+    ).all()
+    entries = []
+    for row in rows:
+        birthday, lunar = row[0], row[1]
+        assert birthday is not None  # NULL excluded by the query
+        celebrated = _next_birthday(birthday, lunar, day, week_end)
+        if celebrated is None:
+            continue
+        customer, rank = _customer(row)
+        assert customer is not None
+        item = {
+            "type": "birthday",
+            "id": customer["id"],
+            "customer": customer,
+            "title": f"Birthday: {customer['name']}",
+            "due": celebrated,
+            "overdue": False,
+            "lunar": lunar,
+        }
+        if celebrated == day:
+            entries.append(_Entry(item, Urgency.BIRTHDAY, (rank,)))
+        else:
+            entries.append(
+                _Entry(item, Urgency.UPCOMING, (celebrated, _WEEK_TYPE_ORDER["birthday"], rank))
+            )
+    return entries

@@ -1,0 +1,422 @@
+"""Complaint rules: intake with a deadline, the closed loop, notes, and who sees what.
+
+A complaint is visible (and may be logged, moved along the loop or annotated) iff
+its customer is visible: the customer's manager, the lead of that team, admins.
+Anyone else gets 404, exactly as for a complaint that does not exist.
+"""
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from server.auth.models import User
+from server.complaints.models import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
+    ComplaintStatus,
+    IntakeChannel,
+    Severity,
+)
+from server.customers.models import Customer, Tier
+from server.customers.services import get_visible_customer, invalid, visible_customers
+from server.errors import ApiError, not_found
+from server.extensions import db
+from server.models_base import utcnow
+from server.timeutil import accept_client_time
+from server.visits.models import Visit
+
+S = ComplaintStatus
+
+# The closed loop: received -> in progress -> resolved -> customer informed ->
+# closed, plus reopening (back to in progress) from any of the last three.
+TRANSITIONS: dict[ComplaintStatus, tuple[ComplaintStatus, ...]] = {
+    S.RECEIVED: (S.IN_PROGRESS,),
+    S.IN_PROGRESS: (S.RESOLVED,),
+    S.RESOLVED: (S.INFORMED, S.IN_PROGRESS),
+    S.INFORMED: (S.CLOSED, S.IN_PROGRESS),
+    S.CLOSED: (S.IN_PROGRESS,),
+}
+REOPENABLE = frozenset({S.RESOLVED, S.INFORMED, S.CLOSED})
+# The deadline is for resolving: a complaint resolved late is no longer overdue.
+UNRESOLVED = (S.RECEIVED, S.IN_PROGRESS)
+
+
+def complaint_deadline(received_at: datetime, tier: Tier, severity: Severity) -> datetime:
+    """received_at + the tier's response hours x the severity's factor.
+
+    Gold (24 h) at medium (x2.0) => 48 hours; diamond (2 h) at critical (x0.5) => 1 hour.
+    """
+    factor = current_app.config["COMPLAINT_SEVERITY_FACTORS"][severity.value]
+    return received_at + timedelta(hours=tier.complaint_response_hours * factor)
+
+
+def is_overdue(complaint: Complaint, now: datetime) -> bool:
+    return complaint.status in UNRESOLVED and complaint.deadline_at < now
+
+
+def overdue_clause(now: datetime):
+    """SQL for `is_overdue`."""
+    return sa.and_(Complaint.status.in_(UNRESOLVED), Complaint.deadline_at < now)
+
+
+def list_categories() -> list[ComplaintCategory]:
+    """Active categories by English name, "other" last."""
+    return list(
+        db.session.scalars(
+            sa.select(ComplaintCategory)
+            .where(ComplaintCategory.active)
+            .order_by(ComplaintCategory.code == "other", ComplaintCategory.name_en)
+        )
+    )
+
+
+# --- reading --------------------------------------------------------------------
+
+
+@dataclass
+class EventView:
+    event: ComplaintEvent
+    actor: User | None
+
+    def __getattr__(self, name: str):
+        return getattr(self.event, name)
+
+
+@dataclass
+class ComplaintView:
+    """A complaint with its owner (and events) loaded, dumped by the complaint schemas."""
+
+    complaint: Complaint
+    owner: User | None
+    events: list[EventView] = field(default_factory=list)
+
+    def __getattr__(self, name: str):
+        # Reads like the complaint it wraps, so one schema dumps both.
+        return getattr(self.complaint, name)
+
+
+def visible_complaints(user: User) -> sa.Select[Complaint]:
+    """SELECT of the complaints whose customer `user` may see."""
+    customer_ids = visible_customers(user).with_only_columns(Customer.id)
+    return sa.select(Complaint).where(Complaint.customer_id.in_(customer_ids))
+
+
+def get_visible_complaint(
+    user: User, complaint_id: uuid.UUID, *, for_update: bool = False
+) -> Complaint:
+    """The complaint if `user` may see it; 404 otherwise."""
+    stmt = visible_complaints(user).where(Complaint.id == complaint_id)
+    if for_update:
+        # Two phones moving the same complaint at once must not both pass the check.
+        stmt = stmt.with_for_update(of=Complaint)
+    complaint = db.session.scalar(stmt)
+    if complaint is None:
+        raise not_found("Complaint")
+    return complaint
+
+
+def _users(ids) -> dict[uuid.UUID, User]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))}
+
+
+def _detail(complaint: Complaint) -> ComplaintView:
+    events = list(
+        db.session.scalars(
+            sa.select(ComplaintEvent)
+            .where(ComplaintEvent.complaint_id == complaint.id)
+            .order_by(ComplaintEvent.at, ComplaintEvent.id)
+        )
+    )
+    users = _users([complaint.owner_id, *(e.actor_id for e in events)])
+    return ComplaintView(
+        complaint,
+        users.get(complaint.owner_id) if complaint.owner_id else None,
+        [EventView(e, users.get(e.actor_id)) for e in events],
+    )
+
+
+def complaint_detail(user: User, complaint_id: uuid.UUID) -> ComplaintView:
+    """The complaint with its events (oldest first) and who did each."""
+    return _detail(get_visible_complaint(user, complaint_id))
+
+
+@dataclass
+class ComplaintPage:
+    items: list[ComplaintView]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page)
+
+
+def list_complaints(
+    user: User,
+    *,
+    status: list[ComplaintStatus] | None = None,
+    customer_id: uuid.UUID | None = None,
+    owner_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    open: bool | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    now: datetime | None = None,
+) -> ComplaintPage:
+    """One page of visible complaints, the nearest deadline first."""
+    now = now or utcnow()
+    stmt = visible_complaints(user)
+    if status:
+        stmt = stmt.where(Complaint.status.in_(status))
+    if customer_id is not None:
+        stmt = stmt.where(Complaint.customer_id == customer_id)
+    if owner_id is not None:
+        stmt = stmt.where(Complaint.owner_id == owner_id)
+    if overdue is not None:
+        clause = overdue_clause(now)
+        stmt = stmt.where(clause if overdue else sa.not_(clause))
+    if open is not None:
+        stmt = stmt.where(Complaint.status != S.CLOSED if open else Complaint.status == S.CLOSED)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.execute(
+        stmt.add_columns(User)
+        .outerjoin(User, User.id == Complaint.owner_id)
+        .options(joinedload(Complaint.customer))
+        .order_by(Complaint.deadline_at, Complaint.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    items = [ComplaintView(complaint, owner) for complaint, owner in rows]
+    return ComplaintPage(items=items, page=page, per_page=per_page, total=total)
+
+
+def overdue_complaints(user: User, *, now: datetime | None = None) -> dict:
+    """Unresolved complaints past their deadline, the oldest deadline first.
+
+    A manager gets their customers', a lead their team's, an admin everyone's;
+    each names its owner.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        visible_complaints(user)
+        .where(overdue_clause(now))
+        .add_columns(User)
+        .outerjoin(User, User.id == Complaint.owner_id)
+        .options(joinedload(Complaint.customer))
+        .order_by(Complaint.deadline_at, Complaint.id)
+    ).all()
+    items = [ComplaintView(complaint, owner) for complaint, owner in rows]
+    return {"items": items, "total": len(items)}
+
+
+# --- writing --------------------------------------------------------------------
+
+
+def _category(code: str) -> ComplaintCategory:
+    category = db.session.scalar(
+        sa.select(ComplaintCategory).where(ComplaintCategory.code == code, ComplaintCategory.active)
+    )
+    if category is None:
+        raise invalid("category", f"Unknown complaint category: {code}.")
+    return category
+
+
+def create_complaint(
+    actor: User,
+    *,
+    customer_id: uuid.UUID,
+    category: str,
+    severity: Severity,
+    intake_channel: IntakeChannel,
+    description: str,
+    received_at: datetime | None = None,
+    visit_id: uuid.UUID | None = None,
+    id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Complaint:
+    """Log a complaint for a visible customer, with its deadline and first event.
+
+    The owner is the customer's manager (the actor when the customer has none).
+    `received_at` is the phone's time: a future one is clamped to now, a very old
+    one kept and flagged. Sending an `id` that already names a complaint of this
+    customer returns that complaint unchanged.
+    """
+    now = now or utcnow()
+    customer = get_visible_customer(actor, customer_id)
+    if id is not None:
+        existing = db.session.get(Complaint, id)
+        if existing is not None:
+            if existing.customer_id != customer.id:
+                raise ApiError(409, "This id is taken by another complaint.", code="id_conflict")
+            return existing
+    row_category = _category(category)
+    if visit_id is not None:
+        visit = db.session.get(Visit, visit_id)
+        if visit is None or visit.customer_id != customer.id:
+            raise invalid("visit_id", "Not a visit of this customer.")
+    received_at, time_flag = accept_client_time(received_at, now)
+    complaint = Complaint(
+        id=id or uuid.uuid4(),
+        customer_id=customer.id,
+        owner_id=customer.manager_id or actor.id,
+        category=row_category,
+        severity=severity,
+        intake_channel=intake_channel,
+        description=description,
+        received_at=received_at,
+        deadline_at=complaint_deadline(received_at, customer.tier, severity),
+        status=S.RECEIVED,
+        reopen_count=0,
+        time_flag=time_flag,
+        logged_by_id=actor.id,
+        visit_id=visit_id,
+    )
+    db.session.add(complaint)
+    db.session.add(
+        ComplaintEvent(complaint=complaint, actor_id=actor.id, at=received_at, to_status=S.RECEIVED)
+    )
+    db.session.flush()
+    return complaint
+
+
+def create_complaint_detail(actor: User, data: dict) -> ComplaintView:
+    """`create_complaint` for the API: answers with the complaint's detail."""
+    return _detail(create_complaint(actor, **data))
+
+
+def _illegal(current: ComplaintStatus, to: ComplaintStatus) -> ApiError:
+    allowed = TRANSITIONS[current]
+    return ApiError(
+        409,
+        f"A complaint cannot go from {current.value} to {to.value}; "
+        f"from {current.value} it may go to: {', '.join(s.value for s in allowed)}.",
+        code="illegal_transition",
+        extra={
+            "from_status": current.value,
+            "to_status": to.value,
+            "allowed": [s.value for s in allowed],
+        },
+    )
+
+
+def _check_inputs(
+    to: ComplaintStatus, resolution: str | None, satisfaction: int | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if to == S.RESOLVED:
+        if not (resolution or "").strip():
+            errors["resolution"] = ["Say how it was resolved."]
+    elif resolution is not None:
+        errors["resolution"] = ["Only when the complaint is resolved."]
+    if to == S.CLOSED:
+        if satisfaction is None:
+            errors["satisfaction"] = ["The customer's satisfaction (1-5) is required to close."]
+        elif (
+            isinstance(satisfaction, bool)
+            or not isinstance(satisfaction, int)
+            or not 1 <= satisfaction <= 5
+        ):
+            errors["satisfaction"] = ["Must be between 1 and 5."]
+    elif satisfaction is not None:
+        errors["satisfaction"] = ["Only when the complaint is closed."]
+    return errors
+
+
+def transition_complaint(
+    actor: User,
+    complaint: Complaint,
+    to: ComplaintStatus,
+    *,
+    note: str | None = None,
+    resolution: str | None = None,
+    satisfaction: int | None = None,
+    at: datetime | None = None,
+) -> ComplaintEvent:
+    """Move a complaint one step along the loop and record who did it, when.
+
+    The caller has checked that `actor` may (`get_visible_complaint`). Bad input is
+    a 422, a step the loop does not allow a 409 "illegal_transition"; both change
+    nothing. Reopening (back to in progress from resolved, informed or closed)
+    counts the reopen and clears the outcome; the event keeps what was cleared.
+    """
+    at = at or utcnow()
+    to = ComplaintStatus(to)
+    errors = _check_inputs(to, resolution, satisfaction)
+    if errors:
+        raise ApiError(
+            422, "Some fields are invalid: " + ", ".join(sorted(errors)) + ".", fields=errors
+        )
+    current = complaint.status
+    if to not in TRANSITIONS[current]:
+        raise _illegal(current, to)
+
+    lines = [note] if note else []
+    if to == S.RESOLVED:
+        # Kept in the event too: a reopen clears it from the complaint.
+        lines.append(f"Resolution: {resolution}")
+        complaint.resolution = resolution
+        complaint.resolved_at = at
+    elif to == S.CLOSED:
+        complaint.satisfaction = satisfaction
+        complaint.closed_at = at
+    elif to == S.IN_PROGRESS and current in REOPENABLE:
+        if complaint.satisfaction is not None:
+            lines.append(f"Satisfaction before reopening: {complaint.satisfaction}")
+        complaint.reopen_count += 1
+        complaint.resolution = None
+        complaint.resolved_at = None
+        complaint.satisfaction = None
+        complaint.closed_at = None
+    complaint.status = to
+    event = ComplaintEvent(
+        complaint_id=complaint.id,
+        actor_id=actor.id,
+        at=at,
+        from_status=current,
+        to_status=to,
+        note="\n".join(lines) or None,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def transition(actor: User, complaint_id: uuid.UUID, args: dict) -> ComplaintView:
+    """`transition_complaint` for the API: finds the complaint, answers with its detail."""
+    complaint = get_visible_complaint(actor, complaint_id, for_update=True)
+    transition_complaint(actor, complaint, args.pop("to"), **args)
+    return _detail(complaint)
+
+
+def add_note(
+    actor: User, complaint: Complaint, note: str, *, at: datetime | None = None
+) -> ComplaintEvent:
+    """Append a note to the complaint's history; it changes no status. Notes are never edited."""
+    event = ComplaintEvent(
+        complaint_id=complaint.id,
+        actor_id=actor.id,
+        at=at or utcnow(),
+        from_status=complaint.status,
+        to_status=None,
+        note=note,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def note(actor: User, complaint_id: uuid.UUID, text: str) -> ComplaintView:
+    """`add_note` for the API."""
+    complaint = get_visible_complaint(actor, complaint_id)
+    add_note(actor, complaint, text)
+    return _detail(complaint)
