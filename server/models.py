@@ -13,6 +13,14 @@ from server.customers.models import (
     Tier,
 )
 from server.plans.models import CarePlan
+from server.sync import tombstones  # noqa: F401  (registers the deletion listener)
+from server.sync.models import (
+    SyncClock,
+    SyncConflict,
+    SyncDevice,
+    SyncMutation,
+    SyncTombstone,
+)
 from server.tasks.models import Task
 from server.team.models import Team
 from server.visits.models import Visit, VisitRevision
@@ -33,6 +41,11 @@ __all__ = [
     "MonthlySpend",
     "Role",
     "Stage",
+    "SyncClock",
+    "SyncConflict",
+    "SyncDevice",
+    "SyncMutation",
+    "SyncTombstone",
     "Task",
     "Team",
     "Tier",

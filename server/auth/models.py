@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
+from server.sync.stamps import SyncStamped
 
 
 class Role(enum.StrEnum):
@@ -18,7 +19,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class User(UUIDPk, Versioned, Timestamps, UserMixin, Model):
+class User(UUIDPk, Versioned, Timestamps, UserMixin, SyncStamped, Model):
     __tablename__ = "users"
     __table_args__ = (
         # A team has at most one lead.

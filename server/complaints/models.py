@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
+from server.sync.stamps import SyncStamped
 
 
 class Severity(enum.StrEnum):
@@ -36,7 +37,7 @@ class IntakeChannel(enum.StrEnum):
     STORE = "store"  # 营业厅
 
 
-class ComplaintCategory(UUIDPk, Versioned, Timestamps, Model):
+class ComplaintCategory(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     """Configuration rows: what complaints are about."""
 
     __tablename__ = "complaint_categories"
@@ -47,7 +48,7 @@ class ComplaintCategory(UUIDPk, Versioned, Timestamps, Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class Complaint(UUIDPk, Versioned, Timestamps, Model):
+class Complaint(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     __tablename__ = "complaints"
 
     customer_id: Mapped[uuid.UUID] = mapped_column(
@@ -85,7 +86,7 @@ class Complaint(UUIDPk, Versioned, Timestamps, Model):
     )
 
 
-class ComplaintEvent(UUIDPk, Model):
+class ComplaintEvent(UUIDPk, SyncStamped, Model):
     """One step of the loop, or a note: who, when, from which status to which. Append-only."""
 
     __tablename__ = "complaint_events"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
+from server.sync.stamps import SyncStamped
 
 
 class CustomerKind(enum.StrEnum):
@@ -33,7 +34,7 @@ class Gender(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class Tier(UUIDPk, Versioned, Timestamps, Model):
+class Tier(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     """A value tier (客户等级) and the service level it buys. Configuration rows."""
 
     __tablename__ = "tiers"
@@ -50,7 +51,7 @@ class Tier(UUIDPk, Versioned, Timestamps, Model):
         return f"<Tier {self.code}>"
 
 
-class Customer(UUIDPk, Versioned, Timestamps, Model):
+class Customer(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     """A customer's profile archive (客户档案)."""
 
     __tablename__ = "customers"
@@ -104,7 +105,7 @@ class Customer(UUIDPk, Versioned, Timestamps, Model):
         return f"<Customer {self.external_no} {self.name}>"
 
 
-class Contact(UUIDPk, Versioned, Timestamps, Model):
+class Contact(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     """A person at an organisation customer; one may be the decision maker (决策人)."""
 
     __tablename__ = "contacts"
@@ -131,7 +132,7 @@ class Contact(UUIDPk, Versioned, Timestamps, Model):
     customer = relationship(Customer, back_populates="contacts")
 
 
-class MonthlySpend(UUIDPk, Versioned, Model):
+class MonthlySpend(UUIDPk, Versioned, SyncStamped, Model):
     """One service's fee for one month, from the operator's billing export."""
 
     __tablename__ = "monthly_spend"
@@ -148,7 +149,7 @@ class MonthlySpend(UUIDPk, Versioned, Model):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AssignmentHistory(UUIDPk, Model):
+class AssignmentHistory(UUIDPk, SyncStamped, Model):
     """Every change of a customer's responsible manager. Append-only."""
 
     __tablename__ = "assignment_history"

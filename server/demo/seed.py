@@ -35,6 +35,7 @@ from server.customers.models import (
 from server.customers.services import assign
 from server.extensions import db
 from server.models_base import utcnow
+from server.sync.stamps import stamp_for
 from server.team.models import Team
 
 DEFAULT_SEED = 20261125
@@ -369,6 +370,10 @@ def _bulk_insert(model: type, rows: list[dict], *, copy: bool = False) -> None:
     table = model.__table__  # type: ignore[attr-defined]
     connection = db.session.connection()
     if copy and connection.dialect.name == "postgresql":
+        if "sync_stamp" in table.c:
+            # COPY runs no column defaults: stamp the rows as the insert would.
+            stamp = stamp_for(connection)
+            rows = [{**row, "sync_stamp": stamp} for row in rows]
         columns = list(rows[0])
         raw = connection.connection.dbapi_connection
         statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type
+from server.sync.stamps import SyncStamped
 
 
 class Purpose(enum.StrEnum):
@@ -39,7 +40,7 @@ class PlanStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class CarePlan(UUIDPk, Versioned, Timestamps, Model):
+class CarePlan(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     __tablename__ = "care_plans"
     __table_args__ = (
         sa.Index("ix_care_plans_customer_due", "customer_id", "due_to"),

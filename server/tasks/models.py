@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type
+from server.sync.stamps import SyncStamped
 
 
 class TaskStatus(enum.StrEnum):
@@ -17,7 +18,7 @@ class TaskStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Task(UUIDPk, Versioned, Timestamps, Model):
+class Task(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     __tablename__ = "tasks"
 
     owner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
 from server.plans.models import Channel, Purpose
+from server.sync.stamps import SyncStamped
 
 
 class CustomerResponse(enum.StrEnum):
@@ -27,7 +28,7 @@ class LocationStatus(enum.StrEnum):
     NOT_APPLICABLE = "not_applicable"  # phone, SMS...: no place to check
 
 
-class Visit(UUIDPk, Versioned, Timestamps, Model):
+class Visit(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     __tablename__ = "visits"
     __table_args__ = (
         sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="times"),
@@ -66,7 +67,7 @@ class Visit(UUIDPk, Versioned, Timestamps, Model):
     )
 
 
-class VisitRevision(UUIDPk, Model):
+class VisitRevision(UUIDPk, SyncStamped, Model):
     """One edit of a visit log: the fields it changed, with old and new values."""
 
     __tablename__ = "visit_revisions"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.customers.models import Stage
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type
+from server.sync.stamps import SyncStamped
 
 
 class WarningStatus(enum.StrEnum):
@@ -24,7 +25,7 @@ class WarningSource(enum.StrEnum):
     MANUAL = "manual"  # reported by the manager: competitor, wavering...
 
 
-class ChurnWarning(UUIDPk, Versioned, Timestamps, Model):
+class ChurnWarning(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     __tablename__ = "churn_warnings"
     __table_args__ = (
         # A customer has at most one open warning; new reasons join it.
