@@ -78,6 +78,22 @@ class Config:
     WARNING_COMPLAINTS_COUNT = 2
     WARNING_COMPLAINTS_DAYS = 30
 
+    # Compressed JSON (Flask-Compress): a first pull of a portfolio shrinks ~10x.
+    COMPRESS_MIMETYPES = [
+        "application/json",
+        "text/csv",
+        "text/html",
+        "text/css",
+        "application/javascript",
+    ]
+    COMPRESS_ALGORITHM = ["gzip"]
+    COMPRESS_MIN_SIZE = 1024
+
+    # Sync: tombstones older than this are purged; older cursors get reset_required.
+    SYNC_TOMBSTONE_RETENTION = timedelta(days=90)
+    # How many months of spend a device keeps.
+    SYNC_SPEND_MONTHS = 12
+
     # OpenAPI (flask-smorest)
     API_TITLE = "Fieldbook API"
     API_VERSION = "v1"

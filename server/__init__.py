@@ -20,9 +20,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from server import models  # noqa: F401  (every table registered before migrate/api)
     from server.auth import security
     from server.errors import register_error_handlers
-    from server.extensions import api, db, migrate
+    from server.extensions import api, compress, db, migrate
 
     db.init_app(app)
+    compress.init_app(app)
     migrate.init_app(app, db, directory=str(_project_root() / "migrations"), compare_type=True)
     security.init_app(app)
     api.init_app(app)
@@ -36,6 +37,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from server.customers.routes import tiers_blp
     from server.imports.routes import blp as imports_blp
     from server.plans.routes import blp as plans_blp
+    from server.sync.routes import blp as sync_blp
     from server.tasks.routes import blp as tasks_blp
     from server.team.routes import teams_blp, users_blp
     from server.visits.routes import blp as visits_blp
@@ -55,6 +57,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         complaint_categories_blp,
         warnings_blp,
         agenda_blp,
+        sync_blp,
     ):
         api.register_blueprint(blueprint)
 

@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -35,6 +36,7 @@ else:
     Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
+compress = Compress()
 api = FieldbookApi()
 
 

@@ -50,8 +50,15 @@ def _drop_everything() -> None:
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
+# Rows the migrations seed; `committed` tests leave them in place.
+REFERENCE_TABLES = {"alembic_version", "tiers", "complaint_categories", "sync_clock"}
+
+
 @pytest.fixture(autouse=True)
-def _transaction(app: Flask) -> Iterator[None]:
+def _transaction(request, app: Flask) -> Iterator[None]:
+    if request.node.get_closest_marker("committed"):
+        yield from _committed(app)
+        return
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
@@ -72,6 +79,34 @@ def _transaction(app: Flask) -> Iterator[None]:
             db.session = original
             outer.rollback()
             connection.close()
+
+
+def _committed(app: Flask) -> Iterator[None]:
+    """For tests that need real commits (sync pulls only serve committed changes).
+
+    Each request commits for real; afterwards every table but the seeded reference
+    data is emptied, children first.
+    """
+    with app.app_context():
+        original = db.session
+        # Factories hand back detached objects whose attributes must stay readable.
+        db.session = orm.scoped_session(
+            orm.sessionmaker(bind=db.engine, expire_on_commit=False), scopefunc=_app_ctx_id
+        )
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.session = original
+            _empty_tables()
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                conn.execute(table.delete())
 
 
 @pytest.fixture
