@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from server.auth.models import Role, User
+from server.complaints.models import Complaint
 from server.customers.models import (
     AssignmentHistory,
     Contact,
@@ -28,6 +29,8 @@ from server.demo.routes import blp as home_blp
 from server.demo.seed import DemoDataExists, seed_demo
 from server.extensions import db
 from server.team.models import Team
+from server.visits.models import Visit
+from server.warnings.models import ChurnWarning
 
 # Near a new year, so "the next 7 days" wraps from December into January.
 TODAY = date(2025, 12, 28)
@@ -253,6 +256,13 @@ def test_demo_command_seeds_once_prints_the_logins_and_never_seeds_twice(runner,
     assert lines["manager1"][1:] == ["manager", "fieldbook-demo", "城东班组"]
     assert lines["lead2"][1:] == ["lead", "fieldbook-demo", "城西班组"]
     assert lines["admin"][1:] == ["admin", "fieldbook-demo", "-"]
+    # The managers' work is logged too (server.demo.activity), in the same commit.
+    logged = re.search(r"Logged (\d+) visits, (\d+) complaints", result.output)
+    assert logged, result.output
+    with in_app():
+        for model, shown in ((Visit, logged[1]), (Complaint, logged[2])):
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == int(shown)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ChurnWarning)) > 0
 
     again = runner.invoke(args=["demo", "--no-serve", "--port", "5077"])
     assert again.exit_code == 0, again.output

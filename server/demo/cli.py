@@ -11,8 +11,11 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from server.auth.models import User
-from server.demo.seed import DEMO_PASSWORD, demo_usernames, seed_demo
+from server.demo.activity import seed_activity
+from server.demo.seed import DEFAULT_SEED, DEMO_PASSWORD, demo_usernames, seed_demo
 from server.extensions import db
+from server.models_base import utcnow
+from server.timeutil import local_today
 
 
 @click.command("demo")
@@ -28,11 +31,20 @@ def demo_cmd(host: str, port: int, no_serve: bool, reset: bool) -> None:
     _migrate()
     if db.session.scalar(sa.select(User.id).limit(1)) is None:
         click.echo("Seeding the demo data (a few seconds)...")
-        summary = seed_demo()
+        now = utcnow()
+        today = local_today(now)
+        summary = seed_demo(DEFAULT_SEED, today)
+        activity = seed_activity(DEFAULT_SEED, today, now)
         db.session.commit()
         click.echo(
             f"Created {summary['customers']} customers ({summary['organisations']} organisations), "
             f"{summary['spend_rows']} monthly bills, {summary['users']} users."
+        )
+        click.echo(
+            f"Logged {activity['visits']} visits, {sum(activity['complaints'].values())} "
+            f"complaints, {sum(activity['plans'].values())} care plans, "
+            f"{activity['tasks'].get('open', 0)} open tasks and "
+            f"{activity['warnings'].get('open', 0)} open churn warnings."
         )
     else:
         click.echo("The database already has users: the demo data is already there, kept as is.")

@@ -37,6 +37,7 @@ from server.extensions import db
 from server.models_base import utcnow
 from server.sync.stamps import stamp_for
 from server.team.models import Team
+from server.timeutil import local_today
 
 DEFAULT_SEED = 20261125
 DEMO_PASSWORD = "fieldbook-demo"
@@ -261,7 +262,7 @@ def seed_demo(seed: int = DEFAULT_SEED, today: date | None = None) -> dict[str, 
     """
     if db.session.scalar(sa.select(User.id).limit(1)) is not None:
         raise DemoDataExists("The database already has users; demo data goes into an empty one.")
-    today = today or date.today()
+    today = today or local_today()
     tiers = {tier.code: tier for tier in db.session.scalars(sa.select(Tier))}
     missing = sorted(set(TIER_SHARES) - set(tiers))
     if missing:
