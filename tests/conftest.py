@@ -10,6 +10,7 @@ context of their own and return loaded, detached objects.
 """
 
 import itertools
+import uuid
 from collections.abc import Iterator
 from datetime import date
 
@@ -245,3 +246,17 @@ def team_setup(make_team, make_user, make_customer):
     rows["admin"] = make_user(Role.ADMIN, username=f"admin_{next(_counter)}")
     rows["unassigned"] = make_customer()
     return rows
+
+
+_phase_counter = itertools.count(1000)
+
+
+def routine_due_id(day: date, interval_days: int) -> uuid.UUID:
+    """A customer id whose first routine contact (never contacted) falls on `day`.
+
+    plans/services.py spreads first contacts by the id modulo the tier's interval;
+    tests that want "due today" pick such an id. (Its own test checks the spread with
+    hand-computed dates.)
+    """
+    phase = day.toordinal() % interval_days
+    return uuid.UUID(int=next(_phase_counter) * interval_days + phase)

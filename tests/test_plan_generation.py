@@ -11,6 +11,7 @@ care holidays (Spring Festival 2027-02-06, Mid-Autumn 2027-09-15, National Day
 2027-10-01), so only the rule under test makes plans.
 """
 
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -23,6 +24,7 @@ from server.extensions import db
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.plans.services import generate_plans, reassign_open_plans
 from server.visits.models import Visit
+from tests.conftest import routine_due_id
 
 TODAY = date(2027, 3, 1)
 
@@ -99,27 +101,51 @@ def windows(plans: list[CarePlan]) -> list[tuple]:
 # --- routine ----------------------------------------------------------------------
 
 
-def test_never_contacted_customer_is_due_today(manager, make_customer, generate, plans_of):
-    gold = make_customer(manager=manager, tier="gold")
-    diamond = make_customer(manager=manager, tier="diamond")
+def test_never_contacted_customers_are_spread_over_the_tier_interval(
+    manager, make_customer, generate, plans_of
+):
+    # date(2027, 3, 1).toordinal() == 740041; 740041 % 90 == 61 and % 30 == 1. A customer
+    # whose id modulo the interval equals that phase is due today; phase + 10, in ten days.
+    gold_today = make_customer(manager=manager, tier="gold", id=uuid.UUID(int=90 * 7 + 61))
+    gold_later = make_customer(manager=manager, tier="gold", id=uuid.UUID(int=90 * 7 + 71))
+    gold_beyond = make_customer(manager=manager, tier="gold", id=uuid.UUID(int=90 * 7 + 16))
+    diamond = make_customer(manager=manager, tier="diamond", id=uuid.UUID(int=30 * 5 + 1))
 
     counts = generate()
 
-    assert counts["routine"] == 3
-    # Window [today, today + 7]; the top tiers are seen in person, the others called.
-    assert windows(plans_of(gold, Purpose.ROUTINE)) == [
+    assert counts["routine"] == 4
+    # Window [day, day + 7]; the top tiers are seen in person, the others called.
+    assert windows(plans_of(gold_today, Purpose.ROUTINE)) == [
         ("routine:2027-03-01", date(2027, 3, 1), date(2027, 3, 8), Channel.PHONE)
     ]
+    assert windows(plans_of(gold_later, Purpose.ROUTINE)) == [
+        ("routine:2027-03-11", date(2027, 3, 11), date(2027, 3, 18), Channel.PHONE)
+    ]
+    # Phase 16 is (16 - 61) % 90 = 45 days on (2027-04-15): beyond the horizon, nothing yet.
+    assert plans_of(gold_beyond, Purpose.ROUTINE) == []
     # Diamond's 30 days after 03-01 is 03-31, the horizon's last day: planned too,
     # or the next run (same day) would add it.
     assert windows(plans_of(diamond, Purpose.ROUTINE)) == [
         ("routine:2027-03-01", date(2027, 3, 1), date(2027, 3, 8), Channel.VISIT),
         ("routine:2027-03-31", date(2027, 3, 31), date(2027, 4, 7), Channel.VISIT),
     ]
-    routine = plans_of(gold, Purpose.ROUTINE)[0]
+    routine = plans_of(gold_today, Purpose.ROUTINE)[0]
     assert routine.owner_id == manager.id
     assert routine.status == PlanStatus.PLANNED
     assert routine.title == "日常维系"
+
+
+def test_a_spread_first_contact_stays_put_from_day_to_day(
+    manager, make_customer, generate, plans_of
+):
+    gold = make_customer(manager=manager, tier="gold", id=uuid.UUID(int=90 * 7 + 61 + 40))
+    # Due 2027-04-10: outside the horizon on 03-01, inside it on 03-20, same date.
+    assert generate(date(2027, 3, 1))["routine"] == 0
+    assert generate(date(2027, 3, 20))["routine"] == 1
+    assert windows(plans_of(gold, Purpose.ROUTINE)) == [
+        ("routine:2027-04-10", date(2027, 4, 10), date(2027, 4, 17), Channel.PHONE)
+    ]
+    assert generate(date(2027, 3, 21))["routine"] == 0
 
 
 def test_visit_ten_days_ago_sets_next_routine_after_the_interval(
@@ -158,6 +184,7 @@ def test_second_run_creates_nothing(manager, make_customer, generate, plans_of):
     customer = make_customer(
         manager=manager,
         tier="emerald",
+        id=routine_due_id(TODAY, 30),
         birthday=date(1980, 3, 20),
         contract_end_date=date(2027, 3, 15),
         stage=Stage.ONBOARDING,
@@ -203,14 +230,14 @@ def test_planned_routine_inside_the_interval_blocks_another(
 def test_cancelled_and_missed_routine_plans_are_no_contact(
     manager, make_customer, generate, plans_of, add_plan
 ):
-    cancelled = make_customer(manager=manager, tier="gold")
+    cancelled = make_customer(manager=manager, tier="gold", id=routine_due_id(TODAY, 90))
     add_plan(
         cancelled,
         due_from=date(2027, 3, 5),
         due_to=date(2027, 3, 9),
         status=PlanStatus.CANCELLED,
     )
-    with_missed = make_customer(manager=manager, tier="gold")
+    with_missed = make_customer(manager=manager, tier="gold", id=routine_due_id(TODAY, 90))
     lapsed = add_plan(with_missed, due_from=date(2027, 2, 1), due_to=date(2027, 2, 8))
 
     counts = generate()
@@ -532,7 +559,9 @@ def test_churned_and_unassigned_customers_get_no_plans(manager, make_customer, g
     }
     churned = make_customer(manager=manager, stage=Stage.CHURNED, **occasions)
     unassigned = make_customer(**occasions)
-    warning = make_customer(manager=manager, stage=Stage.WARNING, **occasions)
+    warning = make_customer(
+        manager=manager, stage=Stage.WARNING, id=routine_due_id(TODAY, 90), **occasions
+    )
 
     generate()
 
@@ -548,8 +577,8 @@ def test_churned_and_unassigned_customers_get_no_plans(manager, make_customer, g
 
 
 def test_only_the_given_customers(manager, make_customer, generate, plans_of):
-    chosen = make_customer(manager=manager)
-    other = make_customer(manager=manager)
+    chosen = make_customer(manager=manager, id=routine_due_id(TODAY, 90))
+    other = make_customer(manager=manager, id=routine_due_id(TODAY, 90))
 
     counts = generate(customer_ids=[chosen.id])
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from server.extensions import db
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.plans.services import reassign_open_plans
+from tests.conftest import routine_due_id
 
 PAST = date(2020, 5, 1)
 FUTURE = date(2099, 5, 1)
@@ -452,11 +453,15 @@ def test_unknown_plan_is_404(client, auth, team_setup):
 # --- the command --------------------------------------------------------------------
 
 
-def test_generate_command(runner, team_setup, in_app):
+def test_generate_command(runner, make_user, make_customer, in_app):
+    manager = make_user("manager")
+    for _ in range(8):
+        make_customer(manager=manager, id=routine_due_id(date(2027, 3, 1), 90))
     result = runner.invoke(args=["plans", "generate", "--date", "2027-03-01"])
 
     assert result.exit_code == 0, result.output
-    # Eight assigned gold customers, never contacted: routine care for each, nothing else.
+    # Eight gold customers, never contacted, whose first routine contact falls on
+    # 2027-03-01: routine care for each, nothing else.
     assert result.output.splitlines() == [
         "Care plans as of 2027-03-01:",
         "  routine: 8",

@@ -722,3 +722,35 @@ def test_churned_customers_are_listed_with_why_they_left(
     # Someone else's churned customers stay out of sight.
     auth.login(team_setup["mgr_a2"].username)
     assert client.get(f"{API}/churned").json["items"] == []
+
+
+def test_churned_cancels_the_open_care_plans_and_keeps_the_finished_ones(
+    team_setup, make_warning, in_app
+):
+    customer = team_setup["cust_a1"]
+    warning = make_warning(customer)
+    with in_app():
+        for status in (PlanStatus.PLANNED, PlanStatus.MISSED, PlanStatus.DONE):
+            db.session.add(
+                CarePlan(
+                    customer_id=customer.id,
+                    owner_id=customer.manager_id,
+                    purpose=Purpose.ROUTINE,
+                    channel=Channel.PHONE,
+                    title=status.value,
+                    due_from=date(2026, 11, 20),
+                    due_to=date(2026, 11, 27),
+                    status=status,
+                )
+            )
+        db.session.commit()
+        actor = db.session.get(User, team_setup["admin"].id)
+        resolve_warning(actor, warning.id, Outcome.CHURNED, exit_reason="搬家")
+        db.session.commit()
+
+    statuses = sorted((p.title, p.status.value) for p in plans_of(in_app, customer))
+    win_back = [p for p in plans_of(in_app, customer) if p.purpose == Purpose.WIN_BACK]
+    assert [p.status for p in win_back] == [PlanStatus.PLANNED]
+    assert ("done", "done") in statuses
+    assert ("planned", "cancelled") in statuses
+    assert ("missed", "cancelled") in statuses

@@ -565,6 +565,18 @@ def _plan(target: _Target, purpose: Purpose, key: str, start: date, end: date, *
     )
 
 
+def first_routine_day(customer_id: uuid.UUID, interval_days: int, today: date) -> date:
+    """A never-contacted customer's first routine contact, spread over the tier's interval.
+
+    Otherwise every customer of a new portfolio falls due on the same day, and a
+    manager's first agenda holds three hundred routine calls. The day is the next one
+    whose ordinal matches the customer's phase (its id modulo the interval), so it is
+    the same date on every run until it comes: generation stays idempotent.
+    """
+    phase = customer_id.int % interval_days
+    return today + timedelta(days=(phase - today.toordinal()) % interval_days)
+
+
 def _plans_for(
     target: _Target,
     today: date,
@@ -581,7 +593,10 @@ def _plans_for(
     # contact whose successor may fall inside the horizon: plan the chain at once, or
     # the next run would add it and generation would not be idempotent.
     interval = timedelta(days=target.interval_days)
-    next_due = today if last_contact is None else last_contact + interval
+    if last_contact is None:
+        next_due = first_routine_day(target.id, target.interval_days, today)
+    else:
+        next_due = last_contact + interval
     while next_due <= horizon_end:
         start = max(next_due, today)
         plans.append(

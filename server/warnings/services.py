@@ -680,8 +680,22 @@ def resolve_warning(
 
 
 def _plan_win_back(actor: User, warning: ChurnWarning, customer: Customer, at: datetime) -> None:
+    """Replace the care of a customer who left with one win-back contact.
+
+    The open routine, birthday or marketing plans of a customer who has gone would
+    only clutter the agenda; they are cancelled (kept, not deleted).
+    """
     today = local_today(at)
     first, last = WIN_BACK_DUE_DAYS
+    db.session.execute(
+        sa.update(CarePlan)
+        .where(
+            CarePlan.customer_id == customer.id,
+            CarePlan.status.in_([PlanStatus.PLANNED, PlanStatus.MISSED]),
+        )
+        .values(status=PlanStatus.CANCELLED, version=CarePlan.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
     db.session.add(
         CarePlan(
             customer_id=customer.id,
