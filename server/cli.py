@@ -10,10 +10,11 @@ def register(app: Flask) -> None:
     from server.demo.cli import demo_cmd
     from server.imports.cli import import_cli
     from server.plans.cli import plans_cli
+    from server.sync.cli import sync_cli
     from server.team.cli import users_cli
     from server.warnings.cli import warnings_cli
 
-    for command in (demo_cmd, import_cli, plans_cli, users_cli, warnings_cli):
+    for command in (demo_cmd, import_cli, plans_cli, sync_cli, users_cli, warnings_cli):
         app.cli.add_command(command)
 
 

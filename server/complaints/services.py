@@ -24,7 +24,12 @@ from server.complaints.models import (
     Severity,
 )
 from server.customers.models import Customer, Tier
-from server.customers.services import get_visible_customer, invalid, visible_customers
+from server.customers.services import (
+    get_former_managers_customer,
+    get_visible_customer,
+    invalid,
+    visible_customers,
+)
 from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
@@ -243,16 +248,24 @@ def create_complaint(
     visit_id: uuid.UUID | None = None,
     id: uuid.UUID | None = None,
     now: datetime | None = None,
+    allow_former_manager: bool = False,
 ) -> Complaint:
     """Log a complaint for a visible customer, with its deadline and first event.
 
     The owner is the customer's manager (the actor when the customer has none).
     `received_at` is the phone's time: a future one is clamped to now, a very old
     one kept and flagged. Sending an `id` that already names a complaint of this
-    customer returns that complaint unchanged.
+    customer returns that complaint unchanged. `allow_former_manager` (the sync
+    push): a customer the actor managed once may still get the complaint heard
+    offline before the move; it is owned by the current manager.
     """
     now = now or utcnow()
-    customer = get_visible_customer(actor, customer_id)
+    try:
+        customer = get_visible_customer(actor, customer_id)
+    except ApiError:
+        if not allow_former_manager:
+            raise
+        customer = get_former_managers_customer(actor, customer_id)
     if id is not None:
         existing = db.session.get(Complaint, id)
         if existing is not None:

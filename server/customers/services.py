@@ -63,6 +63,41 @@ def get_visible_customer(
     return customer
 
 
+def was_manager_of(user: User, customer_id: uuid.UUID) -> bool:
+    """Whether the customer's assignment history names `user` as its manager at some point."""
+    return (
+        db.session.scalar(
+            sa.select(AssignmentHistory.id)
+            .where(
+                AssignmentHistory.customer_id == customer_id,
+                sa.or_(
+                    AssignmentHistory.from_manager_id == user.id,
+                    AssignmentHistory.to_manager_id == user.id,
+                ),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def get_former_managers_customer(
+    user: User, customer_id: uuid.UUID, *, for_update: bool = False
+) -> Customer:
+    """A customer `user` managed once, whoever has it now; 404 for anyone else.
+
+    For what a phone recorded offline before its user learned the customer had moved
+    (docs/sync.md, Reassignment): the visit happened, the complaint was heard.
+    """
+    stmt = sa.select(Customer).where(Customer.id == customer_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Customer)
+    customer = db.session.scalar(stmt)
+    if customer is None or not was_manager_of(user, customer_id):
+        raise not_found("Customer")
+    return customer
+
+
 def assign(
     customer: Customer,
     to_manager: User | None,

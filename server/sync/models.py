@@ -109,9 +109,9 @@ class SyncConflict(UUIDPk, Versioned, SyncStamped, Model):
     mutation_id: Mapped[uuid.UUID | None]
     mutation_name: Mapped[str | None] = mapped_column(sa.String(40))
     field: Mapped[str | None] = mapped_column(sa.String(60))
-    base_value: Mapped[Any] = mapped_column(sa.JSON)
-    kept_value: Mapped[Any] = mapped_column(sa.JSON)
-    lost_value: Mapped[Any] = mapped_column(sa.JSON)
+    base_value: Mapped[Any | None] = mapped_column(sa.JSON)
+    kept_value: Mapped[Any | None] = mapped_column(sa.JSON)
+    lost_value: Mapped[Any | None] = mapped_column(sa.JSON)
     args: Mapped[dict | None] = mapped_column(sa.JSON)
     status: Mapped[ConflictStatus] = mapped_column(
         enum_type(ConflictStatus), default=ConflictStatus.OPEN, index=True

@@ -1,12 +1,23 @@
 """Sync API: a device pulls its scope and pushes the changes it made offline."""
 
+import uuid
+
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from server.auth.security import signed_in
 from server.extensions import db
-from server.sync import pull, push
-from server.sync.schemas import PullArgsSchema, PushSchema
+from server.sync import pull, push, services
+from server.sync.models import ConflictStatus
+from server.sync.schemas import (
+    ConflictListSchema,
+    ConflictQuerySchema,
+    ConflictSchema,
+    PullArgsSchema,
+    PushSchema,
+    ResolveConflictSchema,
+)
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offline sync")
 
@@ -29,3 +40,23 @@ def push_mutations(args):
     result = push.push(current_user, **args)
     db.session.commit()
     return result
+
+
+@blp.get("/conflicts")
+@blp.arguments(ConflictQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, ConflictListSchema)
+@signed_in()
+def list_conflicts(args):
+    """The user's conflicts (a lead: also the team's; an admin: all), oldest first."""
+    return {"items": services.list_conflicts(current_user, status=ConflictStatus(args["status"]))}
+
+
+@blp.post("/conflicts/<uuid:conflict_id>/resolve")
+@blp.arguments(ResolveConflictSchema)
+@blp.response(200, ConflictSchema)
+@signed_in()
+def resolve_conflict(args, conflict_id: uuid.UUID):
+    """kept / restored (a field conflict); applied / dismissed (lost_access: lead or admin)."""
+    conflict = services.resolve_conflict(current_user, conflict_id, args["choice"])
+    db.session.commit()
+    return conflict

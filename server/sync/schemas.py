@@ -26,3 +26,48 @@ class PushSchema(Schema):
     mutations = fields.List(
         fields.Nested(MutationSchema), required=True, validate=validate.Length(max=500)
     )
+
+
+# --- conflicts (push side) ------------------------------------------------------
+
+
+class ConflictSchema(Schema):
+    """A kept change: `field` (both sides changed a field) or `lost_access` (customer moved)."""
+
+    id = fields.UUID()
+    kind = fields.String()
+    entity = fields.String()
+    row_id = fields.UUID(allow_none=True)
+    customer_id = fields.UUID(allow_none=True)
+    user_id = fields.UUID()
+    device_id = fields.UUID(allow_none=True)
+    mutation_id = fields.UUID(allow_none=True)
+    mutation_name = fields.String(allow_none=True)
+    field = fields.String(allow_none=True)
+    # JSON values as a pull shows them; kept_value is the one now stored.
+    base_value = fields.Raw(allow_none=True)
+    kept_value = fields.Raw(allow_none=True)
+    lost_value = fields.Raw(allow_none=True)
+    # lost_access: the whole mutation {id, seq, name, args, base_version, client_time}.
+    args = fields.Dict(allow_none=True)
+    status = fields.String()
+    resolution = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by_id = fields.UUID(allow_none=True)
+    version = fields.Integer()
+
+
+class ConflictListSchema(Schema):
+    items = fields.List(fields.Nested(ConflictSchema))
+
+
+class ConflictQuerySchema(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "resolved"]))
+
+
+class ResolveConflictSchema(Schema):
+    # kept / restored for a field conflict; applied / dismissed for lost_access.
+    choice = fields.String(
+        required=True, validate=validate.OneOf(["kept", "restored", "applied", "dismissed"])
+    )

@@ -3,26 +3,26 @@
 import uuid
 
 from sqlalchemy import event, insert
-from sqlalchemy.orm import Session
 
 from server.models_base import utcnow
 from server.sync.models import SyncTombstone
 from server.sync.stamps import SyncStamped
 
 
-@event.listens_for(Session, "after_flush")
-def _record_deletions(session: Session, _flush_context) -> None:
-    rows = [
+# A mapper event rather than the session's `deleted` list: rows removed as orphans
+# (`customer.contacts.remove(contact)`) never appear in that list, but do come here.
+@event.listens_for(SyncStamped, "after_delete", propagate=True)
+def _record_deletion(_mapper, connection, obj) -> None:
+    if isinstance(obj, SyncTombstone):
+        return
+    connection.execute(
+        insert(SyncTombstone),
         {
             "id": uuid.uuid4(),
-            "entity": obj.__tablename__,  # type: ignore[attr-defined]
-            "row_id": obj.id,  # type: ignore[attr-defined]
+            "entity": obj.__tablename__,
+            "row_id": obj.id,
             "customer_id": getattr(obj, "customer_id", None),
             "owner_id": getattr(obj, "owner_id", None),
             "deleted_at": utcnow(),
-        }
-        for obj in session.deleted
-        if isinstance(obj, SyncStamped) and not isinstance(obj, SyncTombstone)
-    ]
-    if rows:
-        session.connection().execute(insert(SyncTombstone), rows)
+        },
+    )

@@ -19,7 +19,12 @@ from sqlalchemy.orm import selectinload
 
 from server.auth.models import Role, User
 from server.customers.models import Customer
-from server.customers.services import get_visible_customer, invalid, visible_customers
+from server.customers.services import (
+    get_former_managers_customer,
+    get_visible_customer,
+    invalid,
+    visible_customers,
+)
 from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
@@ -247,6 +252,7 @@ def create_visit(
     next_step_due: date | None = None,
     id: uuid.UUID | None = None,
     now: datetime | None = None,
+    allow_former_manager: bool = False,
 ) -> Visit:
     """Log a contact with a customer the actor may serve, in one unit of work.
 
@@ -254,6 +260,10 @@ def create_visit(
     first check-in, and turns a next step into a follow-up task (due in a week
     unless `next_step_due` says otherwise). With a client-made `id` that exists
     already (a retried upload), returns that visit unchanged.
+
+    `allow_former_manager` (the sync push): a customer the actor managed once but no
+    longer sees may still get the visit logged offline before the move; its
+    follow-up task then goes to the customer's current manager.
     """
     now = now or utcnow()
     if id is not None:
@@ -265,7 +275,14 @@ def create_visit(
 
     # Locked: a first check-in may write the customer's location, and two of them
     # at once must not both think it is unknown.
-    customer = get_visible_customer(actor, customer_id, for_update=True)
+    moved_away = False
+    try:
+        customer = get_visible_customer(actor, customer_id, for_update=True)
+    except ApiError:
+        if not allow_former_manager:
+            raise
+        customer = get_former_managers_customer(actor, customer_id, for_update=True)
+        moved_away = True
     plan = None
     if plan_id is not None:
         plan = db.session.scalar(
@@ -327,14 +344,30 @@ def create_visit(
         complete_plan(plan, at=started, visit_id=visit.id)
     if next_step:
         title, task_notes = _task_text(next_step)
-        create_task(
-            actor,
-            customer_id=customer.id,
-            title=title,
-            notes=task_notes,
-            due_date=next_step_due or local_today(now) + timedelta(days=NEXT_STEP_DEFAULT_DAYS),
-            source_visit_id=visit.id,
-        )
+        due_date = next_step_due or local_today(now) + timedelta(days=NEXT_STEP_DEFAULT_DAYS)
+        if moved_away:
+            # Open work follows the customer (customers.services._hand_over_open_work);
+            # back in the pool, it stays with the actor until the customer is handed out.
+            db.session.add(
+                Task(
+                    owner_id=customer.manager_id or actor.id,
+                    customer_id=customer.id,
+                    title=title,
+                    notes=task_notes,
+                    due_date=due_date,
+                    source_visit_id=visit.id,
+                    created_by_id=actor.id,
+                )
+            )
+        else:
+            create_task(
+                actor,
+                customer_id=customer.id,
+                title=title,
+                notes=task_notes,
+                due_date=due_date,
+                source_visit_id=visit.id,
+            )
     db.session.flush()
     return visit
 
