@@ -5,7 +5,6 @@ its customer is visible: the customer's manager, the lead of that team, admins.
 Anyone else gets 404, exactly as for a complaint that does not exist.
 """
 
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from server.customers.services import (
 from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
+from server.pagination import Page, count_rows
 from server.timeutil import accept_client_time
 from server.visits.models import Visit
 
@@ -154,18 +154,6 @@ def complaint_detail(user: User, complaint_id: uuid.UUID) -> ComplaintView:
     return _detail(get_visible_complaint(user, complaint_id))
 
 
-@dataclass
-class ComplaintPage:
-    items: list[ComplaintView]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
-
 def list_complaints(
     user: User,
     *,
@@ -177,7 +165,7 @@ def list_complaints(
     page: int = 1,
     per_page: int = 50,
     now: datetime | None = None,
-) -> ComplaintPage:
+) -> Page:
     """One page of visible complaints, the nearest deadline first."""
     now = now or utcnow()
     stmt = visible_complaints(user)
@@ -192,7 +180,7 @@ def list_complaints(
         stmt = stmt.where(clause if overdue else sa.not_(clause))
     if open is not None:
         stmt = stmt.where(Complaint.status != S.CLOSED if open else Complaint.status == S.CLOSED)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    total = count_rows(stmt)
     rows = db.session.execute(
         stmt.add_columns(User)
         .outerjoin(User, User.id == Complaint.owner_id)
@@ -202,7 +190,7 @@ def list_complaints(
         .offset((page - 1) * per_page)
     ).all()
     items = [ComplaintView(complaint, owner) for complaint, owner in rows]
-    return ComplaintPage(items=items, page=page, per_page=per_page, total=total)
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def overdue_complaints(user: User, *, now: datetime | None = None) -> dict:

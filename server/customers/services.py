@@ -1,6 +1,5 @@
 """Customer rules: who may see which customer, profile edits, contacts, assignment, tiers."""
 
-import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from server.customers.schemas import ContactSchema, CustomerDetailSchema, TierSc
 from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
+from server.pagination import Page, count_rows
 
 
 def visible_customers(user: User) -> sa.Select[Customer]:
@@ -192,18 +192,6 @@ def portfolio_sizes(manager_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
 # --- reading --------------------------------------------------------------------
 
 
-@dataclass
-class Page:
-    items: list[Customer]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
-
 def invalid(name: str, message: str) -> ApiError:
     """A 422 naming one field, in the same shape as schema validation errors."""
     return ApiError(422, f"Some fields are invalid: {name}.", fields={name: [message]})
@@ -255,7 +243,7 @@ def list_customers(
             )
         )
 
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    total = count_rows(stmt)
     order: list = []
     if sort == "tier":
         order.append(Tier.rank)
@@ -269,7 +257,7 @@ def list_customers(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
+    return Page(items=list(items), page=page, per_page=per_page, total=total)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from server.customers.services import get_visible_customer, visible_customers
 from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
+from server.pagination import Page, count_rows
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.timeutil import local_today, local_zone
 from server.visits.models import Visit
@@ -96,18 +97,6 @@ def _updated(stmt: sa.Update) -> int:
 # --- reading --------------------------------------------------------------------
 
 
-@dataclass
-class PlanPage:
-    items: list[CarePlan]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return -(-self.total // self.per_page)
-
-
 def visible_plans(user: User) -> sa.Select[CarePlan]:
     """SELECT of the plans `user` may see: those of the customers they may see."""
     customer_ids = visible_customers(user).with_only_columns(Customer.id)
@@ -131,7 +120,7 @@ def list_plans(
     page: int = 1,
     per_page: int = 50,
     today: date | None = None,
-) -> PlanPage:
+) -> Page:
     """One page of the plans `user` may see, soonest due first, then by purpose priority.
 
     `due_before`/`due_after` bound the end of the due window (inclusive); `overdue`
@@ -154,7 +143,7 @@ def list_plans(
     if owner_id is not None:
         stmt = stmt.where(CarePlan.owner_id == owner_id)
 
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    total = count_rows(stmt)
     priority = sa.case(
         {p.value: i for i, p in enumerate(PURPOSE_PRIORITY)},
         value=sa.type_coerce(CarePlan.purpose, sa.String),
@@ -166,7 +155,7 @@ def list_plans(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return PlanPage(items=list(items), page=page, per_page=per_page, total=total or 0)
+    return Page(items=list(items), page=page, per_page=per_page, total=total)
 
 
 def get_plan(user: User, plan_id: uuid.UUID, *, for_update: bool = False) -> CarePlan:

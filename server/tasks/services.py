@@ -5,9 +5,7 @@ anyone else gets 404. These functions take the acting user and never read the
 request, so the sync push of a later issue can replay a phone's changes through them.
 """
 
-import math
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -20,6 +18,7 @@ from server.customers.services import get_visible_customer, invalid, visible_cus
 from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
+from server.pagination import Page, count_rows
 from server.tasks.models import Task, TaskStatus
 from server.tasks.schemas import TaskSchema
 from server.timeutil import local_today
@@ -59,18 +58,6 @@ def _can_see(user: User, task: Task) -> bool:
 # --- reading --------------------------------------------------------------------
 
 
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
-
 def list_tasks(
     user: User,
     *,
@@ -105,7 +92,7 @@ def list_tasks(
             )
     if due_before is not None:
         stmt = stmt.where(Task.due_date < due_before)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    total = count_rows(stmt)
     items = db.session.scalars(
         stmt.options(selectinload(Task.customer))
         # NULLS LAST spelled portably: SQLite puts NULLs first on ascending order.
@@ -113,7 +100,7 @@ def list_tasks(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
+    return Page(items=list(items), page=page, per_page=per_page, total=total)
 
 
 # --- writing --------------------------------------------------------------------

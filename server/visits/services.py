@@ -28,6 +28,7 @@ from server.customers.services import (
 from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
+from server.pagination import Page, count_rows
 from server.plans.models import CarePlan, Channel, Purpose
 from server.plans.services import complete_plan
 from server.tasks.models import Task
@@ -161,18 +162,6 @@ def get_visit(user: User, visit_id: uuid.UUID) -> VisitView:
     return visit_detail(get_visible_visit(user, visit_id))
 
 
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
-
 def _bound(value: date | datetime, *, end: bool) -> datetime:
     """A list filter bound; a date means a whole local day."""
     if isinstance(value, datetime):
@@ -209,7 +198,7 @@ def list_visits(
         stmt = stmt.where(Visit.purpose.in_(purpose))
     if channel:
         stmt = stmt.where(Visit.channel.in_(channel))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    total = count_rows(stmt)
     visits = db.session.scalars(
         stmt.options(selectinload(Visit.customer))
         .order_by(Visit.started_at.desc(), Visit.id.desc())
@@ -218,7 +207,7 @@ def list_visits(
     ).all()
     users = _users({v.manager_id for v in visits})
     items = [VisitView(visit=v, manager=users.get(v.manager_id)) for v in visits]
-    return Page(items=items, page=page, per_page=per_page, total=total or 0)
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 # --- logging --------------------------------------------------------------------

@@ -15,7 +15,6 @@ month's bills.
 """
 
 import enum
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,6 +32,7 @@ from server.customers.services import get_visible_customer, visible_customers
 from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
+from server.pagination import Page, count_rows
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.timeutil import local_today, local_zone
 from server.warnings.models import ChurnWarning, WarningSource, WarningStatus
@@ -401,18 +401,6 @@ def get_visible_warning(
     return warning
 
 
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
-
 def _customer_options():
     return selectinload(ChurnWarning.customer).selectinload(Customer.manager)
 
@@ -438,7 +426,7 @@ def list_warnings(
                 sa.select(Customer.id).where(Customer.manager_id == manager_id)
             )
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    total = count_rows(stmt)
     items = db.session.scalars(
         stmt.options(_customer_options())
         .order_by(
@@ -476,7 +464,7 @@ def list_churned(
     stmt = visible_customers(user).where(Customer.stage == Stage.CHURNED)
     if manager_id is not None:
         stmt = stmt.where(Customer.manager_id == manager_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    total = count_rows(stmt)
     customers = db.session.scalars(
         stmt.options(selectinload(Customer.manager))
         .order_by(churned_at.is_(None), churned_at.desc(), Customer.name, Customer.id)
