@@ -5,13 +5,13 @@ from marshmallow import Schema, fields, validate
 from server.complaints.models import ComplaintStatus, IntakeChannel, Severity
 from server.complaints.services import TRANSITIONS, is_overdue
 from server.customers.schemas import (
-    MAX_PER_PAGE,
     CommaList,
     UserRefSchema,
     optional_text,
     required_text,
 )
 from server.models_base import utcnow
+from server.pagination import PageArgsSchema, PageSchema
 
 MAX_TEXT = 4000
 
@@ -82,12 +82,8 @@ class ComplaintDetailSchema(ComplaintSchema):
     events = fields.List(fields.Nested(ComplaintEventSchema))
 
 
-class ComplaintPageSchema(Schema):
+class ComplaintPageSchema(PageSchema):
     items = fields.List(fields.Nested(ComplaintSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
 
 
 class ComplaintListSchema(Schema):
@@ -124,7 +120,7 @@ class NoteSchema(Schema):
     note = required_text(MAX_TEXT, required=True)
 
 
-class ComplaintQuerySchema(Schema):
+class ComplaintQuerySchema(PageArgsSchema):
     status = CommaList(fields.Enum(ComplaintStatus, by_value=True))
     customer_id = fields.UUID()
     owner_id = fields.UUID()
@@ -132,5 +128,3 @@ class ComplaintQuerySchema(Schema):
     overdue = fields.Boolean()
     # Not closed.
     open = fields.Boolean()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))

@@ -12,9 +12,9 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from marshmallow.utils import is_collection
 
 from server.customers.models import CustomerKind, Gender, Stage
+from server.pagination import PageArgsSchema, PageSchema
 
 MAX_BULK_ASSIGN = 1000
-MAX_PER_PAGE = 200
 SORTS = ("name", "tier", "contract_end_date")
 
 
@@ -115,12 +115,8 @@ class CustomerSummarySchema(Schema):
     version = fields.Integer()
 
 
-class CustomerPageSchema(Schema):
+class CustomerPageSchema(PageSchema):
     items = fields.List(fields.Nested(CustomerSummarySchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
 
 
 class ContactSchema(Schema):
@@ -205,7 +201,7 @@ class AssignOneResultSchema(AssignResultSchema):
 # --- input ----------------------------------------------------------------------
 
 
-class CustomerListQuerySchema(Schema):
+class CustomerListQuerySchema(PageArgsSchema):
     tier = CommaList(fields.String(validate=validate.Length(min=1, max=20)))
     stage = CommaList(fields.Enum(Stage, by_value=True))
     kind = CommaList(fields.Enum(CustomerKind, by_value=True))
@@ -213,8 +209,6 @@ class CustomerListQuerySchema(Schema):
     unassigned = fields.Boolean()
     q = fields.String(pre_load=[_blank_to_none], allow_none=True, validate=validate.Length(max=100))
     sort = fields.String(load_default="name", validate=validate.OneOf(SORTS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class _Versioned(Schema):

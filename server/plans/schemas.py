@@ -4,12 +4,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from server.customers.models import Stage
 from server.customers.schemas import (
-    MAX_PER_PAGE,
     CommaList,
     TierRefSchema,
     optional_text,
     required_text,
 )
+from server.pagination import PageArgsSchema, PageSchema
 from server.plans.models import Channel, PlanStatus, Purpose
 from server.timeutil import local_today
 
@@ -51,18 +51,14 @@ class PlanSchema(Schema):
         )
 
 
-class PlanPageSchema(Schema):
+class PlanPageSchema(PageSchema):
     items = fields.List(fields.Nested(PlanSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
 
 
 # --- input ----------------------------------------------------------------------
 
 
-class PlanListQuerySchema(Schema):
+class PlanListQuerySchema(PageArgsSchema):
     customer_id = fields.UUID()
     status = CommaList(fields.Enum(PlanStatus, by_value=True))
     purpose = CommaList(fields.Enum(Purpose, by_value=True))
@@ -71,8 +67,6 @@ class PlanListQuerySchema(Schema):
     due_after = fields.Date()
     overdue = fields.Boolean()
     owner_id = fields.UUID()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 def _window_in_order(data: dict) -> None:

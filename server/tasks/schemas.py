@@ -3,11 +3,11 @@
 from marshmallow import Schema, fields, validate
 
 from server.customers.schemas import (
-    MAX_PER_PAGE,
     CommaList,
     optional_text,
     required_text,
 )
+from server.pagination import PageArgsSchema, PageSchema
 from server.tasks.models import TaskStatus
 from server.timeutil import local_today
 
@@ -45,12 +45,8 @@ class TaskSchema(Schema):
         )
 
 
-class TaskPageSchema(Schema):
+class TaskPageSchema(PageSchema):
     items = fields.List(fields.Nested(TaskSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
 
 
 # --- input ----------------------------------------------------------------------
@@ -77,7 +73,7 @@ class TaskPatchSchema(Schema):
     status = fields.Enum(TaskStatus, by_value=True)
 
 
-class TaskListQuerySchema(Schema):
+class TaskListQuerySchema(PageArgsSchema):
     status = CommaList(fields.Enum(TaskStatus, by_value=True))
     customer_id = fields.UUID()
     owner_id = fields.UUID()
@@ -85,5 +81,3 @@ class TaskListQuerySchema(Schema):
     overdue = fields.Boolean()
     # Tasks due strictly before this date.
     due_before = fields.Date()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))

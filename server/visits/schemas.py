@@ -10,11 +10,11 @@ from datetime import date, datetime
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.customers.schemas import (
-    MAX_PER_PAGE,
     CommaList,
     UserRefSchema,
     optional_text,
 )
+from server.pagination import PageArgsSchema, PageSchema
 from server.plans.models import Channel, Purpose
 from server.visits.models import CustomerResponse, LocationStatus
 
@@ -86,12 +86,8 @@ class VisitDetailSchema(VisitSchema):
     follow_up_tasks = fields.List(fields.Nested(FollowUpTaskSchema))
 
 
-class VisitPageSchema(Schema):
+class VisitPageSchema(PageSchema):
     items = fields.List(fields.Nested(VisitSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
 
 
 # --- input ----------------------------------------------------------------------
@@ -160,7 +156,7 @@ class DateOrDateTime(fields.Field):
         return parsed
 
 
-class VisitListQuerySchema(Schema):
+class VisitListQuerySchema(PageArgsSchema):
     customer_id = fields.UUID()
     manager_id = fields.UUID()
     # since: from the start of that day (inclusive); until: to the end of that day.
@@ -168,5 +164,3 @@ class VisitListQuerySchema(Schema):
     until = DateOrDateTime()
     purpose = CommaList(fields.Enum(Purpose, by_value=True))
     channel = CommaList(fields.Enum(Channel, by_value=True))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))

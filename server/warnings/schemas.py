@@ -4,12 +4,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from server.customers.models import Stage
 from server.customers.schemas import (
-    MAX_PER_PAGE,
     CommaList,
     CustomerSummarySchema,
     optional_text,
     required_text,
 )
+from server.pagination import PageArgsSchema, PageSchema
 from server.warnings.models import WarningSource, WarningStatus
 from server.warnings.services import ManualReason, Outcome
 
@@ -66,14 +66,7 @@ class ChurnWarningSchema(ChurnWarningBriefSchema):
     customer = fields.Nested(CustomerSummarySchema)
 
 
-class _PageSchema(Schema):
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
-
-
-class ChurnWarningPageSchema(_PageSchema):
+class ChurnWarningPageSchema(PageSchema):
     items = fields.List(fields.Nested(ChurnWarningSchema))
 
 
@@ -84,25 +77,20 @@ class ChurnedCustomerSchema(Schema):
     last_warning = fields.Nested(ChurnWarningBriefSchema, allow_none=True)
 
 
-class ChurnedPageSchema(_PageSchema):
+class ChurnedPageSchema(PageSchema):
     items = fields.List(fields.Nested(ChurnedCustomerSchema))
 
 
 # --- input ----------------------------------------------------------------------
 
 
-class _Paged(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-
-
-class WarningListQuerySchema(_Paged):
+class WarningListQuerySchema(PageArgsSchema):
     status = CommaList(fields.Enum(WarningStatus, by_value=True))
     customer_id = fields.UUID()
     manager_id = fields.UUID()
 
 
-class ChurnedListQuerySchema(_Paged):
+class ChurnedListQuerySchema(PageArgsSchema):
     manager_id = fields.UUID()
 
 
