@@ -1,0 +1,399 @@
+/**
+ * Optimistic changes: how each queued mutation shows on the local rows until the
+ * server has answered for it.
+ *
+ * A row in an entity table is the server's row (as last pulled or as a push answered
+ * it) with the pending changes of this device laid over it. Laying a change over a row
+ * keeps the server's values of the fields it touches in `_base`; a row the device
+ * created carries `_local`. So the server's row can always be recovered
+ * (`pristine`), and after a pull or a push answer the row is rebuilt as
+ * "server row + changes still pending" (`rebaseRow`). Without this, a pulled row
+ * would hide a pending edit, or a pending edit the server had already applied (its
+ * answer lost) would stay laid over a newer server value for good.
+ */
+import {
+  db,
+  entityTable,
+  type AnyRow,
+  type Complaint,
+  type ComplaintStatus,
+  type EntityName,
+  type EntityRows,
+  type MutationName,
+  type OutboxEntry,
+  type Uuid,
+} from "../db";
+
+export interface OverlayContext {
+  /** The signed-in user (meta user_id); null before the first sign-in. */
+  userId: Uuid | null;
+}
+
+type Overlay = (
+  entity: EntityName,
+  row: AnyRow | undefined,
+  entry: OutboxEntry,
+  ctx: OverlayContext,
+) => Promise<AnyRow | undefined>;
+
+export interface MutationSpec {
+  /** "entity:id" of each local row the mutation changes. */
+  targets(args: Record<string, unknown>): string[];
+  apply: Overlay;
+}
+
+export function targetKey(entity: EntityName, id: string): string {
+  return `${entity}:${id}`;
+}
+
+export function parseTarget(key: string): [EntityName, string] {
+  const at = key.indexOf(":");
+  return [key.slice(0, at) as EntityName, key.slice(at + 1)];
+}
+
+/** The server's row under any pending changes of this device; undefined for a local create. */
+export function pristine<T extends AnyRow>(row: T | undefined): T | undefined {
+  if (row === undefined || row._local) return undefined;
+  if (row._base === undefined) return row;
+  const { _base, ...rest } = row;
+  return { ...rest, ..._base } as T;
+}
+
+/** `row` with `fields` laid over it, remembering the server's values of those fields. */
+export function patch<T extends AnyRow>(row: T | undefined, fields: Partial<T>): T | undefined {
+  if (row === undefined) return undefined;
+  const next = { ...row, ...fields };
+  if (!row._local) {
+    const base: Record<string, unknown> = { ...row._base };
+    const current = row as unknown as Record<string, unknown>;
+    for (const key of Object.keys(fields)) {
+      if (!(key in base)) base[key] = current[key];
+    }
+    next._base = base;
+  }
+  return next;
+}
+
+/** A local create: the row as the device guesses the server will store it. */
+function created<T extends AnyRow>(row: T | undefined, fresh: () => Promise<T>): Promise<T> {
+  // The server already holds it (a pull brought it before the push's answer did).
+  if (row !== undefined) return Promise.resolve(row);
+  return fresh();
+}
+
+const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
+const num = (value: unknown): number | null => (typeof value === "number" ? value : null);
+const id = (args: Record<string, unknown>): string => String(args.id);
+
+function timestamps(entry: OutboxEntry) {
+  return { version: 0, created_at: entry.client_time, updated_at: entry.client_time };
+}
+
+/** Hours to resolve, by severity, as the server's COMPLAINT_SEVERITY_FACTORS (config.py). */
+const SEVERITY_FACTORS: Record<string, number> = { critical: 0.5, high: 1, medium: 2, low: 4 };
+
+export const COMPLAINT_TRANSITIONS: Record<ComplaintStatus, ComplaintStatus[]> = {
+  received: ["in_progress"],
+  in_progress: ["resolved"],
+  resolved: ["informed", "in_progress"],
+  informed: ["closed", "in_progress"],
+  closed: ["in_progress"],
+};
+
+/** Laid over a row only when the mutation targets that table. */
+function only<K extends EntityName>(
+  wanted: K,
+  fn: (
+    row: EntityRows[K] | undefined,
+    entry: OutboxEntry,
+    ctx: OverlayContext,
+  ) => Promise<EntityRows[K] | undefined>,
+): Overlay {
+  return async (entity, row, entry, ctx) =>
+    entity === wanted ? fn(row as EntityRows[K] | undefined, entry, ctx) : row;
+}
+
+function edit<K extends EntityName>(wanted: K): MutationSpec {
+  return {
+    targets: (args) => [targetKey(wanted, id(args))],
+    apply: only(wanted, async (row, entry) =>
+      patch(row, (entry.args.changes ?? {}) as Partial<EntityRows[K]>),
+    ),
+  };
+}
+
+export const MUTATIONS: Record<MutationName, MutationSpec> = {
+  log_visit: {
+    targets: (args) => [
+      targetKey("visits", id(args)),
+      ...(args.plan_id ? [targetKey("care_plans", String(args.plan_id))] : []),
+    ],
+    apply: async (entity, row, entry, ctx) => {
+      const a = entry.args;
+      if (entity === "care_plans") {
+        return patch(row as EntityRows["care_plans"] | undefined, {
+          status: "done",
+          completed_at: str(a.started_at) ?? entry.client_time,
+        });
+      }
+      return created<EntityRows["visits"]>(row as EntityRows["visits"] | undefined, async () => {
+        const plan = a.plan_id ? await db.care_plans.get(String(a.plan_id)) : undefined;
+        return {
+          id: id(a),
+          customer_id: String(a.customer_id),
+          manager_id: ctx.userId ?? "",
+          plan_id: str(a.plan_id),
+          channel: a.channel as EntityRows["visits"]["channel"],
+          purpose: (a.purpose ?? plan?.purpose ?? "routine") as EntityRows["visits"]["purpose"],
+          started_at: String(a.started_at),
+          ended_at: str(a.ended_at),
+          latitude: num(a.latitude),
+          longitude: num(a.longitude),
+          accuracy_m: num(a.accuracy_m),
+          location_age_s: num(a.location_age_s),
+          location_status: a.channel === "visit" ? "unverified" : "not_applicable",
+          outcome: str(a.outcome),
+          notes: str(a.notes),
+          products_discussed: (a.products_discussed as string[] | undefined) ?? [],
+          customer_response: (a.customer_response ??
+            null) as EntityRows["visits"]["customer_response"],
+          next_step: str(a.next_step),
+          time_flag: null,
+          ...timestamps(entry),
+          _local: true,
+        };
+      });
+    },
+  },
+  update_visit: edit("visits"),
+  create_task: {
+    targets: (args) => [targetKey("tasks", id(args))],
+    apply: only("tasks", (row, entry, ctx) =>
+      created<EntityRows["tasks"]>(row, async () => {
+        const a = entry.args;
+        return {
+          id: id(a),
+          owner_id: str(a.owner_id) ?? ctx.userId ?? "",
+          customer_id: str(a.customer_id),
+          title: String(a.title),
+          notes: str(a.notes),
+          due_date: str(a.due_date),
+          status: "open",
+          completed_at: null,
+          source_visit_id: null,
+          source_complaint_id: str(a.source_complaint_id),
+          created_by_id: ctx.userId ?? "",
+          ...timestamps(entry),
+          _local: true,
+        };
+      }),
+    ),
+  },
+  update_task: edit("tasks"),
+  complete_task: {
+    targets: (args) => [targetKey("tasks", id(args))],
+    apply: only("tasks", async (row, entry) =>
+      patch(row, { status: "done", completed_at: entry.client_time }),
+    ),
+  },
+  log_complaint: {
+    targets: (args) => [targetKey("complaints", id(args))],
+    apply: only("complaints", (row, entry, ctx) =>
+      created<EntityRows["complaints"]>(row, async () => {
+        const a = entry.args;
+        const receivedAt = str(a.received_at) ?? entry.client_time;
+        const category = await db.complaint_categories
+          .where("code")
+          .equals(String(a.category))
+          .first();
+        const customer = await db.customers.get(String(a.customer_id));
+        const tier = customer ? await db.tiers.get(customer.tier_id) : undefined;
+        // An estimate until the server answers with the deadline it computed.
+        const hours =
+          (tier?.complaint_response_hours ?? 24) * (SEVERITY_FACTORS[String(a.severity)] ?? 1);
+        const deadline = new Date(Date.parse(receivedAt) + hours * 3_600_000).toISOString();
+        const complaint: Complaint = {
+          id: id(a),
+          customer_id: String(a.customer_id),
+          owner_id: customer?.manager_id ?? ctx.userId,
+          category_id: category?.id ?? "",
+          severity: a.severity as Complaint["severity"],
+          intake_channel: a.intake_channel as Complaint["intake_channel"],
+          description: String(a.description),
+          received_at: receivedAt,
+          deadline_at: deadline,
+          status: "received",
+          resolution: null,
+          satisfaction: null,
+          resolved_at: null,
+          closed_at: null,
+          reopen_count: 0,
+          time_flag: null,
+          logged_by_id: ctx.userId ?? "",
+          visit_id: str(a.visit_id),
+          ...timestamps(entry),
+          _local: true,
+        };
+        return complaint;
+      }),
+    ),
+  },
+  transition_complaint: {
+    targets: (args) => [targetKey("complaints", id(args))],
+    apply: only("complaints", async (row, entry) => {
+      const a = entry.args;
+      const to = a.to as ComplaintStatus;
+      const fields: Partial<Complaint> = { status: to };
+      if (to === "resolved") {
+        fields.resolution = str(a.resolution);
+        fields.resolved_at = entry.client_time;
+      }
+      if (to === "closed") {
+        fields.satisfaction = num(a.satisfaction);
+        fields.closed_at = entry.client_time;
+      }
+      return patch(row, fields);
+    }),
+  },
+  // The note's event row gets its id on the server; the outbox shows it until then.
+  add_complaint_note: { targets: () => [], apply: async (_entity, row) => row },
+  create_plan: {
+    targets: (args) => [targetKey("care_plans", id(args))],
+    apply: only("care_plans", (row, entry, ctx) =>
+      created<EntityRows["care_plans"]>(row, async () => {
+        const a = entry.args;
+        return {
+          id: id(a),
+          customer_id: String(a.customer_id),
+          owner_id: ctx.userId,
+          purpose: a.purpose as EntityRows["care_plans"]["purpose"],
+          channel: a.channel as EntityRows["care_plans"]["channel"],
+          title: str(a.title) ?? String(a.purpose),
+          notes: str(a.notes),
+          due_from: String(a.due_from),
+          due_to: String(a.due_to),
+          status: "planned",
+          generation_key: null,
+          completed_at: null,
+          created_by_id: ctx.userId,
+          ...timestamps(entry),
+          _local: true,
+        };
+      }),
+    ),
+  },
+  update_plan: edit("care_plans"),
+  flag_warning: {
+    targets: (args) => [targetKey("churn_warnings", id(args))],
+    apply: only("churn_warnings", (row, entry, ctx) =>
+      created<EntityRows["churn_warnings"]>(row, async () => {
+        const a = entry.args;
+        return {
+          id: id(a),
+          customer_id: String(a.customer_id),
+          status: "open",
+          source: "manual",
+          reasons: [
+            { code: String(a.reason), note: a.note, by: ctx.userId, at: entry.client_time },
+          ],
+          finding_keys: [],
+          opened_at: entry.client_time,
+          raised_by_id: ctx.userId,
+          previous_stage: null,
+          cause_analysis: null,
+          retention_plan: null,
+          answered_at: null,
+          answered_by_id: null,
+          resolved_at: null,
+          resolved_by_id: null,
+          resolution_note: null,
+          exit_reason: null,
+          ...timestamps(entry),
+          _local: true,
+        };
+      }),
+    ),
+  },
+  answer_warning: {
+    targets: (args) => [targetKey("churn_warnings", id(args))],
+    apply: only("churn_warnings", async (row, entry, ctx) =>
+      patch(row, {
+        cause_analysis: String(entry.args.cause_analysis),
+        retention_plan: String(entry.args.retention_plan),
+        answered_at: entry.client_time,
+        answered_by_id: ctx.userId,
+      }),
+    ),
+  },
+  update_customer_profile: {
+    targets: (args) => [targetKey("customers", id(args))],
+    apply: only("customers", async (row, entry) => {
+      const { tier, ...changes } = (entry.args.changes ?? {}) as Record<string, unknown>;
+      const fields = changes as Partial<EntityRows["customers"]>;
+      if (typeof tier === "string") {
+        // Changes name the tier by code, the row by id.
+        const found = await db.tiers.where("code").equals(tier).first();
+        if (found) fields.tier_id = found.id;
+      }
+      return patch(row, fields);
+    }),
+  },
+  resolve_conflict: {
+    targets: (args) => [targetKey("sync_conflicts", id(args))],
+    apply: only("sync_conflicts", async (row, entry, ctx) =>
+      patch(row, {
+        status: "resolved",
+        resolution: entry.args.choice as EntityRows["sync_conflicts"]["resolution"],
+        resolved_at: entry.client_time,
+        resolved_by_id: ctx.userId,
+      }),
+    ),
+  },
+};
+
+/** Entries whose changes still show on local rows: not yet answered by the server. */
+export function isUnanswered(entry: OutboxEntry): boolean {
+  return entry.status === "pending" || entry.status === "sending";
+}
+
+export async function overlayContext(): Promise<OverlayContext> {
+  const userId = (await db.meta.get("user_id"))?.value;
+  return { userId: typeof userId === "string" ? userId : null };
+}
+
+async function store(entity: EntityName, rowId: string, row: AnyRow | undefined): Promise<void> {
+  const table = entityTable(entity);
+  if (row === undefined) await table.delete(rowId);
+  else await table.put(row as never);
+}
+
+/** Lay one entry's change over the local rows it targets (inside the caller's transaction). */
+export async function applyEntry(entry: OutboxEntry, ctx: OverlayContext): Promise<void> {
+  const spec = MUTATIONS[entry.name];
+  for (const key of entry.targets) {
+    const [entity, rowId] = parseTarget(key);
+    const row = await entityTable(entity).get(rowId);
+    const next = await spec.apply(entity, row, entry, ctx);
+    if (next !== row) await store(entity, rowId, next);
+  }
+}
+
+/**
+ * Rebuild one local row as `server` (the server's row; undefined: none; omitted: the
+ * server's row recovered from the local one) with the unanswered changes laid over it.
+ * Call inside a transaction that covers the outbox and the row's table.
+ */
+export async function rebaseRow(
+  entity: EntityName,
+  rowId: string,
+  ctx: OverlayContext,
+  server?: AnyRow | null,
+): Promise<void> {
+  let row: AnyRow | undefined =
+    server === undefined ? pristine(await entityTable(entity).get(rowId)) : (server ?? undefined);
+  const pending = await db.outbox.where("targets").equals(targetKey(entity, rowId)).sortBy("seq");
+  for (const entry of pending) {
+    if (isUnanswered(entry)) row = await MUTATIONS[entry.name].apply(entity, row, entry, ctx);
+  }
+  await store(entity, rowId, row);
+}

@@ -1,0 +1,331 @@
+/**
+ * What the screens read, from the local copy only: it answers the same with or
+ * without signal. Wrap a call in Dexie's `liveQuery` to follow changes.
+ */
+import {
+  db,
+  type AssignmentHistory,
+  type CarePlan,
+  type ChurnWarning,
+  type Complaint,
+  type Contact,
+  type Customer,
+  type IsoDate,
+  type ResultEntry,
+  type Stage,
+  type SyncConflict,
+  type Task,
+  type Tier,
+  type User,
+  type Uuid,
+  type Visit,
+} from "../db";
+import { localDate, now } from "../time";
+
+// --- customers --------------------------------------------------------------------
+
+export interface CustomerSummary {
+  id: Uuid;
+  name: string;
+  external_no: string;
+  phone: string | null;
+  kind: Customer["kind"];
+  stage: Stage;
+  tier: Pick<Tier, "code" | "name_zh" | "name_en" | "rank"> | null;
+  contract_end_date: IsoDate | null;
+  /** A change of this device is not yet confirmed by the server. */
+  unsynced: boolean;
+}
+
+export interface CustomerSearch {
+  /** Matches name, phone numbers and customer number (case- and space-insensitive). */
+  q?: string;
+  /** Tier codes (any of). */
+  tier?: string | string[];
+  stage?: Stage | Stage[];
+}
+
+const asList = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+const fold = (text: string) => text.toLocaleLowerCase().replace(/\s+/g, "");
+
+function unsynced(row: { _local?: true; _base?: object }): boolean {
+  return row._local === true || row._base !== undefined;
+}
+
+function summary(customer: Customer, tiers: Map<Uuid, Tier>): CustomerSummary {
+  const tier = tiers.get(customer.tier_id);
+  return {
+    id: customer.id,
+    name: customer.name,
+    external_no: customer.external_no,
+    phone: customer.phone,
+    kind: customer.kind,
+    stage: customer.stage,
+    tier: tier
+      ? { code: tier.code, name_zh: tier.name_zh, name_en: tier.name_en, rank: tier.rank }
+      : null,
+    contract_end_date: customer.contract_end_date,
+    unsynced: unsynced(customer),
+  };
+}
+
+async function tiersById(): Promise<Map<Uuid, Tier>> {
+  return new Map((await db.tiers.toArray()).map((tier) => [tier.id, tier]));
+}
+
+/**
+ * The portfolio filtered in memory: a few hundred rows read in one go beat an index
+ * per filter, and substring search needs a scan anyway. Sorted by name (zh collation).
+ */
+export async function searchCustomers(search: CustomerSearch = {}): Promise<CustomerSummary[]> {
+  const tiers = await tiersById();
+  const tierIds = new Set(
+    [...tiers.values()].filter((t) => asList(search.tier).includes(t.code)).map((t) => t.id),
+  );
+  const stages = new Set(asList(search.stage));
+  const q = search.q ? fold(search.q) : "";
+  const customers = await db.customers.toArray();
+  const collator = new Intl.Collator("zh-CN");
+  return customers
+    .filter(
+      (c) =>
+        (search.tier === undefined || tierIds.has(c.tier_id)) &&
+        (stages.size === 0 || stages.has(c.stage)) &&
+        (q === "" ||
+          [c.name, c.phone, c.phone2, c.external_no].some(
+            (field) => field && fold(field).includes(q),
+          )),
+    )
+    .sort((a, b) => collator.compare(a.name, b.name))
+    .map((c) => summary(c, tiers));
+}
+
+export interface SpendTable {
+  /** YYYY-MM-01, oldest first. */
+  months: IsoDate[];
+  /** Per service, one decimal string (or null) per month. */
+  services: Record<string, (string | null)[]>;
+  /** Per month, the sum of the services (decimal string), or null without any row. */
+  total: (string | null)[];
+}
+
+export interface CustomerCard {
+  customer: Customer;
+  tier: Tier | null;
+  manager: User | null;
+  contacts: Contact[];
+  spend: SpendTable;
+  plans: CarePlan[];
+  visits: Visit[];
+  complaints: Complaint[];
+  tasks: Task[];
+  warnings: ChurnWarning[];
+  assignments: AssignmentHistory[];
+  conflicts: SyncConflict[];
+}
+
+/** Cents, exactly: amounts are decimal strings and must not pass through floats. */
+function cents(amount: string): bigint {
+  const [whole = "0", frac = ""] = amount.trim().split(".");
+  const negative = whole.startsWith("-");
+  const value = BigInt(whole.replace("-", "") || "0") * 100n + BigInt((frac + "00").slice(0, 2));
+  return negative ? -value : value;
+}
+
+function decimal(value: bigint): string {
+  const negative = value < 0n;
+  const abs = negative ? -value : value;
+  return `${negative ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
+}
+
+export function spendTable(
+  rows: { month: IsoDate; service: string; amount: string }[],
+): SpendTable {
+  const months = [...new Set(rows.map((r) => r.month))].sort();
+  const index = new Map(months.map((m, i) => [m, i]));
+  const services: Record<string, (string | null)[]> = {};
+  const totals: (bigint | null)[] = months.map(() => null);
+  for (const row of rows) {
+    const i = index.get(row.month) ?? 0;
+    (services[row.service] ??= months.map(() => null))[i] = row.amount;
+    totals[i] = (totals[i] ?? 0n) + cents(row.amount);
+  }
+  return { months, services, total: totals.map((t) => (t === null ? null : decimal(t))) };
+}
+
+const newestFirst =
+  <T>(key: (row: T) => string) =>
+  (a: T, b: T) =>
+    key(b).localeCompare(key(a));
+
+/** Everything the device holds about one customer; undefined when it is not (or no longer) here. */
+export async function customerCard(id: Uuid): Promise<CustomerCard | undefined> {
+  const customer = await db.customers.get(id);
+  if (customer === undefined) return undefined;
+  const [
+    tier,
+    manager,
+    contacts,
+    spend,
+    plans,
+    visits,
+    complaints,
+    tasks,
+    warnings,
+    assignments,
+    conflicts,
+  ] = await Promise.all([
+    db.tiers.get(customer.tier_id),
+    customer.manager_id ? db.users.get(customer.manager_id) : undefined,
+    db.contacts.where("customer_id").equals(id).toArray(),
+    db.monthly_spend.where("customer_id").equals(id).toArray(),
+    db.care_plans.where("customer_id").equals(id).toArray(),
+    db.visits.where("customer_id").equals(id).toArray(),
+    db.complaints.where("customer_id").equals(id).toArray(),
+    db.tasks.where("customer_id").equals(id).toArray(),
+    db.churn_warnings.where("customer_id").equals(id).toArray(),
+    db.assignment_history.where("customer_id").equals(id).toArray(),
+    db.sync_conflicts.where("customer_id").equals(id).toArray(),
+  ]);
+  return {
+    customer,
+    tier: tier ?? null,
+    manager: manager ?? null,
+    contacts: contacts.sort(
+      (a, b) =>
+        Number(b.is_decision_maker) - Number(a.is_decision_maker) || a.name.localeCompare(b.name),
+    ),
+    spend: spendTable(spend),
+    plans: plans.sort((a, b) => a.due_to.localeCompare(b.due_to)),
+    visits: visits.sort(newestFirst((v) => v.started_at)),
+    complaints: complaints.sort(newestFirst((c) => c.received_at)),
+    tasks: tasks.sort((a, b) => (a.due_date ?? "9999").localeCompare(b.due_date ?? "9999")),
+    warnings: warnings.sort(newestFirst((w) => w.opened_at)),
+    assignments: assignments.sort(newestFirst((a) => a.at)),
+    conflicts: conflicts.filter((c) => c.status === "open"),
+  };
+}
+
+// --- agenda -----------------------------------------------------------------------
+
+export type AgendaItem =
+  | { type: "plan"; overdue: boolean; plan: CarePlan; customer: CustomerSummary | null }
+  | { type: "task"; overdue: boolean; task: Task; customer: CustomerSummary | null }
+  | { type: "complaint"; overdue: boolean; complaint: Complaint; customer: CustomerSummary | null }
+  | { type: "warning"; overdue: false; warning: ChurnWarning; customer: CustomerSummary | null }
+  | { type: "birthday"; overdue: false; customer: CustomerSummary };
+
+const UNRESOLVED: Complaint["status"][] = ["received", "in_progress"];
+
+/**
+ * A manager's day on `date` (YYYY-MM-DD, local): overdue complaints, overdue plans and
+ * tasks, complaints due that day, unanswered warnings, plans whose window includes the
+ * day and tasks due that day, then birthdays; within a group, higher tiers first.
+ * The device holds only its user's scope, so every open item here is theirs to do.
+ */
+export async function agendaFor(date: IsoDate): Promise<AgendaItem[]> {
+  const tiers = await tiersById();
+  const customers = new Map((await db.customers.toArray()).map((c) => [c.id, summary(c, tiers)]));
+  const customerOf = (id: Uuid | null) => (id ? (customers.get(id) ?? null) : null);
+  const rank = (item: AgendaItem) => item.customer?.tier?.rank ?? 1_000;
+
+  const [plans, tasks, complaints, warnings, birthdayPeople] = await Promise.all([
+    db.care_plans
+      .where("[status+due_to]")
+      .between(["planned", ""], ["planned", "\uffff"])
+      .toArray(),
+    db.tasks.where("[status+due_date]").between(["open", ""], ["open", date], true, true).toArray(),
+    db.complaints.where("status").anyOf(UNRESOLVED).toArray(),
+    db.churn_warnings.where("status").equals("open").toArray(),
+    db.customers
+      .filter((c) => c.birthday !== null && c.birthday.slice(5) === date.slice(5))
+      .toArray(),
+  ]);
+
+  const groups: AgendaItem[][] = [[], [], [], [], [], []];
+  const [overdueComplaints, overdueWork, dueComplaints, openWarnings, dueToday, birthdays] =
+    groups as [AgendaItem[], AgendaItem[], AgendaItem[], AgendaItem[], AgendaItem[], AgendaItem[]];
+  for (const complaint of complaints) {
+    const deadline = localDate(new Date(complaint.deadline_at));
+    const item = {
+      type: "complaint" as const,
+      complaint,
+      customer: customerOf(complaint.customer_id),
+    };
+    if (deadline < date) overdueComplaints.push({ ...item, overdue: true });
+    else if (deadline === date) dueComplaints.push({ ...item, overdue: false });
+  }
+  for (const plan of plans) {
+    const item = { type: "plan" as const, plan, customer: customerOf(plan.customer_id) };
+    if (plan.due_to < date) overdueWork.push({ ...item, overdue: true });
+    else if (plan.due_from <= date) dueToday.push({ ...item, overdue: false });
+  }
+  for (const task of tasks) {
+    const item = { type: "task" as const, task, customer: customerOf(task.customer_id) };
+    if (task.due_date !== null && task.due_date < date)
+      overdueWork.push({ ...item, overdue: true });
+    else if (task.due_date === date) dueToday.push({ ...item, overdue: false });
+  }
+  for (const warning of warnings) {
+    if (warning.cause_analysis === null) {
+      openWarnings.push({
+        type: "warning",
+        overdue: false,
+        warning,
+        customer: customerOf(warning.customer_id),
+      });
+    }
+  }
+  for (const person of birthdayPeople) {
+    const customer = customers.get(person.id);
+    if (customer && !person.birthday_lunar)
+      birthdays.push({ type: "birthday", overdue: false, customer });
+  }
+  return groups.flatMap((group) => group.sort((a, b) => rank(a) - rank(b)));
+}
+
+// --- sync state -------------------------------------------------------------------
+
+/** Changes made on this device that the server has not answered for yet. */
+export function pendingCount(): Promise<number> {
+  return db.outbox.where("status").anyOf("pending", "sending").count();
+}
+
+/** Rejected and conflicting changes to show the user, oldest first. */
+export function syncResults(): Promise<ResultEntry[]> {
+  return db.results.orderBy("seq").toArray();
+}
+
+export interface SyncState {
+  pending: number;
+  /** Rejected and conflicting results not yet dismissed. */
+  results: number;
+  lastSyncAt: string | null;
+  /** False until the first full sync has finished (and again after a reset). */
+  hasCopy: boolean;
+  deviceId: Uuid | null;
+}
+
+export async function syncState(): Promise<SyncState> {
+  const [pending, results, lastSyncAt, cursor, deviceId] = await Promise.all([
+    pendingCount(),
+    db.results.count(),
+    db.meta.get("last_sync_at"),
+    db.meta.get("cursor"),
+    db.meta.get("device_id"),
+  ]);
+  return {
+    pending,
+    results,
+    lastSyncAt: (lastSyncAt?.value as string | undefined) ?? null,
+    hasCopy: cursor !== undefined && lastSyncAt !== undefined,
+    deviceId: (deviceId?.value as string | undefined) ?? null,
+  };
+}
+
+/** Today's local date, for `agendaFor(today())`. */
+export function todayLocal(): IsoDate {
+  return localDate(now());
+}

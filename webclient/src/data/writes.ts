@@ -1,0 +1,348 @@
+/**
+ * The changes a screen can make. Each writes the local record and its outbox entry in
+ * one transaction (`enqueue`) and returns at once: the sync engine sends it later.
+ * Arguments are the REST bodies (the schemas.py of each server domain) with client-made UUIDs.
+ */
+import {
+  db,
+  type Channel,
+  type ChurnWarning,
+  type Complaint,
+  type ComplaintStatus,
+  type Customer,
+  type CustomerResponse,
+  type Gender,
+  type IntakeChannel,
+  type IsoDate,
+  type IsoDateTime,
+  type OutboxEntry,
+  type Purpose,
+  type Severity,
+  type Task,
+  type Uuid,
+} from "../db";
+import { nowIso } from "../time";
+import { COMPLAINT_TRANSITIONS } from "./overlay";
+import { defined, enqueue } from "./outbox";
+
+/** A change the device refuses before queueing it (the server would refuse it too). */
+export class LocalRefusal extends Error {
+  constructor(
+    message: string,
+    readonly code: "not_found" | "illegal_transition" | "validation_error",
+    readonly fields: Record<string, string[]> = {},
+  ) {
+    super(message);
+    this.name = "LocalRefusal";
+  }
+}
+
+async function mustGet<T>(promise: Promise<T | undefined>, what: string): Promise<T> {
+  const row = await promise;
+  if (row === undefined) throw new LocalRefusal(`${what} not found on this device.`, "not_found");
+  return row;
+}
+
+/**
+ * The protocol's `base` and `base_version` for an edit: the values the device had of
+ * each field it changes, as a pull showed them, and the row's version (none for a row
+ * created here and not yet confirmed: the server then merges field by field).
+ */
+function baseOf<T extends object>(
+  row: T & { version: number; _local?: true },
+  changes: Record<string, unknown>,
+  current: (name: string) => unknown = (name) => (row as Record<string, unknown>)[name],
+) {
+  const base: Record<string, unknown> = {};
+  for (const name of Object.keys(changes)) base[name] = current(name) ?? null;
+  return { base, base_version: row._local ? null : row.version };
+}
+
+/** Only the fields whose new value differs from the row's (an edit that changes nothing queues nothing). */
+function changedFields(
+  changes: Record<string, unknown>,
+  current: (name: string) => unknown,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(changes).filter(
+      ([name, value]) =>
+        value !== undefined && JSON.stringify(value) !== JSON.stringify(current(name) ?? null),
+    ),
+  );
+}
+
+// --- visits -----------------------------------------------------------------------
+
+export interface LogVisitInput {
+  customer_id: Uuid;
+  channel: Channel;
+  /** Required unless `plan_id` is given (then the plan's purpose). */
+  purpose?: Purpose;
+  plan_id?: Uuid | null;
+  /** When it happened; default now. */
+  started_at?: IsoDateTime;
+  ended_at?: IsoDateTime | null;
+  latitude?: number | null;
+  longitude?: number | null;
+  accuracy_m?: number | null;
+  location_age_s?: number | null;
+  outcome?: string | null;
+  notes?: string | null;
+  products_discussed?: string[];
+  customer_response?: CustomerResponse | null;
+  next_step?: string | null;
+  next_step_due?: IsoDate | null;
+}
+
+export async function logVisit(input: LogVisitInput): Promise<Uuid> {
+  const id = crypto.randomUUID();
+  await enqueue("log_visit", () => ({
+    args: defined({ id, ...input, started_at: input.started_at ?? nowIso() }),
+  }));
+  return id;
+}
+
+export type VisitChanges = Partial<{
+  outcome: string | null;
+  notes: string | null;
+  next_step: string | null;
+  customer_response: CustomerResponse | null;
+  products_discussed: string[];
+  ended_at: IsoDateTime | null;
+}>;
+
+/** A correction; the server keeps it as a revision (append-only, never a conflict). */
+export async function updateVisit(id: Uuid, changes: VisitChanges): Promise<void> {
+  await enqueue("update_visit", async () => {
+    await mustGet(db.visits.get(id), "Visit");
+    return { args: { id, changes: defined(changes) } };
+  });
+}
+
+// --- complaints -------------------------------------------------------------------
+
+export interface LogComplaintInput {
+  customer_id: Uuid;
+  /** The category's code. */
+  category: string;
+  severity: Severity;
+  intake_channel: IntakeChannel;
+  description: string;
+  /** When the customer raised it; default: the change's client_time. */
+  received_at?: IsoDateTime | null;
+  visit_id?: Uuid | null;
+}
+
+export async function logComplaint(input: LogComplaintInput): Promise<Uuid> {
+  const id = crypto.randomUUID();
+  await enqueue("log_complaint", () => ({ args: defined({ id, ...input }) }));
+  return id;
+}
+
+export interface TransitionExtra {
+  note?: string | null;
+  /** Required when going to `resolved`. */
+  resolution?: string | null;
+  /** 1-5, required when going to `closed`. */
+  satisfaction?: number | null;
+}
+
+/** One step of the complaint loop; refused here when the local status does not allow it. */
+export async function transitionComplaint(
+  id: Uuid,
+  to: ComplaintStatus,
+  extra: TransitionExtra = {},
+): Promise<void> {
+  await enqueue("transition_complaint", async () => {
+    const complaint: Complaint = await mustGet(db.complaints.get(id), "Complaint");
+    const allowed = COMPLAINT_TRANSITIONS[complaint.status];
+    if (!allowed.includes(to)) {
+      throw new LocalRefusal(
+        `A complaint cannot go from ${complaint.status} to ${to}; it may go to: ${allowed.join(", ")}.`,
+        "illegal_transition",
+      );
+    }
+    return { args: defined({ id, to, ...extra }) };
+  });
+}
+
+export async function addComplaintNote(id: Uuid, note: string): Promise<void> {
+  await enqueue("add_complaint_note", async () => {
+    await mustGet(db.complaints.get(id), "Complaint");
+    return { args: { id, note } };
+  });
+}
+
+// --- tasks ------------------------------------------------------------------------
+
+export interface CreateTaskInput {
+  title: string;
+  customer_id?: Uuid | null;
+  notes?: string | null;
+  due_date?: IsoDate | null;
+  /** Default: the signed-in user; a lead may give it to a team member. */
+  owner_id?: Uuid | null;
+  source_complaint_id?: Uuid | null;
+}
+
+export async function createTask(input: CreateTaskInput): Promise<Uuid> {
+  const id = crypto.randomUUID();
+  await enqueue("create_task", () => ({ args: defined({ id, ...input }) }));
+  return id;
+}
+
+export type TaskChanges = Partial<Pick<Task, "title" | "notes" | "due_date" | "status">>;
+
+/**
+ * Edit a task. Sends only the fields that change, each with its `base` (the value the
+ * device had), and the row's version as `base_version`, so the server can merge
+ * field by field with edits made elsewhere meanwhile. Null when nothing changes.
+ */
+export async function updateTask(id: Uuid, changes: TaskChanges): Promise<OutboxEntry | null> {
+  return enqueue("update_task", async () => {
+    const task = await mustGet(db.tasks.get(id), "Task");
+    return editOf(task, changes);
+  });
+}
+
+/** An edit's arguments, or null when it changes nothing. */
+function editOf<T extends { id: Uuid; version: number; _local?: true }>(
+  row: T,
+  changes: Record<string, unknown>,
+  current: (name: string) => unknown = (name) => (row as unknown as Record<string, unknown>)[name],
+) {
+  const changed = changedFields(changes, current);
+  if (Object.keys(changed).length === 0) return null;
+  const { base, base_version } = baseOf(row, changed, current);
+  return { args: { id: row.id, changes: changed, base }, base_version };
+}
+
+export async function completeTask(id: Uuid): Promise<void> {
+  await enqueue("complete_task", async () => {
+    await mustGet(db.tasks.get(id), "Task");
+    return { args: { id } };
+  });
+}
+
+// --- plans ------------------------------------------------------------------------
+
+export interface CreatePlanInput {
+  customer_id: Uuid;
+  purpose: Purpose;
+  channel: Channel;
+  due_from: IsoDate;
+  due_to: IsoDate;
+  title?: string | null;
+  notes?: string | null;
+}
+
+export async function createPlan(input: CreatePlanInput): Promise<Uuid> {
+  const id = crypto.randomUUID();
+  await enqueue("create_plan", () => ({ args: defined({ id, ...input }) }));
+  return id;
+}
+
+export type PlanChanges = Partial<{
+  due_from: IsoDate;
+  due_to: IsoDate;
+  channel: Channel;
+  title: string;
+  notes: string | null;
+  status: "cancelled";
+}>;
+
+export async function updatePlan(id: Uuid, changes: PlanChanges): Promise<OutboxEntry | null> {
+  return enqueue("update_plan", async () =>
+    editOf(await mustGet(db.care_plans.get(id), "Plan"), changes),
+  );
+}
+
+// --- warnings ---------------------------------------------------------------------
+
+export type ManualReason = "competitor" | "intent_to_leave" | "other";
+
+export async function flagWarning(
+  customer_id: Uuid,
+  reason: ManualReason,
+  note: string,
+): Promise<Uuid> {
+  const id = crypto.randomUUID();
+  await enqueue("flag_warning", () => ({ args: { id, customer_id, reason, note } }));
+  return id;
+}
+
+/** The manager's cause analysis and retention plan for an open warning. */
+export async function answerWarning(
+  id: Uuid,
+  answer: { cause_analysis: string; retention_plan: string },
+): Promise<void> {
+  await enqueue("answer_warning", async () => {
+    const warning: ChurnWarning = await mustGet(db.churn_warnings.get(id), "Warning");
+    // Both fields always travel; one the device left as it was has base == value and stays untouched.
+    const { base, base_version } = baseOf(warning, answer);
+    return { args: { id, ...answer, base }, base_version };
+  });
+}
+
+// --- customers --------------------------------------------------------------------
+
+export type ProfileChanges = Partial<{
+  phone: string | null;
+  phone2: string | null;
+  email: string | null;
+  address: string | null;
+  employer: string | null;
+  position: string | null;
+  industry: string | null;
+  interests: string | null;
+  birthday: IsoDate | null;
+  birthday_lunar: boolean;
+  gender: Gender | null;
+  special_dates: { label: string; date: IsoDate }[];
+  notes: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  /** Leads and admins only (the server checks). */
+  name: string;
+  /** A tier code; leads and admins only. */
+  tier: string;
+  kind: Customer["kind"];
+}>;
+
+export async function updateCustomerProfile(
+  id: Uuid,
+  changes: ProfileChanges,
+): Promise<OutboxEntry | null> {
+  return enqueue("update_customer_profile", async () => {
+    const customer = await mustGet(db.customers.get(id), "Customer");
+    const tierCode = (await db.tiers.get(customer.tier_id))?.code ?? null;
+    // The server compares `tier` by code (server/sync/merge.py `_customer_field`).
+    const current = (name: string) =>
+      name === "tier" ? tierCode : (customer as unknown as Record<string, unknown>)[name];
+    return editOf(customer, changes, current);
+  });
+}
+
+// --- conflicts and results --------------------------------------------------------
+
+export type ConflictChoice = "kept" | "restored" | "applied" | "dismissed";
+
+export async function resolveConflict(id: Uuid, choice: ConflictChoice): Promise<void> {
+  await enqueue("resolve_conflict", async () => {
+    await mustGet(db.sync_conflicts.get(id), "Conflict");
+    return { args: { id, choice } };
+  });
+}
+
+/** The user has read a rejected or conflicting result: forget it. */
+export async function dismissResult(mutationId: Uuid): Promise<void> {
+  await db.transaction("rw", db.results, db.outbox, async () => {
+    await db.results.delete(mutationId);
+    // A change the server refused without recording it (seq_reused) waits here too.
+    await db.outbox
+      .where("mutation_id")
+      .equals(mutationId)
+      .and((entry) => entry.status === "rejected" || entry.status === "conflict")
+      .delete();
+  });
+}

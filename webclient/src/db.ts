@@ -1,0 +1,508 @@
+/**
+ * The device's copy of its user's scope (docs/sync.md), the outbox of changes made
+ * on the device, and the sync bookkeeping. One Dexie database, typed here and only here.
+ *
+ * Entity rows are stored exactly as a pull sends them ("every column by its name";
+ * uuids, dates and datetimes as ISO strings, amounts as decimal strings), plus two
+ * device-only fields while a change of this device is not yet confirmed:
+ * `_local` on a row created here, `_base` with the server's values of the fields a
+ * pending change overlays (see data/overlay.ts). A pulled row never carries them.
+ */
+import { Dexie, type EntityTable } from "dexie";
+
+export type Uuid = string;
+/** An ISO 8601 datetime with its offset, e.g. 2026-11-25T08:00:00+00:00. */
+export type IsoDateTime = string;
+/** A local calendar date, YYYY-MM-DD. */
+export type IsoDate = string;
+/** A money amount as a decimal string ("128.50"): never a float. */
+export type Decimal = string;
+
+/** Device-only bookkeeping of an unconfirmed change; never sent, never pulled. */
+export interface LocalState {
+  /** Created on this device; the server has not answered for it yet. */
+  _local?: true;
+  /** The server's values of the fields pending changes overlay, to put back if refused. */
+  _base?: Record<string, unknown>;
+}
+
+interface Versioned {
+  version: number;
+}
+interface Timestamps {
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+}
+
+export type Role = "manager" | "lead" | "admin";
+export type Stage = "onboarding" | "introduction" | "maturity" | "warning" | "churned";
+export type CustomerKind = "individual" | "organisation";
+export type Gender = "female" | "male" | "unknown";
+export type Channel = "visit" | "phone" | "sms" | "email" | "im";
+export type Purpose =
+  | "routine"
+  | "birthday"
+  | "holiday"
+  | "contract_expiry"
+  | "welcome"
+  | "introduction_check"
+  | "retention"
+  | "complaint_followup"
+  | "marketing"
+  | "win_back";
+export type PlanStatus = "planned" | "done" | "missed" | "cancelled";
+export type TaskStatus = "open" | "done" | "cancelled";
+export type Severity = "low" | "medium" | "high" | "critical";
+export type ComplaintStatus = "received" | "in_progress" | "resolved" | "informed" | "closed";
+export type IntakeChannel = "in_person" | "phone" | "sms" | "email" | "im" | "hotline" | "store";
+export type CustomerResponse = "positive" | "neutral" | "negative";
+export type LocationStatus = "verified" | "out_of_range" | "unverified" | "not_applicable";
+export type WarningStatus = "open" | "retained" | "churned";
+export type WarningSource = "spend_rule" | "complaint_pressure" | "manual";
+
+export interface Tier extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  /** 1 is the most valuable tier. */
+  rank: number;
+  contact_interval_days: number;
+  complaint_response_hours: number;
+}
+
+export interface ComplaintCategory extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  active: boolean;
+}
+
+export interface User extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  username: string;
+  display_name: string;
+  role: Role;
+  team_id: Uuid | null;
+  phone: string | null;
+  active: boolean;
+}
+
+/** The profile archive, without income_band and consumption_habits (never synced). */
+export interface Customer extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  external_no: string;
+  kind: CustomerKind;
+  name: string;
+  phone: string | null;
+  phone2: string | null;
+  email: string | null;
+  gender: Gender | null;
+  birthday: IsoDate | null;
+  birthday_lunar: boolean;
+  address: string | null;
+  employer: string | null;
+  position: string | null;
+  industry: string | null;
+  interests: string | null;
+  plan_name: string | null;
+  products: string[];
+  special_dates: { label: string; date: IsoDate }[];
+  ported_in: boolean;
+  activation_date: IsoDate | null;
+  contract_end_date: IsoDate | null;
+  notes: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  tier_id: Uuid;
+  stage: Stage;
+  manager_id: Uuid | null;
+  assigned_at: IsoDateTime | null;
+}
+
+export interface Contact extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  customer_id: Uuid;
+  name: string;
+  title: string | null;
+  phone: string | null;
+  email: string | null;
+  is_decision_maker: boolean;
+  birthday: IsoDate | null;
+}
+
+export interface MonthlySpend extends Versioned, LocalState {
+  id: Uuid;
+  customer_id: Uuid;
+  /** Always the first day of the month. */
+  month: IsoDate;
+  service: string;
+  amount: Decimal;
+  imported_at: IsoDateTime;
+}
+
+export interface AssignmentHistory extends LocalState {
+  id: Uuid;
+  customer_id: Uuid;
+  from_manager_id: Uuid | null;
+  to_manager_id: Uuid | null;
+  assigned_by_id: Uuid | null;
+  source: string;
+  reason: string;
+  at: IsoDateTime;
+}
+
+export interface CarePlan extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  customer_id: Uuid;
+  owner_id: Uuid | null;
+  purpose: Purpose;
+  channel: Channel;
+  title: string;
+  notes: string | null;
+  due_from: IsoDate;
+  due_to: IsoDate;
+  status: PlanStatus;
+  generation_key: string | null;
+  completed_at: IsoDateTime | null;
+  created_by_id: Uuid | null;
+}
+
+export interface Visit extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  customer_id: Uuid;
+  manager_id: Uuid;
+  plan_id: Uuid | null;
+  channel: Channel;
+  purpose: Purpose;
+  started_at: IsoDateTime;
+  ended_at: IsoDateTime | null;
+  latitude: number | null;
+  longitude: number | null;
+  accuracy_m: number | null;
+  location_age_s: number | null;
+  location_status: LocationStatus;
+  outcome: string | null;
+  notes: string | null;
+  products_discussed: string[];
+  customer_response: CustomerResponse | null;
+  next_step: string | null;
+  time_flag: string | null;
+}
+
+export interface VisitRevision extends LocalState {
+  id: Uuid;
+  visit_id: Uuid;
+  editor_id: Uuid;
+  at: IsoDateTime;
+  changes: Record<string, { old: unknown; new: unknown }>;
+}
+
+export interface Complaint extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  customer_id: Uuid;
+  owner_id: Uuid | null;
+  category_id: Uuid;
+  severity: Severity;
+  intake_channel: IntakeChannel;
+  description: string;
+  received_at: IsoDateTime;
+  deadline_at: IsoDateTime;
+  status: ComplaintStatus;
+  resolution: string | null;
+  satisfaction: number | null;
+  resolved_at: IsoDateTime | null;
+  closed_at: IsoDateTime | null;
+  reopen_count: number;
+  time_flag: string | null;
+  logged_by_id: Uuid;
+  visit_id: Uuid | null;
+}
+
+export interface ComplaintEvent extends LocalState {
+  id: Uuid;
+  complaint_id: Uuid;
+  actor_id: Uuid;
+  at: IsoDateTime;
+  from_status: ComplaintStatus | null;
+  to_status: ComplaintStatus | null;
+  note: string | null;
+}
+
+export interface Task extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  owner_id: Uuid;
+  customer_id: Uuid | null;
+  title: string;
+  notes: string | null;
+  due_date: IsoDate | null;
+  status: TaskStatus;
+  completed_at: IsoDateTime | null;
+  source_visit_id: Uuid | null;
+  source_complaint_id: Uuid | null;
+  created_by_id: Uuid;
+}
+
+export interface WarningReason {
+  code: string;
+  text_zh?: string;
+  text_en?: string;
+  [key: string]: unknown;
+}
+
+export interface ChurnWarning extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  customer_id: Uuid;
+  status: WarningStatus;
+  source: WarningSource;
+  reasons: WarningReason[];
+  finding_keys: string[];
+  opened_at: IsoDateTime;
+  raised_by_id: Uuid | null;
+  previous_stage: Stage | null;
+  cause_analysis: string | null;
+  retention_plan: string | null;
+  answered_at: IsoDateTime | null;
+  answered_by_id: Uuid | null;
+  resolved_at: IsoDateTime | null;
+  resolved_by_id: Uuid | null;
+  resolution_note: string | null;
+  exit_reason: string | null;
+}
+
+export interface SyncConflict extends Versioned, LocalState {
+  id: Uuid;
+  kind: "field" | "lost_access";
+  entity: string;
+  row_id: Uuid | null;
+  customer_id: Uuid | null;
+  user_id: Uuid;
+  device_id: Uuid | null;
+  mutation_id: Uuid | null;
+  mutation_name: string | null;
+  field: string | null;
+  base_value: unknown;
+  kept_value: unknown;
+  lost_value: unknown;
+  args: Record<string, unknown> | null;
+  status: "open" | "resolved";
+  created_at: IsoDateTime;
+  resolved_at: IsoDateTime | null;
+  resolved_by_id: Uuid | null;
+  resolution: "kept" | "restored" | "applied" | "dismissed" | null;
+}
+
+/** Every synced table by the name pulls give it (`entity`). */
+export interface EntityRows {
+  customers: Customer;
+  contacts: Contact;
+  monthly_spend: MonthlySpend;
+  tiers: Tier;
+  complaint_categories: ComplaintCategory;
+  users: User;
+  assignment_history: AssignmentHistory;
+  care_plans: CarePlan;
+  visits: Visit;
+  visit_revisions: VisitRevision;
+  complaints: Complaint;
+  complaint_events: ComplaintEvent;
+  tasks: Task;
+  churn_warnings: ChurnWarning;
+  sync_conflicts: SyncConflict;
+}
+export type EntityName = keyof EntityRows;
+export type AnyRow = EntityRows[EntityName];
+
+export const ENTITY_NAMES: readonly EntityName[] = [
+  "customers",
+  "contacts",
+  "monthly_spend",
+  "tiers",
+  "complaint_categories",
+  "users",
+  "assignment_history",
+  "care_plans",
+  "visits",
+  "visit_revisions",
+  "complaints",
+  "complaint_events",
+  "tasks",
+  "churn_warnings",
+  "sync_conflicts",
+];
+
+/**
+ * Tables whose rows hang off a customer by `customer_id`: a cascading delete of the
+ * customer drops them. sync_conflicts is left out on purpose: the device holds the
+ * user's own conflicts whatever their customer, and a pull never sends them again
+ * after a cascade (server/sync/pull.py `_conflicts`).
+ */
+export const CUSTOMER_CHILD_TABLES = [
+  "contacts",
+  "monthly_spend",
+  "assignment_history",
+  "care_plans",
+  "visits",
+  "complaints",
+  "tasks",
+  "churn_warnings",
+] as const satisfies readonly EntityName[];
+
+export type MutationName =
+  | "log_visit"
+  | "update_visit"
+  | "create_task"
+  | "update_task"
+  | "complete_task"
+  | "log_complaint"
+  | "transition_complaint"
+  | "add_complaint_note"
+  | "create_plan"
+  | "update_plan"
+  | "flag_warning"
+  | "answer_warning"
+  | "update_customer_profile"
+  | "resolve_conflict";
+
+/**
+ * pending: waiting to be pushed; sending: in a push whose answer has not arrived
+ * (sent again after a crash: the server answers a replay from its stored result);
+ * rejected / conflict: the server's verdict, kept here only when it did not record
+ * the mutation (`seq_reused`), else the entry leaves and its result goes to `results`.
+ */
+export type OutboxStatus = "pending" | "sending" | "rejected" | "conflict";
+
+export interface OutboxEntry {
+  /** Per-device sequence number, from meta `next_seq`: only ever increases. */
+  seq: number;
+  /** The mutation's id (a client UUID), distinct from the record's id. */
+  mutation_id: Uuid;
+  name: MutationName;
+  args: Record<string, unknown>;
+  base_version: number | null;
+  client_time: IsoDateTime;
+  status: OutboxStatus;
+  result?: PushResult;
+  /** "entity:id" of each local row this change overlays, to re-apply it after a pull. */
+  targets: string[];
+}
+
+export interface PushResult {
+  id: Uuid;
+  seq: number;
+  status: "applied" | "conflict" | "rejected";
+  code: string | null;
+  message: string | null;
+  entity?: EntityName;
+  record?: Record<string, unknown>;
+  conflicts?: Record<string, unknown>[];
+  http_status?: number;
+  fields?: Record<string, unknown>;
+  details?: Record<string, unknown>;
+}
+
+/** A rejected or conflicting change, shown to the user until dismissed. */
+export interface ResultEntry {
+  /** The mutation id. */
+  id: Uuid;
+  seq: number;
+  name: MutationName;
+  args: Record<string, unknown>;
+  client_time: IsoDateTime;
+  status: "rejected" | "conflict";
+  code: string | null;
+  message: string | null;
+  result: PushResult;
+  received_at: IsoDateTime;
+}
+
+export interface MetaValues {
+  device_id: Uuid;
+  /** The pull cursor; absent before the first full sync and after a reset. */
+  cursor: string;
+  last_sync_at: IsoDateTime;
+  last_acknowledged_seq: number;
+  /** The seq the next outbox entry takes. */
+  next_seq: number;
+  user_id: Uuid;
+  csrf_token: string;
+  schema_version: number;
+}
+export type MetaKey = keyof MetaValues;
+export interface MetaRow {
+  key: MetaKey;
+  value: unknown;
+}
+
+export const SCHEMA_VERSION = 1;
+
+export type FieldbookDb = Dexie & {
+  [K in EntityName]: EntityTable<EntityRows[K], "id">;
+} & {
+  outbox: EntityTable<OutboxEntry, "seq">;
+  meta: EntityTable<MetaRow, "key">;
+  results: EntityTable<ResultEntry, "id">;
+};
+
+export function openDb(name = "fieldbook"): FieldbookDb {
+  const db = new Dexie(name) as FieldbookDb;
+  db.version(1).stores({
+    customers: "id, name, tier_id, stage, manager_id, contract_end_date, birthday",
+    contacts: "id, customer_id",
+    monthly_spend: "id, customer_id, [customer_id+month]",
+    tiers: "id, &code, rank",
+    complaint_categories: "id, &code",
+    users: "id, team_id",
+    assignment_history: "id, customer_id, at",
+    care_plans: "id, customer_id, status, due_to, [status+due_to]",
+    visits: "id, customer_id, plan_id, started_at",
+    visit_revisions: "id, visit_id",
+    complaints: "id, customer_id, status, deadline_at",
+    complaint_events: "id, complaint_id",
+    tasks: "id, customer_id, owner_id, status, due_date, [status+due_date]",
+    churn_warnings: "id, customer_id, status",
+    sync_conflicts: "id, status, row_id, customer_id",
+    outbox: "seq, &mutation_id, status, *targets",
+    meta: "key",
+    results: "id, seq",
+  });
+  return db;
+}
+
+/** The app's database. Tests reset it with `resetDb()` (fake-indexeddb). */
+export let db: FieldbookDb = openDb();
+
+/** Close and delete the database and open a fresh one (tests; a user switch). */
+export async function resetDb(): Promise<void> {
+  db.close();
+  await Dexie.delete(db.name);
+  db = openDb(db.name);
+}
+
+/** Reopen the same database, as after an app restart (tests). */
+export function reopenDb(): FieldbookDb {
+  db.close();
+  db = openDb(db.name);
+  return db;
+}
+
+export function entityTable<K extends EntityName>(
+  name: K,
+  on: FieldbookDb = db,
+): EntityTable<EntityRows[K], "id"> {
+  return on[name] as unknown as EntityTable<EntityRows[K], "id">;
+}
+
+export async function getMeta<K extends MetaKey>(key: K): Promise<MetaValues[K] | undefined> {
+  const row = await db.meta.get(key);
+  return row?.value as MetaValues[K] | undefined;
+}
+
+export async function setMeta<K extends MetaKey>(key: K, value: MetaValues[K]): Promise<void> {
+  await db.meta.put({ key, value });
+}
+
+export async function deleteMeta(key: MetaKey): Promise<void> {
+  await db.meta.delete(key);
+}

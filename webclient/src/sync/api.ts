@@ -1,0 +1,120 @@
+/**
+ * The HTTP side of the sync protocol (docs/sync.md): the only module that calls
+ * `fetch`. Cookies ride along (same origin); writes carry the session's CSRF token.
+ */
+import type { EntityName, PushResult } from "../db";
+
+export interface PullChange {
+  entity: EntityName;
+  op: "upsert" | "delete";
+  id: string;
+  row?: Record<string, unknown>;
+  cascade?: boolean;
+}
+
+export interface PullPage {
+  changes: PullChange[];
+  cursor: string;
+  has_more: boolean;
+  last_acknowledged_seq: number;
+  server_time: string;
+}
+
+export interface PushMutation {
+  id: string;
+  seq: number;
+  name: string;
+  args: Record<string, unknown>;
+  base_version: number | null;
+  client_time: string;
+}
+
+export interface PushBody {
+  device_id: string;
+  schema_version: number;
+  mutations: PushMutation[];
+}
+
+export interface PushAnswer {
+  results: PushResult[];
+  last_acknowledged_seq: number;
+}
+
+/** A non-2xx answer, with the server's error code (`{"error": {"code", "message"}}`). */
+export class SyncHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SyncHttpError";
+  }
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface SyncApi {
+  pull(params: {
+    device_id: string;
+    cursor?: string;
+    limit: number;
+    schema_version: number;
+  }): Promise<PullPage>;
+  push(body: PushBody, csrfToken: string | null): Promise<PushAnswer>;
+  /** The session's CSRF token again (GET /auth/me), after a `csrf_failed`. */
+  csrfToken(): Promise<string>;
+}
+
+export class HttpSyncApi implements SyncApi {
+  constructor(
+    private readonly fetchFn: FetchLike = (input, init) => fetch(input, init),
+    private readonly base = "/api/v1",
+  ) {}
+
+  pull(params: { device_id: string; cursor?: string; limit: number; schema_version: number }) {
+    const query = new URLSearchParams({
+      device_id: params.device_id,
+      limit: String(params.limit),
+      schema_version: String(params.schema_version),
+    });
+    if (params.cursor !== undefined) query.set("cursor", params.cursor);
+    return this.request<PullPage>(`/sync/pull?${query}`, { method: "GET" });
+  }
+
+  push(body: PushBody, csrfToken: string | null) {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+    return this.request<PushAnswer>("/sync/push", {
+      method: "POST",
+      headers,
+      body: JSON.stringify(body),
+    });
+  }
+
+  async csrfToken() {
+    const me = await this.request<{ csrf_token: string }>("/auth/me", { method: "GET" });
+    return me.csrf_token;
+  }
+
+  private async request<T>(path: string, init: RequestInit): Promise<T> {
+    const response = await this.fetchFn(`${this.base}${path}`, {
+      ...init,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", ...(init.headers as Record<string, string>) },
+    });
+    if (!response.ok) {
+      let code: string | null = null;
+      let message = `HTTP ${response.status}`;
+      try {
+        const body = (await response.json()) as { error?: { code?: string; message?: string } };
+        code = body.error?.code ?? null;
+        message = body.error?.message ?? message;
+      } catch {
+        // Not our JSON (a proxy's error page): the status says enough.
+      }
+      throw new SyncHttpError(response.status, code, message);
+    }
+    return (await response.json()) as T;
+  }
+}

@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import { db, ENTITY_NAMES } from "../db";
+import { createTask, logVisit, updateTask } from "../data/writes";
+import { apiFor, expectSameAsServer, signIn } from "../test/helpers";
+import {
+  contactId,
+  customerId,
+  FakeServer,
+  revisionId,
+  seedPortfolio,
+  taskId,
+  visitId,
+} from "../test/fakeServer";
+import { pull } from "./pull";
+import { push } from "./push";
+import { syncOnce } from "./syncOnce";
+
+async function device(customers = 3) {
+  const server = new FakeServer();
+  seedPortfolio(server, customers);
+  await signIn(server);
+  return server;
+}
+
+describe("pull", () => {
+  it("pages through a full sync, reporting progress, and ends with the server's view", async () => {
+    const server = await device(10); // 3 reference rows + 5 per customer = 53 changes
+    const progress: number[] = [];
+
+    const report = await pull(apiFor(server), { limit: 20, onProgress: (n) => progress.push(n) });
+
+    expect(report).toMatchObject({ pages: 3, changes: 53, full: true, reset: false });
+    expect(progress).toEqual([20, 40, 53]);
+    await expectSameAsServer(server);
+    expect((await db.meta.get("last_sync_at"))?.value).toBeTruthy();
+
+    // Next time only what changed since.
+    server.update("customers", customerId(4), { notes: "moved office" });
+    const next = await pull(apiFor(server), { limit: 20 });
+    expect(next).toMatchObject({ pages: 1, changes: 1, full: false });
+    await expectSameAsServer(server);
+  });
+
+  it("pulls a page again after a crash between storing it and saving its cursor", async () => {
+    const server = await device(10);
+    let pages = 0;
+    const crashOnSecond = () => {
+      pages += 1;
+      if (pages === 2) throw new Error("tab killed");
+    };
+
+    await expect(pull(apiFor(server), { limit: 20, afterApply: crashOnSecond })).rejects.toThrow(
+      "tab killed",
+    );
+    // Only the first page (10 customers and their 10 contacts) was stored.
+    const counts = await Promise.all(ENTITY_NAMES.map((name) => db[name].count()));
+    expect(counts.reduce((a, b) => a + b)).toBe(20);
+    server.update("tasks", taskId(7), { title: "changed meanwhile" });
+
+    await pull(apiFor(server), { limit: 20 });
+    await pull(apiFor(server), { limit: 20 });
+    await expectSameAsServer(server);
+  });
+
+  it("drops a customer that left the scope with everything under it", async () => {
+    const server = await device(3);
+    await pull(apiFor(server));
+    // A conflict of this user about customer 1: the user's own, kept whatever the customer.
+    server.put("sync_conflicts", {
+      id: "90000000-0000-4000-8000-000000000001",
+      kind: "field",
+      entity: "tasks",
+      row_id: taskId(1),
+      customer_id: customerId(1),
+      user_id: server.userId,
+      field: "title",
+      status: "open",
+      version: 1,
+    });
+    server.put("tasks", {
+      id: taskId(99),
+      owner_id: "someone-else",
+      customer_id: customerId(1),
+      title: "lead's task",
+      status: "open",
+      version: 1,
+    });
+    await pull(apiFor(server));
+    expect(await db.tasks.get(taskId(99))).toBeDefined();
+
+    server.reassignAway(customerId(1));
+    await pull(apiFor(server));
+
+    expect(await db.customers.get(customerId(1))).toBeUndefined();
+    expect(await db.contacts.get(contactId(1))).toBeUndefined();
+    expect(await db.visits.get(visitId(1))).toBeUndefined();
+    expect(await db.visit_revisions.get(revisionId(1))).toBeUndefined();
+    expect(await db.tasks.get(taskId(99))).toBeUndefined();
+    expect(await db.tasks.get(taskId(1))).toBeDefined(); // the user's own: sent again after the cascade
+    expect(await db.sync_conflicts.count()).toBe(1);
+    expect(await db.customers.count()).toBe(2);
+    expect(await db.visit_revisions.count()).toBe(2);
+    await expectSameAsServer(server);
+  });
+
+  it("on reset_required clears the copy, keeps the outbox and pulls from scratch", async () => {
+    const server = await device(3);
+    await pull(apiFor(server));
+    const visit = await logVisit({
+      customer_id: customerId(2),
+      channel: "phone",
+      purpose: "routine",
+    });
+    await updateTask(taskId(2), { title: "offline edit" });
+    // Restored from a backup: a contact the device holds is gone without a tombstone.
+    server.rows.delete(`contacts:${contactId(3)}`);
+    server.newEpoch();
+
+    const report = await pull(apiFor(server));
+
+    expect(report).toMatchObject({ reset: true, full: true });
+    expect(await db.contacts.get(contactId(3))).toBeUndefined();
+    expect(await db.outbox.count()).toBe(2);
+    expect((await db.visits.get(visit))?._local).toBe(true); // made offline, still shown
+    expect((await db.tasks.get(taskId(2)))?.title).toBe("offline edit");
+
+    await push(apiFor(server));
+    await pull(apiFor(server));
+    await expectSameAsServer(server);
+    expect(server.get("tasks", taskId(2))?.title).toBe("offline edit");
+  });
+
+  it("keeps a pending edit visible over a newer pulled row", async () => {
+    const server = await device(2);
+    await pull(apiFor(server));
+    await updateTask(taskId(1), { title: "mine" });
+    server.update("tasks", taskId(1), { notes: "theirs" });
+
+    await pull(apiFor(server));
+    expect(await db.tasks.get(taskId(1))).toMatchObject({
+      title: "mine",
+      notes: "theirs",
+      version: 2,
+    });
+
+    await syncOnce(apiFor(server));
+    expect(server.get("tasks", taskId(1))).toMatchObject({
+      title: "mine",
+      notes: "theirs",
+      version: 3,
+    });
+    await expectSameAsServer(server);
+  });
+
+  it("ends equal when a push's answer was lost and the row changed again after it", async () => {
+    const server = await device(2);
+    await pull(apiFor(server));
+    await updateTask(taskId(1), { title: "mine" });
+    server.dropAnswers = 1;
+    await expect(push(apiFor(server))).rejects.toThrow(TypeError);
+    // Someone else renames it after our edit landed; the device pulls before it pushes again.
+    server.update("tasks", taskId(1), { title: "theirs, later" });
+    await pull(apiFor(server));
+
+    await push(apiFor(server)); // answered from the stored result (version 2, older)
+    expect(await db.tasks.get(taskId(1))).toMatchObject({ title: "theirs, later", version: 3 });
+    await expectSameAsServer(server);
+  });
+
+  it("pushes changes made during a sync in the same syncOnce", async () => {
+    const server = await device(1);
+    await syncOnce(apiFor(server), {
+      afterApply: async () => {
+        if ((await db.outbox.count()) === 0) await createTask({ title: "typed while syncing" });
+      },
+    });
+    expect(await db.outbox.count()).toBe(0);
+    expect(
+      [...server.scope().get("tasks")!.values()].some((t) => t.title === "typed while syncing"),
+    ).toBe(true);
+  });
+});

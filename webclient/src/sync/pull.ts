@@ -1,0 +1,150 @@
+/**
+ * Pull: bring the local copy to the server's view of the user's scope (docs/sync.md,
+ * "Pull"; client duties 3 and 4).
+ */
+import {
+  CUSTOMER_CHILD_TABLES,
+  db,
+  ENTITY_NAMES,
+  entityTable,
+  SCHEMA_VERSION,
+  type AnyRow,
+  type EntityName,
+} from "../db";
+import {
+  applyEntry,
+  isUnanswered,
+  overlayContext,
+  rebaseRow,
+  targetKey,
+  type OverlayContext,
+} from "../data/overlay";
+import { nowIso } from "../time";
+import { SyncHttpError, type PullChange, type PullPage, type SyncApi } from "./api";
+import { deviceId } from "./device";
+import { acknowledge } from "./push";
+
+/** Changes per page: a 500-customer first sync is a handful of pages. */
+export const PULL_LIMIT = 2000;
+
+export interface PullReport {
+  pages: number;
+  changes: number;
+  /** The server asked for a resync from scratch (410 reset_required) and got one. */
+  reset: boolean;
+  /** This pull started without a cursor: a full first sync. */
+  full: boolean;
+}
+
+export interface PullOptions {
+  limit?: number;
+  /** After each stored page of a full sync: the changes applied so far. */
+  onProgress?: (rowsApplied: number) => void;
+  /** Tests: runs inside a page's transaction after its changes, before its cursor is saved. */
+  afterApply?: (page: PullPage) => void | Promise<void>;
+}
+
+/** A customer left the scope: drop it and everything hanging off it. */
+async function dropCustomer(customerId: string): Promise<void> {
+  const visitIds = await db.visits.where("customer_id").equals(customerId).primaryKeys();
+  const complaintIds = await db.complaints.where("customer_id").equals(customerId).primaryKeys();
+  await db.visit_revisions.where("visit_id").anyOf(visitIds).delete();
+  await db.complaint_events.where("complaint_id").anyOf(complaintIds).delete();
+  for (const name of CUSTOMER_CHILD_TABLES) {
+    await entityTable(name).where("customer_id").equals(customerId).delete();
+  }
+  await db.customers.delete(customerId);
+}
+
+function isEntity(name: string): name is EntityName {
+  return (ENTITY_NAMES as readonly string[]).includes(name);
+}
+
+/** Apply one page's changes in order. Applying a page twice changes nothing. */
+async function applyChanges(changes: PullChange[], ctx: OverlayContext): Promise<void> {
+  // Rows with changes of this device still unanswered: rebuilt, not overwritten.
+  const overlaid = new Set(
+    (await db.outbox.toArray()).filter(isUnanswered).flatMap((entry) => entry.targets),
+  );
+  for (const change of changes) {
+    // A table this client does not know (a newer server): skip it rather than fail the sync.
+    if (!isEntity(change.entity)) continue;
+    const table = entityTable(change.entity);
+    if (change.op === "upsert" && change.row) {
+      const row = change.row as unknown as AnyRow;
+      if (overlaid.has(targetKey(change.entity, change.id)))
+        await rebaseRow(change.entity, change.id, ctx, row);
+      else await table.put(row as never);
+    } else if (change.op === "delete") {
+      if (change.entity === "customers" && change.cascade) await dropCustomer(change.id);
+      else await table.delete(change.id); // an id the device does not hold: a no-op
+    }
+  }
+}
+
+function tables() {
+  return [db.meta, db.outbox, ...ENTITY_NAMES.map((name) => db[name])];
+}
+
+/**
+ * Forget the local copy but not the outbox nor the results: clear every entity
+ * table and the cursor, then lay the unsent changes over the empty copy again (so
+ * records created offline stay visible while the copy is pulled from scratch).
+ */
+export async function resetCopy(): Promise<void> {
+  await db.transaction("rw", tables(), async () => {
+    await Promise.all(ENTITY_NAMES.map((name) => db[name].clear()));
+    await db.meta.bulkDelete(["cursor", "last_sync_at"]);
+    const ctx = await overlayContext();
+    for (const entry of await db.outbox.orderBy("seq").toArray()) {
+      if (isUnanswered(entry)) await applyEntry(entry, ctx);
+    }
+  });
+}
+
+/**
+ * Pull pages until the round is done (`has_more` false). Each page and its cursor are
+ * stored in one transaction: a crash in between pulls the same page again. On
+ * `reset_required` the copy is reset (outbox kept) and pulled from scratch.
+ */
+export async function pull(api: SyncApi, options: PullOptions = {}): Promise<PullReport> {
+  const device = await deviceId();
+  const limit = options.limit ?? PULL_LIMIT;
+  const report: PullReport = { pages: 0, changes: 0, reset: false, full: false };
+  let first = true;
+  for (;;) {
+    const cursor = (await db.meta.get("cursor"))?.value as string | undefined;
+    if (first) report.full = cursor === undefined;
+    first = false;
+    let page: PullPage;
+    try {
+      page = await api.pull({
+        device_id: device,
+        ...(cursor === undefined ? {} : { cursor }),
+        limit,
+        schema_version: SCHEMA_VERSION,
+      });
+    } catch (err) {
+      // Once per pull: a fresh pull refused again is the server's problem, not ours.
+      if (err instanceof SyncHttpError && err.code === "reset_required" && !report.reset) {
+        await resetCopy();
+        report.reset = true;
+        report.full = true;
+        continue;
+      }
+      throw err;
+    }
+    await db.transaction("rw", tables(), async () => {
+      const ctx = await overlayContext();
+      await applyChanges(page.changes, ctx);
+      await options.afterApply?.(page);
+      await db.meta.put({ key: "cursor", value: page.cursor });
+      await acknowledge(page.last_acknowledged_seq, ctx, false);
+      if (!page.has_more) await db.meta.put({ key: "last_sync_at", value: nowIso() });
+    });
+    report.pages += 1;
+    report.changes += page.changes.length;
+    if (report.full) options.onProgress?.(report.changes);
+    if (!page.has_more) return report;
+  }
+}

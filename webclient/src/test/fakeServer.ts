@@ -1,0 +1,771 @@
+/**
+ * A small in-memory server that behaves like docs/sync.md, for testing the client's
+ * sync against behaviour rather than against mocked calls: it stamps every write,
+ * serves pulls in rounds with keyset pages and an opaque cursor, records each
+ * device's last seq with the mutation's result, answers replays from stored results,
+ * merges edits field by field, and can lose answers, fail, sign out or change epoch.
+ */
+import { ENTITY_NAMES, type EntityName } from "../db";
+import type { FetchLike, PullChange, PushBody, PushMutation } from "../sync/api";
+
+type Row = Record<string, unknown> & { id: string };
+
+interface Stored {
+  entity: EntityName;
+  row: Row;
+  stamp: number;
+}
+
+interface Tombstone {
+  key: string;
+  stamp: number;
+  entity: EntityName;
+  id: string;
+  cascade: boolean;
+}
+
+interface Result {
+  id: string;
+  seq: number;
+  status: "applied" | "conflict" | "rejected";
+  code: string | null;
+  message: string | null;
+  [key: string]: unknown;
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: Record<string, string[]> = {},
+  ) {
+    super(message);
+  }
+}
+
+const TRANSITIONS: Record<string, string[]> = {
+  received: ["in_progress"],
+  in_progress: ["resolved"],
+  resolved: ["informed", "in_progress"],
+  informed: ["closed", "in_progress"],
+  closed: ["in_progress"],
+};
+
+const T0 = "2026-11-25T00:00:00+00:00";
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+function error(status: number, code: string, message = code): Response {
+  return json(status, { error: { code, message, fields: {} } });
+}
+
+const encode = (value: unknown) => btoa(JSON.stringify(value)); // cursors are ASCII
+const decode = (text: string) => JSON.parse(atob(text)) as Record<string, unknown>;
+
+export class FakeServer {
+  userId = "00000000-0000-4000-8000-000000000001";
+  csrfToken = "csrf-1";
+  signedIn = true;
+  supportedSchema = [1];
+  epoch = "epoch-1";
+  /** The next stamp; the watermark (every stamp below it is finished). */
+  clock = 1;
+  rows = new Map<string, Stored>();
+  tombstones: Tombstone[] = [];
+  /** Customers that left the user's scope. */
+  hidden = new Set<string>();
+  devices = new Map<string, { user: string; lastSeq: number }>();
+  stored = new Map<string, { mutationId: string; result: Result }>();
+  /** How many times each mutation id changed the data: exactly once is the promise. */
+  applications = new Map<string, number>();
+  /** Answers to lose after the request was processed (the network dropped them). */
+  dropAnswers = 0;
+  /** Statuses to answer with, without processing, one per request. */
+  failures: { status: number; code: string }[] = [];
+  log: { method: string; path: string }[] = [];
+
+  // --- data ------------------------------------------------------------------------
+
+  /** One writing transaction: every row it writes gets this stamp. */
+  tick(): number {
+    return this.clock++;
+  }
+
+  put(entity: EntityName, row: Row, stamp = this.tick()): Row {
+    this.rows.set(`${entity}:${row.id}`, { entity, row: structuredClone(row), stamp });
+    return row;
+  }
+
+  get(entity: EntityName, id: string): Row | undefined {
+    const stored = this.rows.get(`${entity}:${id}`);
+    return stored ? structuredClone(stored.row) : undefined;
+  }
+
+  /** Change a row as another device or the back office would: a new version and stamp. */
+  update(
+    entity: EntityName,
+    id: string,
+    changes: Record<string, unknown>,
+    stamp = this.tick(),
+  ): Row {
+    const row = this.get(entity, id);
+    if (!row) throw new Error(`no ${entity} ${id}`);
+    const next = { ...row, ...changes, version: Number(row.version ?? 0) + 1, updated_at: T0 };
+    return this.put(entity, next, stamp);
+  }
+
+  remove(entity: EntityName, id: string): void {
+    this.rows.delete(`${entity}:${id}`);
+    const stamp = this.tick();
+    this.tombstones.push({ key: `t${stamp}`, stamp, entity, id, cascade: entity === "customers" });
+  }
+
+  /** The customer is reassigned to another manager: it leaves this user's scope. */
+  reassignAway(customerId: string): void {
+    this.hidden.add(customerId);
+    const stamp = this.tick();
+    this.tombstones.push({
+      key: `t${stamp}`,
+      stamp,
+      entity: "customers",
+      id: customerId,
+      cascade: true,
+    });
+    // The user's own tasks of it stay in scope: served again after the cascading delete.
+    for (const stored of [...this.rows.values()]) {
+      if (
+        stored.entity === "tasks" &&
+        stored.row.customer_id === customerId &&
+        stored.row.owner_id === this.userId
+      ) {
+        this.put("tasks", stored.row, stamp);
+      }
+    }
+  }
+
+  /** A restore from backup: every cursor must start again. */
+  newEpoch(): void {
+    this.epoch = `epoch-${this.clock}`;
+  }
+
+  private customerOf(stored: Stored): string | null {
+    const row = stored.row;
+    if (stored.entity === "customers") return row.id;
+    if (stored.entity === "visit_revisions")
+      return (this.get("visits", String(row.visit_id))?.customer_id as string) ?? null;
+    if (stored.entity === "complaint_events")
+      return (this.get("complaints", String(row.complaint_id))?.customer_id as string) ?? null;
+    if (stored.entity === "sync_conflicts") return null; // the user's own, whatever the customer
+    return typeof row.customer_id === "string" ? row.customer_id : null;
+  }
+
+  private visible(stored: Stored): boolean {
+    const customer = this.customerOf(stored);
+    if (customer !== null && this.hidden.has(customer)) {
+      // The user's own tasks stay in scope.
+      return stored.entity === "tasks" && stored.row.owner_id === this.userId;
+    }
+    return true;
+  }
+
+  /** What a device of the user should hold now: entity -> id -> row. */
+  scope(): Map<EntityName, Map<string, Row>> {
+    const view = new Map<EntityName, Map<string, Row>>(
+      ENTITY_NAMES.map((name) => [name, new Map()]),
+    );
+    for (const stored of this.rows.values()) {
+      if (this.visible(stored))
+        view.get(stored.entity)!.set(stored.row.id, structuredClone(stored.row));
+    }
+    return view;
+  }
+
+  // --- HTTP ------------------------------------------------------------------------
+
+  fetch: FetchLike = async (input, init = {}) => {
+    const url = new URL(input, "http://fieldbook.test");
+    const method = init.method ?? "GET";
+    this.log.push({ method, path: url.pathname });
+    const failure = this.failures.shift();
+    if (failure) return error(failure.status, failure.code);
+    if (!this.signedIn) return error(401, "unauthorized");
+    let response: Response;
+    if (url.pathname === "/api/v1/auth/me") response = json(200, { csrf_token: this.csrfToken });
+    else if (url.pathname === "/api/v1/sync/pull" && method === "GET")
+      response = this.pull(url.searchParams);
+    else if (url.pathname === "/api/v1/sync/push" && method === "POST") {
+      const headers = new Headers(init.headers);
+      if (headers.get("X-CSRF-Token") !== this.csrfToken) return error(403, "csrf_failed");
+      response = this.push(JSON.parse(String(init.body)) as PushBody);
+    } else response = error(404, "not_found");
+    if (this.dropAnswers > 0) {
+      this.dropAnswers -= 1;
+      throw new TypeError("Failed to fetch");
+    }
+    return response;
+  };
+
+  private device(id: string): { user: string; lastSeq: number } | Response {
+    let device = this.devices.get(id);
+    if (!device) this.devices.set(id, (device = { user: this.userId, lastSeq: 0 }));
+    if (device.user !== this.userId) return error(403, "device_mismatch");
+    return device;
+  }
+
+  // --- pull ------------------------------------------------------------------------
+
+  private pull(params: URLSearchParams): Response {
+    if (!this.supportedSchema.includes(Number(params.get("schema_version") ?? 1)))
+      return error(426, "upgrade_required");
+    const device = this.device(String(params.get("device_id")));
+    if (device instanceof Response) return device;
+    const limit = Number(params.get("limit") ?? 500);
+    const raw = params.get("cursor");
+    let at: { e: string; lo: number; hi: number | null; k: [number, string] | null };
+    if (raw === null) at = { e: this.epoch, lo: 0, hi: null, k: null };
+    else {
+      try {
+        at = decode(raw) as typeof at;
+      } catch {
+        return error(410, "reset_required");
+      }
+      if (at.e !== this.epoch || (at.hi ?? at.lo) > this.clock) return error(410, "reset_required");
+    }
+    const answer = (changes: PullChange[], cursor: typeof at, hasMore: boolean) =>
+      json(200, {
+        changes,
+        cursor: encode(cursor),
+        has_more: hasMore,
+        last_acknowledged_seq: device.lastSeq,
+        server_time: T0,
+      });
+    if (at.hi === null) {
+      if (at.lo === this.clock && raw !== null) return answer([], at, false);
+      at = { ...at, hi: this.clock, k: null };
+    }
+    const { lo, hi } = at as { lo: number; hi: number };
+    // The round's items in a fixed order: upserts by table then id, tombstones last.
+    const items: { key: [number, string]; change: PullChange }[] = [];
+    for (const stored of this.rows.values()) {
+      if (stored.stamp < lo || stored.stamp >= hi || !this.visible(stored)) continue;
+      items.push({
+        key: [ENTITY_NAMES.indexOf(stored.entity), stored.row.id],
+        change: {
+          entity: stored.entity,
+          op: "upsert",
+          id: stored.row.id,
+          row: structuredClone(stored.row),
+        },
+      });
+    }
+    for (const t of this.tombstones) {
+      if (t.stamp < lo || t.stamp >= hi) continue;
+      const change: PullChange = { entity: t.entity, op: "delete", id: t.id };
+      if (t.cascade) change.cascade = true;
+      // Customers leaving come first (the server's "leaving" stream), other deletions last.
+      items.push({ key: [t.cascade ? -1 : ENTITY_NAMES.length, t.key.padStart(12, "0")], change });
+    }
+    const order = (a: [number, string], b: [number, string]) =>
+      a[0] - b[0] || a[1].localeCompare(b[1]);
+    items.sort((a, b) => order(a.key, b.key));
+    const after = at.k;
+    const rest = after === null ? items : items.filter((item) => order(item.key, after) > 0);
+    const page = rest.slice(0, limit);
+    if (rest.length > limit)
+      return answer(
+        page.map((i) => i.change),
+        { ...at, k: page[page.length - 1]!.key },
+        true,
+      );
+    return answer(
+      page.map((i) => i.change),
+      { e: this.epoch, lo: hi, hi: null, k: null },
+      false,
+    );
+  }
+
+  // --- push ------------------------------------------------------------------------
+
+  private push(body: PushBody): Response {
+    if (!this.supportedSchema.includes(body.schema_version)) return error(426, "upgrade_required");
+    const device = this.device(body.device_id);
+    if (device instanceof Response) return device;
+    const results: Result[] = body.mutations.map(() => ({}) as Result);
+    const order = body.mutations
+      .map((_, i) => i)
+      .sort((a, b) => body.mutations[a]!.seq - body.mutations[b]!.seq);
+    for (const index of order) {
+      const m = body.mutations[index]!;
+      const key = `${body.device_id}:${m.seq}`;
+      if (m.seq <= device.lastSeq) {
+        const stored = this.stored.get(key);
+        if (!stored)
+          results[index] = {
+            id: m.id,
+            seq: m.seq,
+            status: "applied",
+            code: "already_acknowledged",
+            message: null,
+          };
+        else if (stored.mutationId !== m.id)
+          results[index] = {
+            id: m.id,
+            seq: m.seq,
+            status: "rejected",
+            http_status: 409,
+            code: "seq_reused",
+            message: "seq reused",
+            fields: {},
+          };
+        else results[index] = structuredClone(stored.result);
+        continue;
+      }
+      const result = this.apply(m);
+      this.stored.set(key, { mutationId: m.id, result: structuredClone(result) });
+      device.lastSeq = m.seq;
+      results[index] = result;
+    }
+    return json(200, { results, last_acknowledged_seq: device.lastSeq });
+  }
+
+  private apply(m: PushMutation): Result {
+    const snapshot = {
+      rows: new Map(this.rows),
+      tombstones: [...this.tombstones],
+      clock: this.clock,
+    };
+    try {
+      const { entity, row, conflicts, unchanged } = this.run(m);
+      if (!unchanged) this.applications.set(m.id, (this.applications.get(m.id) ?? 0) + 1);
+      const result: Result = {
+        id: m.id,
+        seq: m.seq,
+        status: conflicts.length ? "conflict" : "applied",
+        code: conflicts.length ? "field_conflict" : null,
+        message: conflicts.length ? "Someone else changed it too." : null,
+        entity,
+        record: row,
+      };
+      if (conflicts.length) result.conflicts = conflicts;
+      return result;
+    } catch (err) {
+      // The savepoint: a refused mutation changes nothing.
+      Object.assign(this, snapshot);
+      if (!(err instanceof Refusal)) throw err;
+      return {
+        id: m.id,
+        seq: m.seq,
+        status: "rejected",
+        http_status: err.status,
+        code: err.code,
+        message: err.message,
+        fields: err.fields,
+      };
+    }
+  }
+
+  private visibleRow(entity: EntityName, id: string): Row {
+    const stored = this.rows.get(`${entity}:${id}`);
+    if (!stored || !this.visible(stored))
+      throw new Refusal(404, "not_found", `${entity} not found`);
+    return structuredClone(stored.row);
+  }
+
+  private run(m: PushMutation): {
+    entity: EntityName;
+    row: Row;
+    conflicts: Row[];
+    unchanged?: boolean;
+  } {
+    const a = m.args as Record<string, unknown> & { id: string };
+    const stamp = this.tick();
+    const create = (entity: EntityName, make: () => Row) => {
+      // A retried create (its answer lost) answers with the existing record.
+      const existing = this.get(entity, a.id);
+      return {
+        entity,
+        row: existing ?? this.put(entity, make(), stamp),
+        conflicts: [],
+        unchanged: !!existing,
+      };
+    };
+    switch (m.name) {
+      case "log_visit": {
+        this.visibleRow("customers", String(a.customer_id));
+        if (a.plan_id)
+          this.update("care_plans", String(a.plan_id), { status: "done", completed_at: T0 }, stamp);
+        return create("visits", () => ({
+          id: a.id,
+          customer_id: a.customer_id,
+          manager_id: this.userId,
+          plan_id: a.plan_id ?? null,
+          channel: a.channel,
+          purpose: a.purpose ?? "routine",
+          started_at: a.started_at,
+          ended_at: a.ended_at ?? null,
+          latitude: null,
+          longitude: null,
+          accuracy_m: null,
+          location_age_s: null,
+          location_status: "not_applicable",
+          outcome: a.outcome ?? null,
+          notes: a.notes ?? null,
+          products_discussed: a.products_discussed ?? [],
+          customer_response: a.customer_response ?? null,
+          next_step: a.next_step ?? null,
+          time_flag: null,
+          version: 1,
+          created_at: T0,
+          updated_at: T0,
+        }));
+      }
+      case "create_task":
+        return create("tasks", () => ({
+          id: a.id,
+          owner_id: a.owner_id ?? this.userId,
+          customer_id: a.customer_id ?? null,
+          title: a.title,
+          notes: a.notes ?? null,
+          due_date: a.due_date ?? null,
+          status: "open",
+          completed_at: null,
+          source_visit_id: null,
+          source_complaint_id: a.source_complaint_id ?? null,
+          created_by_id: this.userId,
+          version: 1,
+          created_at: T0,
+          updated_at: T0,
+        }));
+      case "log_complaint": {
+        const customer = this.visibleRow("customers", String(a.customer_id));
+        const category = [...this.rows.values()].find(
+          (s) => s.entity === "complaint_categories" && s.row.code === a.category,
+        );
+        if (!category)
+          throw new Refusal(422, "validation_error", "Some fields are invalid: category.", {
+            category: ["Unknown category."],
+          });
+        return create("complaints", () => ({
+          id: a.id,
+          customer_id: a.customer_id,
+          owner_id: customer.manager_id,
+          category_id: category.row.id,
+          severity: a.severity,
+          intake_channel: a.intake_channel,
+          description: a.description,
+          received_at: a.received_at ?? m.client_time,
+          deadline_at: T0,
+          status: "received",
+          resolution: null,
+          satisfaction: null,
+          resolved_at: null,
+          closed_at: null,
+          reopen_count: 0,
+          time_flag: null,
+          logged_by_id: this.userId,
+          visit_id: a.visit_id ?? null,
+          version: 1,
+          created_at: T0,
+          updated_at: T0,
+        }));
+      }
+      case "transition_complaint": {
+        const complaint = this.visibleRow("complaints", a.id);
+        const from = String(complaint.status);
+        const to = String(a.to);
+        if (!TRANSITIONS[from]?.includes(to))
+          throw new Refusal(
+            409,
+            "illegal_transition",
+            `A complaint cannot go from ${from} to ${to}.`,
+          );
+        const changes: Record<string, unknown> = { status: to };
+        if (to === "resolved")
+          Object.assign(changes, { resolution: a.resolution ?? null, resolved_at: T0 });
+        if (to === "closed")
+          Object.assign(changes, { satisfaction: a.satisfaction ?? null, closed_at: T0 });
+        return {
+          entity: "complaints",
+          row: this.update("complaints", a.id, changes, stamp),
+          conflicts: [],
+        };
+      }
+      case "complete_task":
+        this.visibleRow("tasks", a.id);
+        return {
+          entity: "tasks",
+          row: this.update("tasks", a.id, { status: "done", completed_at: T0 }, stamp),
+          conflicts: [],
+        };
+      case "update_task":
+      case "update_customer_profile":
+      case "answer_warning": {
+        const entity: EntityName =
+          m.name === "update_task"
+            ? "tasks"
+            : m.name === "answer_warning"
+              ? "churn_warnings"
+              : "customers";
+        const changes =
+          m.name === "answer_warning"
+            ? { cause_analysis: a.cause_analysis, retention_plan: a.retention_plan }
+            : (a.changes as Record<string, unknown>);
+        return this.merge(
+          m,
+          entity,
+          a.id,
+          changes,
+          (a.base ?? {}) as Record<string, unknown>,
+          stamp,
+        );
+      }
+      case "resolve_conflict":
+        return {
+          entity: "sync_conflicts",
+          row: this.update(
+            "sync_conflicts",
+            a.id,
+            { status: "resolved", resolution: a.choice },
+            stamp,
+          ),
+          conflicts: [],
+        };
+      default:
+        throw new Refusal(
+          422,
+          "unknown_mutation",
+          `This server does not know the change '${m.name}'.`,
+        );
+    }
+  }
+
+  /** docs/sync.md "Conflicts lose nothing", field by field. */
+  private merge(
+    m: PushMutation,
+    entity: EntityName,
+    id: string,
+    changes: Record<string, unknown>,
+    base: Record<string, unknown>,
+    stamp: number,
+  ) {
+    const row = this.visibleRow(entity, id);
+    const same = (x: unknown, y: unknown) =>
+      JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+    let wanted: Record<string, unknown> = {};
+    const lost: Record<string, unknown> = {};
+    if (m.base_version !== null && m.base_version === row.version) wanted = { ...changes };
+    else {
+      for (const [name, mine] of Object.entries(changes)) {
+        const current = row[name];
+        if (name in base && same(base[name], mine)) continue;
+        if (same(current, mine)) continue;
+        wanted[name] = mine;
+        if (!(name in base && same(base[name], current))) lost[name] = current;
+      }
+    }
+    const updated = Object.keys(wanted).length ? this.update(entity, id, wanted, stamp) : row;
+    const conflicts = Object.entries(lost).map(([field, value]) =>
+      this.put(
+        "sync_conflicts",
+        {
+          id: crypto.randomUUID(),
+          kind: "field",
+          entity,
+          row_id: id,
+          customer_id: row.customer_id ?? null,
+          user_id: this.userId,
+          device_id: null,
+          mutation_id: m.id,
+          mutation_name: m.name,
+          field,
+          base_value: base[field] ?? null,
+          kept_value: wanted[field],
+          lost_value: value,
+          args: null,
+          status: "open",
+          created_at: T0,
+          resolved_at: null,
+          resolved_by_id: null,
+          resolution: null,
+          version: 1,
+        },
+        stamp,
+      ),
+    );
+    return { entity, row: updated, conflicts };
+  }
+}
+
+// --- a portfolio -----------------------------------------------------------------
+
+export const TIER_GOLD = "10000000-0000-4000-8000-000000000001";
+export const CATEGORY_BILLING = "20000000-0000-4000-8000-000000000001";
+
+const uuid = (prefix: string, n: number) =>
+  `${prefix}-0000-4000-8000-${String(n).padStart(12, "0")}`;
+export const customerId = (n: number) => uuid("30000000", n);
+export const taskId = (n: number) => uuid("40000000", n);
+export const contactId = (n: number) => uuid("50000000", n);
+export const visitId = (n: number) => uuid("60000000", n);
+export const revisionId = (n: number) => uuid("61000000", n);
+export const warningId = (n: number) => uuid("70000000", n);
+export const complaintId = (n: number) => uuid("80000000", n);
+
+/** Reference data, the user, and `customers` customers each with a contact, a task and a visit. */
+export function seedPortfolio(server: FakeServer, customers = 3): void {
+  const stamp = server.tick();
+  const base = { version: 1, created_at: T0, updated_at: T0 };
+  server.put(
+    "tiers",
+    {
+      id: TIER_GOLD,
+      code: "gold",
+      name_zh: "黄金",
+      name_en: "Gold",
+      rank: 5,
+      contact_interval_days: 60,
+      complaint_response_hours: 48,
+      ...base,
+    },
+    stamp,
+  );
+  server.put(
+    "complaint_categories",
+    {
+      id: CATEGORY_BILLING,
+      code: "billing",
+      name_zh: "计费",
+      name_en: "Billing",
+      active: true,
+      ...base,
+    },
+    stamp,
+  );
+  server.put(
+    "users",
+    {
+      id: server.userId,
+      username: "li",
+      display_name: "李经理",
+      role: "manager",
+      team_id: null,
+      phone: null,
+      active: true,
+      ...base,
+    },
+    stamp,
+  );
+  for (let n = 1; n <= customers; n++) {
+    server.put(
+      "customers",
+      {
+        id: customerId(n),
+        external_no: `C${n}`,
+        kind: "individual",
+        name: `客户${n}`,
+        phone: `1380000${String(n).padStart(4, "0")}`,
+        phone2: null,
+        email: null,
+        gender: null,
+        birthday: null,
+        birthday_lunar: false,
+        address: null,
+        employer: null,
+        position: null,
+        industry: null,
+        interests: null,
+        plan_name: null,
+        products: [],
+        special_dates: [],
+        ported_in: false,
+        activation_date: null,
+        contract_end_date: null,
+        notes: null,
+        latitude: null,
+        longitude: null,
+        tier_id: TIER_GOLD,
+        stage: "maturity",
+        manager_id: server.userId,
+        assigned_at: T0,
+        ...base,
+      },
+      stamp,
+    );
+    server.put(
+      "contacts",
+      {
+        id: contactId(n),
+        customer_id: customerId(n),
+        name: `联系人${n}`,
+        title: null,
+        phone: null,
+        email: null,
+        is_decision_maker: false,
+        birthday: null,
+        ...base,
+      },
+      stamp,
+    );
+    server.put(
+      "tasks",
+      {
+        id: taskId(n),
+        owner_id: server.userId,
+        customer_id: customerId(n),
+        title: `回访${n}`,
+        notes: null,
+        due_date: "2026-11-25",
+        status: "open",
+        completed_at: null,
+        source_visit_id: null,
+        source_complaint_id: null,
+        created_by_id: server.userId,
+        ...base,
+      },
+      stamp,
+    );
+    server.put(
+      "visits",
+      {
+        id: visitId(n),
+        customer_id: customerId(n),
+        manager_id: server.userId,
+        plan_id: null,
+        channel: "phone",
+        purpose: "routine",
+        started_at: T0,
+        ended_at: null,
+        latitude: null,
+        longitude: null,
+        accuracy_m: null,
+        location_age_s: null,
+        location_status: "not_applicable",
+        outcome: null,
+        notes: "first call",
+        products_discussed: [],
+        customer_response: null,
+        next_step: null,
+        time_flag: null,
+        ...base,
+      },
+      stamp,
+    );
+    server.put(
+      "visit_revisions",
+      {
+        id: revisionId(n),
+        visit_id: visitId(n),
+        editor_id: server.userId,
+        at: T0,
+        changes: { notes: { old: "", new: "first call" } },
+      },
+      stamp,
+    );
+  }
+}
