@@ -1,0 +1,5 @@
+import type { ScreenProps } from "./types";
+
+export function Complaint(_props: ScreenProps) {
+  return <h1>Complaint</h1>;
+}

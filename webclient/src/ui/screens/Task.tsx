@@ -1,0 +1,5 @@
+import type { ScreenProps } from "./types";
+
+export function Task(_props: ScreenProps) {
+  return <h1>Task</h1>;
+}

@@ -1,0 +1,5 @@
+import type { ScreenProps } from "./types";
+
+export function Today(_props: ScreenProps) {
+  return <h1>Today</h1>;
+}

@@ -1,0 +1,27 @@
+/** Which screen shows each route (see ../router.ts). */
+import type { FunctionComponent } from "preact";
+import type { RouteName } from "../router";
+import { Complaint } from "./Complaint";
+import { CustomerCard } from "./CustomerCard";
+import { LogComplaint } from "./LogComplaint";
+import { LogVisit } from "./LogVisit";
+import { Portfolio } from "./Portfolio";
+import { Settings } from "./Settings";
+import { SyncCenter } from "./SyncCenter";
+import { Task } from "./Task";
+import { Today } from "./Today";
+import type { ScreenProps } from "./types";
+import { Warning } from "./Warning";
+
+export const SCREENS: Record<RouteName, FunctionComponent<ScreenProps>> = {
+  today: Today,
+  portfolio: Portfolio,
+  customer: CustomerCard,
+  logVisit: LogVisit,
+  logComplaint: LogComplaint,
+  complaint: Complaint,
+  task: Task,
+  warning: Warning,
+  sync: SyncCenter,
+  settings: Settings,
+};
