@@ -85,6 +85,8 @@ class Config:
         "text/html",
         "text/css",
         "application/javascript",
+        "text/javascript",
+        "application/manifest+json",
     ]
     COMPRESS_ALGORITHM = ["gzip"]
     COMPRESS_MIN_SIZE = 1024
@@ -93,6 +95,11 @@ class Config:
     SYNC_TOMBSTONE_RETENTION = timedelta(days=90)
     # How many months of spend a device keeps.
     SYNC_SPEND_MONTHS = 12
+
+    # The built phone client (server/webclient.py serves it at /).
+    WEBCLIENT_DIST = os.environ.get(
+        "FIELDBOOK_WEBCLIENT_DIST", str(BASE_DIR / "webclient" / "dist")
+    )
 
     # OpenAPI (flask-smorest)
     API_TITLE = "Fieldbook API"

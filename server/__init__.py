@@ -61,9 +61,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
 
-    from server.demo.routes import blp as home_blp
+    from server.webclient import blp as webclient_blp
 
-    app.register_blueprint(home_blp)
+    # Last: its catch-all route yields to every API route.
+    app.register_blueprint(webclient_blp)
 
     from server import cli
 

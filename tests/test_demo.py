@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
 from server.auth.models import Role, User
 from server.complaints.models import Complaint
@@ -25,7 +24,6 @@ from server.customers.models import (
     Stage,
     Tier,
 )
-from server.demo.routes import blp as home_blp
 from server.demo.seed import DemoDataExists, seed_demo
 from server.extensions import db
 from server.team.models import Team
@@ -316,12 +314,3 @@ def test_reset_deletes_the_sqlite_demo_database_and_starts_over(tmp_path: Path):
         users = conn.execute("SELECT count(*) FROM users").fetchone()[0]
     assert "leftover" not in tables
     assert users == 11
-
-
-def test_home_page_points_to_the_api():
-    app = Flask(__name__)
-    app.register_blueprint(home_blp)
-    response = app.test_client().get("/")
-    assert response.status_code == 200
-    assert response.json["api"] == "/api/v1"
-    assert response.json["sign_in"]["path"] == "/api/v1/auth/login"

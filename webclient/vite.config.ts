@@ -1,8 +1,45 @@
 import preact from "@preact/preset-vite";
+import { VitePWA } from "vite-plugin-pwa";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  plugins: [preact()],
+  plugins: [
+    preact(),
+    VitePWA({
+      // Our own worker (src/sw.ts); Workbox only fills in the precache list.
+      strategies: "injectManifest",
+      srcDir: "src",
+      filename: "sw.ts",
+      // src/pwa.ts registers it and asks the user before a new version takes over.
+      injectRegister: false,
+      registerType: "prompt",
+      // The manifest and its icons are added by the plugin; list the rest of the shell.
+      injectManifest: { globPatterns: ["**/*.{js,css,html}"] },
+      includeAssets: ["icons/apple-touch-icon.png"],
+      manifest: {
+        name: "Fieldbook 客户经理",
+        short_name: "Fieldbook",
+        description: "客户经理工作台 · The account manager's workbench",
+        lang: "zh-CN",
+        start_url: "/",
+        scope: "/",
+        display: "standalone",
+        orientation: "portrait",
+        background_color: "#ffffff",
+        theme_color: "#1f4e79",
+        icons: [
+          { src: "/icons/icon-192.png", sizes: "192x192", type: "image/png" },
+          { src: "/icons/icon-512.png", sizes: "512x512", type: "image/png" },
+          {
+            src: "/icons/maskable-512.png",
+            sizes: "512x512",
+            type: "image/png",
+            purpose: "maskable",
+          },
+        ],
+      },
+    }),
+  ],
   server: {
     // The Flask app serves /api; the dev server forwards to it so cookies stay same-origin.
     proxy: { "/api": "http://127.0.0.1:5000" },

@@ -8,6 +8,9 @@ import {
   type CarePlan,
   type ChurnWarning,
   type Complaint,
+  type ComplaintCategory,
+  type ComplaintEvent,
+  type ComplaintStatus,
   type Contact,
   type Customer,
   type IsoDate,
@@ -21,6 +24,7 @@ import {
   type Visit,
 } from "../db";
 import { localDate, now } from "../time";
+import { COMPLAINT_TRANSITIONS } from "./overlay";
 
 // --- customers --------------------------------------------------------------------
 
@@ -30,6 +34,8 @@ export interface CustomerSummary {
   external_no: string;
   phone: string | null;
   kind: Customer["kind"];
+  /** An individual's employer, or the organisation's own name for the trade. */
+  employer: string | null;
   stage: Stage;
   tier: Pick<Tier, "code" | "name_zh" | "name_en" | "rank"> | null;
   contract_end_date: IsoDate | null;
@@ -38,7 +44,7 @@ export interface CustomerSummary {
 }
 
 export interface CustomerSearch {
-  /** Matches name, phone numbers and customer number (case- and space-insensitive). */
+  /** Matches name, phone numbers, customer number and employer (case- and space-insensitive). */
   q?: string;
   /** Tier codes (any of). */
   tier?: string | string[];
@@ -62,6 +68,7 @@ function summary(customer: Customer, tiers: Map<Uuid, Tier>): CustomerSummary {
     external_no: customer.external_no,
     phone: customer.phone,
     kind: customer.kind,
+    employer: customer.employer,
     stage: customer.stage,
     tier: tier
       ? { code: tier.code, name_zh: tier.name_zh, name_en: tier.name_en, rank: tier.rank }
@@ -94,7 +101,7 @@ export async function searchCustomers(search: CustomerSearch = {}): Promise<Cust
         (search.tier === undefined || tierIds.has(c.tier_id)) &&
         (stages.size === 0 || stages.has(c.stage)) &&
         (q === "" ||
-          [c.name, c.phone, c.phone2, c.external_no].some(
+          [c.name, c.phone, c.phone2, c.external_no, c.employer].some(
             (field) => field && fold(field).includes(q),
           )),
     )
@@ -206,6 +213,112 @@ export async function customerCard(id: Uuid): Promise<CustomerCard | undefined> 
     assignments: assignments.sort(newestFirst((a) => a.at)),
     conflicts: conflicts.filter((c) => c.status === "open"),
   };
+}
+
+/** The tiers, most valuable first (for filters). */
+export async function tierList(): Promise<Tier[]> {
+  return db.tiers.orderBy("rank").toArray();
+}
+
+/** How many customers the device holds. */
+export function portfolioSize(): Promise<number> {
+  return db.customers.count();
+}
+
+/** Complaint categories still in use, for a new complaint. */
+export async function complaintCategories(): Promise<ComplaintCategory[]> {
+  return (await db.complaint_categories.toArray()).filter((c) => c.active);
+}
+
+async function customerSummary(id: Uuid | null): Promise<CustomerSummary | null> {
+  const customer = id ? await db.customers.get(id) : undefined;
+  if (customer === undefined) return null;
+  const tier = await db.tiers.get(customer.tier_id);
+  return summary(customer, new Map(tier ? [[tier.id, tier]] : []));
+}
+
+/** A step of a complaint's loop: recorded by the server, or queued on this device. */
+export type ComplaintStep =
+  | (ComplaintEvent & { pending: false })
+  | {
+      pending: true;
+      id: Uuid;
+      at: string;
+      from_status: null;
+      to_status: ComplaintStatus | null;
+      note: string | null;
+    };
+
+export interface ComplaintDetail {
+  complaint: Complaint;
+  customer: CustomerSummary | null;
+  category: ComplaintCategory | null;
+  /** Oldest first; changes of this device not yet sent come last, marked pending. */
+  steps: ComplaintStep[];
+  /** The statuses the complaint may go to from its current one. */
+  allowedNext: ComplaintStatus[];
+}
+
+export async function complaintDetail(id: Uuid): Promise<ComplaintDetail | undefined> {
+  const complaint = await db.complaints.get(id);
+  if (complaint === undefined) return undefined;
+  const [customer, category, events, queued] = await Promise.all([
+    customerSummary(complaint.customer_id),
+    db.complaint_categories.get(complaint.category_id),
+    db.complaint_events.where("complaint_id").equals(id).toArray(),
+    // Notes have no local row until the server answers: the outbox is where they wait.
+    db.outbox
+      .filter(
+        (entry) =>
+          (entry.status === "pending" || entry.status === "sending") &&
+          (entry.name === "add_complaint_note" || entry.name === "transition_complaint") &&
+          entry.args.id === id,
+      )
+      .sortBy("seq"),
+  ]);
+  const pending: ComplaintStep[] = queued.map((entry) => ({
+    pending: true,
+    id: entry.mutation_id,
+    at: entry.client_time,
+    from_status: null,
+    to_status: entry.name === "transition_complaint" ? (entry.args.to as ComplaintStatus) : null,
+    note: typeof entry.args.note === "string" ? entry.args.note : null,
+  }));
+  return {
+    complaint,
+    customer,
+    category: category ?? null,
+    steps: [
+      ...events
+        .sort((a, b) => a.at.localeCompare(b.at))
+        .map((event) => ({ ...event, pending: false as const })),
+      ...pending,
+    ],
+    allowedNext: COMPLAINT_TRANSITIONS[complaint.status],
+  };
+}
+
+export interface TaskDetail {
+  task: Task;
+  customer: CustomerSummary | null;
+  unsynced: boolean;
+}
+
+export async function taskDetail(id: Uuid): Promise<TaskDetail | undefined> {
+  const task = await db.tasks.get(id);
+  if (task === undefined) return undefined;
+  return { task, customer: await customerSummary(task.customer_id), unsynced: unsynced(task) };
+}
+
+export interface WarningDetail {
+  warning: ChurnWarning;
+  customer: CustomerSummary | null;
+}
+
+export async function warningDetail(id: Uuid): Promise<WarningDetail | undefined> {
+  const warning = await db.churn_warnings.get(id);
+  if (warning === undefined) return undefined;
+  return { warning, customer: await customerSummary(warning.customer_id) };
 }
 
 // --- agenda -----------------------------------------------------------------------

@@ -52,6 +52,30 @@ export class SyncHttpError extends Error {
   }
 }
 
+/** The signed-in user as GET /auth/me and POST /auth/login describe them. */
+export interface SessionUser {
+  id: string;
+  username: string;
+  display_name: string;
+  role: "manager" | "lead" | "admin";
+  team: { id: string; name: string } | null;
+  phone: string | null;
+}
+
+export interface SessionAnswer {
+  user: SessionUser;
+  csrf_token: string;
+  remember: boolean;
+  expires_at: string | null;
+}
+
+/** Sign-in and sign-out (POST /auth/login, GET /auth/me, POST /auth/logout). */
+export interface AuthApi {
+  login(username: string, password: string, remember: boolean): Promise<SessionAnswer>;
+  me(): Promise<SessionAnswer>;
+  logout(csrfToken: string | null): Promise<void>;
+}
+
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface SyncApi {
@@ -66,7 +90,7 @@ export interface SyncApi {
   csrfToken(): Promise<string>;
 }
 
-export class HttpSyncApi implements SyncApi {
+export class HttpSyncApi implements SyncApi, AuthApi {
   constructor(
     private readonly fetchFn: FetchLike = (input, init) => fetch(input, init),
     private readonly base = "/api/v1",
@@ -97,6 +121,24 @@ export class HttpSyncApi implements SyncApi {
     return me.csrf_token;
   }
 
+  login(username: string, password: string, remember: boolean) {
+    return this.request<SessionAnswer>("/auth/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username, password, remember }),
+    });
+  }
+
+  me() {
+    return this.request<SessionAnswer>("/auth/me", { method: "GET" });
+  }
+
+  async logout(csrfToken: string | null) {
+    const headers: Record<string, string> = {};
+    if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+    await this.request<null>("/auth/logout", { method: "POST", headers });
+  }
+
   private async request<T>(path: string, init: RequestInit): Promise<T> {
     const response = await this.fetchFn(`${this.base}${path}`, {
       ...init,
@@ -115,6 +157,7 @@ export class HttpSyncApi implements SyncApi {
       }
       throw new SyncHttpError(response.status, code, message);
     }
-    return (await response.json()) as T;
+    // 204 No Content (logout) has no body to parse.
+    return (response.status === 204 ? null : await response.json()) as T;
   }
 }

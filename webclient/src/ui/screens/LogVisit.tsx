@@ -1,5 +1,330 @@
+import { useRef, useState } from "preact/hooks";
+import type { CarePlan, Channel, Customer, CustomerResponse, Purpose } from "../../db";
+import { customerCard, logVisit } from "../../data";
+import { fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
+import { isoWithOffset, now, today } from "../../time";
+import { Choices, Field } from "../components/Field";
+import { useLive } from "../components/useLive";
+import { checkInVerdict, currentFix, type Fix } from "../geo";
+import { href, navigate, type Route } from "../router";
 import type { ScreenProps } from "./types";
+import "../screens.css";
 
-export function LogVisit(_props: ScreenProps) {
-  return <h1>LogVisit</h1>;
+export const CHANNELS: Channel[] = ["visit", "phone", "sms", "email", "im"];
+export const PURPOSES: Purpose[] = [
+  "routine",
+  "birthday",
+  "holiday",
+  "contract_expiry",
+  "welcome",
+  "introduction_check",
+  "retention",
+  "complaint_followup",
+  "marketing",
+  "win_back",
+];
+const RESPONSES: CustomerResponse[] = ["positive", "neutral", "negative"];
+
+/** Where a saved form returns: Today when it was opened from there, else the card. */
+export function returnTo(route: Route, customerId: string): void {
+  if (route.query.get("from") === "today") navigate("today");
+  else navigate("customer", { id: customerId });
+}
+
+export function LogVisit({ route }: ScreenProps) {
+  useLocale();
+  const id = route.params.id ?? "";
+  const live = useLive(() => customerCard(id), [id]);
+  if (!live.ready) return <p class="fb-screen">{t("portfolio.loading")}</p>;
+  if (live.value === undefined) return <Missing />;
+  const planId = route.query.get("plan");
+  const plan = live.value.plans.find((p) => p.id === planId) ?? null;
+  return <VisitForm route={route} customer={live.value.customer} plan={plan} />;
+}
+
+export function Missing() {
+  return (
+    <section class="fb-screen">
+      <h1>{t("card.missingTitle")}</h1>
+      <p>{t("card.missing")}</p>
+      <a class="fb-button fb-secondary" href={href("portfolio")}>
+        {t("card.toPortfolio")}
+      </a>
+    </section>
+  );
+}
+
+interface CheckIn {
+  at: Date;
+  locating: boolean;
+  fix: Fix | null;
+}
+
+type Errors = Partial<Record<"outcome" | "next_step_due" | "products" | "form", string>>;
+
+function VisitForm({
+  route,
+  customer,
+  plan,
+}: {
+  route: Route;
+  customer: Customer;
+  plan: CarePlan | null;
+}) {
+  const opened = useRef(now());
+  const [channel, setChannel] = useState<Channel>(plan?.channel ?? "visit");
+  const [purpose, setPurpose] = useState<Purpose>(plan?.purpose ?? "routine");
+  const [checkIn, setCheckIn] = useState<CheckIn | null>(null);
+  const [checkOut, setCheckOut] = useState<Date | null>(null);
+  const [outcome, setOutcome] = useState("");
+  const [notes, setNotes] = useState("");
+  const [products, setProducts] = useState("");
+  const [response, setResponse] = useState<CustomerResponse | null>(null);
+  const [nextStep, setNextStep] = useState("");
+  const [nextDue, setNextDue] = useState("");
+  const [errors, setErrors] = useState<Errors>({});
+  const [saving, setSaving] = useState(false);
+  const inPerson = channel === "visit";
+
+  async function doCheckIn() {
+    const at = now();
+    setCheckOut(null);
+    if (!inPerson) {
+      setCheckIn({ at, locating: false, fix: null });
+      return;
+    }
+    setCheckIn({ at, locating: true, fix: null });
+    const fix = await currentFix();
+    // A second tap meanwhile started a newer check-in: keep that one.
+    setCheckIn((current) => (current?.at === at ? { at, locating: false, fix } : current));
+  }
+
+  async function save(event: Event) {
+    event.preventDefault();
+    const productList = products
+      .split(/[,，、\n]/)
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const found: Errors = {};
+    if (nextDue && !nextStep.trim()) found.next_step_due = t("visit.errNextDueNeedsStep");
+    else if (nextDue && nextDue < today()) found.next_step_due = t("visit.errNextDuePast");
+    if (productList.length > 20 || productList.some((p) => p.length > 60))
+      found.products = t("visit.errProducts");
+    if (Object.keys(found).length > 0) {
+      setErrors({ ...found, form: t("form.fixErrors") });
+      return;
+    }
+    setErrors({});
+    setSaving(true);
+    const fix = inPerson && checkIn && !checkIn.locating ? checkIn.fix : null;
+    try {
+      await logVisit({
+        customer_id: customer.id,
+        channel,
+        purpose,
+        plan_id: plan?.id ?? null,
+        started_at: isoWithOffset(checkIn?.at ?? opened.current),
+        ended_at: checkOut ? isoWithOffset(checkOut) : null,
+        ...(fix
+          ? {
+              latitude: fix.latitude,
+              longitude: fix.longitude,
+              accuracy_m: fix.accuracy_m,
+              location_age_s: fix.location_age_s,
+            }
+          : {}),
+        outcome: outcome.trim() || null,
+        notes: notes.trim() || null,
+        products_discussed: productList,
+        customer_response: response,
+        next_step: nextStep.trim() || null,
+        next_step_due: nextDue || null,
+      });
+      returnTo(route, customer.id);
+    } catch (error) {
+      setErrors({ form: (error as Error).message });
+      setSaving(false);
+    }
+  }
+
+  return (
+    <section class="fb-screen" aria-labelledby="visit-title">
+      <a class="fb-back" href={href("customer", { id: customer.id })}>
+        {t("form.backTo", { name: customer.name })}
+      </a>
+      <h1 id="visit-title">{t("visit.title", { name: customer.name })}</h1>
+      {plan && <p class="fb-meta">{t("visit.forPlan", { title: plan.title })}</p>}
+      <form class="fb-form" data-testid="visit-form" onSubmit={save} noValidate>
+        <Field label={t("visit.channel")}>
+          {(props) => (
+            <select
+              {...props}
+              name="channel"
+              value={channel}
+              onChange={(e) => setChannel(e.currentTarget.value as Channel)}
+            >
+              {CHANNELS.map((c) => (
+                <option key={c} value={c}>
+                  {t(`channel.${c}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t("visit.purpose")}>
+          {(props) => (
+            <select
+              {...props}
+              name="purpose"
+              value={purpose}
+              onChange={(e) => setPurpose(e.currentTarget.value as Purpose)}
+            >
+              {PURPOSES.map((p) => (
+                <option key={p} value={p}>
+                  {t(`purpose.${p}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+
+        <fieldset class="fb-checkin">
+          <legend>{t("visit.timeAndPlace")}</legend>
+          <div class="fb-actions">
+            <button type="button" class="fb-button" data-testid="check-in" onClick={doCheckIn}>
+              {checkIn ? t("visit.checkInAgain") : t("visit.checkIn")}
+            </button>
+            <button
+              type="button"
+              class="fb-button fb-secondary"
+              data-testid="check-out"
+              disabled={checkIn === null}
+              onClick={() => setCheckOut(now())}
+            >
+              {t("visit.checkOut")}
+            </button>
+          </div>
+          <p class="fb-status" role="status" data-testid="check-in-status">
+            <CheckInStatus checkIn={checkIn} inPerson={inPerson} customer={customer} />
+          </p>
+          {checkOut && (
+            <p class="fb-meta" data-testid="check-out-status">
+              {t("visit.checkedOut", { time: fmtDateTime(isoWithOffset(checkOut)) })}
+            </p>
+          )}
+        </fieldset>
+
+        <Field label={t("visit.outcome")} error={errors.outcome}>
+          {(props) => (
+            <input
+              {...props}
+              name="outcome"
+              maxLength={200}
+              value={outcome}
+              onInput={(e) => setOutcome(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label={t("visit.notes")}>
+          {(props) => (
+            <textarea
+              {...props}
+              name="notes"
+              rows={4}
+              maxLength={4000}
+              value={notes}
+              onInput={(e) => setNotes(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label={t("visit.products")} hint={t("visit.productsHint")} error={errors.products}>
+          {(props) => (
+            <input
+              {...props}
+              name="products"
+              value={products}
+              onInput={(e) => setProducts(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Choices
+          legend={t("visit.response")}
+          name="customer_response"
+          options={RESPONSES.map((r) => ({ value: r, label: t(`response.${r}`) }))}
+          value={response}
+          onChange={setResponse}
+        />
+        <Field label={t("visit.nextStep")} hint={t("visit.nextStepHint")}>
+          {(props) => (
+            <input
+              {...props}
+              name="next_step"
+              maxLength={300}
+              value={nextStep}
+              onInput={(e) => setNextStep(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label={t("visit.nextDue")} error={errors.next_step_due}>
+          {(props) => (
+            <input
+              {...props}
+              type="date"
+              name="next_step_due"
+              min={today()}
+              value={nextDue}
+              onInput={(e) => setNextDue(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <p class="fb-error" role="alert" hidden={!errors.form}>
+          {errors.form}
+        </p>
+        <div class="fb-actions">
+          <button type="submit" class="fb-button" data-testid="visit-save" disabled={saving}>
+            {t("visit.save")}
+          </button>
+          <a class="fb-button fb-secondary" href={href("customer", { id: customer.id })}>
+            {t("action.cancel")}
+          </a>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function CheckInStatus({
+  checkIn,
+  inPerson,
+  customer,
+}: {
+  checkIn: CheckIn | null;
+  inPerson: boolean;
+  customer: Customer;
+}) {
+  if (checkIn === null) return <>{t("visit.notCheckedIn")}</>;
+  const time = fmtDateTime(isoWithOffset(checkIn.at));
+  if (!inPerson) return <>{t("visit.startedAt", { time })}</>;
+  if (checkIn.locating) return <>{t("visit.locating", { time })}</>;
+  const { verdict, distance_m } = checkInVerdict(checkIn.fix, customer);
+  const fix = checkIn.fix;
+  return (
+    <>
+      <span
+        class={`fb-flag fb-flag-${verdict}`}
+        data-testid="location-verdict"
+        data-verdict={verdict}
+      >
+        {t(`visit.verdict.${verdict}`)}
+      </span>
+      {" · "}
+      {t("visit.checkedInAt", { time })}
+      {fix &&
+        ` · ${t("visit.accuracy", {
+          accuracy: fmtNumber(fix.accuracy_m),
+          age: fmtNumber(fix.location_age_s),
+        })}`}
+      {distance_m !== null && ` · ${t("visit.distance", { distance: fmtNumber(distance_m) })}`}
+    </>
+  );
 }

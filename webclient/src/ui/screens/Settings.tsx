@@ -1,5 +1,121 @@
+import { useEffect, useState } from "preact/hooks";
+import { fmtNumber, setLocale, t, useLocale, type Locale } from "../../i18n";
+import type { SyncStatus } from "../../sync";
+import { logout, session, type SessionState } from "../../sync/session";
 import type { ScreenProps } from "./types";
 
-export function Settings(_props: ScreenProps) {
-  return <h1>Settings</h1>;
+const LANGUAGES: { value: Locale; label: string }[] = [
+  { value: "zh-CN", label: "中文" },
+  { value: "en", label: "English" },
+];
+
+export function Settings({ engine }: ScreenProps) {
+  const current = useLocale();
+  const [state, setState] = useState<SessionState>(session.get());
+  useEffect(() => session.subscribe(setState), []);
+  const [status, setStatus] = useState<SyncStatus>(engine.status.get());
+  useEffect(() => engine.status.subscribe(setStatus), [engine]);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const user = state.kind === "signed_in" ? state.user : null;
+
+  async function signOut() {
+    setBusy(true);
+    engine.stop();
+    await logout();
+  }
+
+  return (
+    <section class="fb-screen" aria-labelledby="settings-title">
+      <h1 id="settings-title">{t("settings.title")}</h1>
+      {user && (
+        <dl class="fb-facts">
+          <div>
+            <dt>{t("settings.name")}</dt>
+            <dd data-testid="settings-user">{user.display_name || user.username}</dd>
+          </div>
+          <div>
+            <dt>{t("settings.username")}</dt>
+            <dd>{user.username}</dd>
+          </div>
+          <div>
+            <dt>{t("settings.role")}</dt>
+            <dd>{t(`settings.role.${user.role}`)}</dd>
+          </div>
+          {user.team && (
+            <div>
+              <dt>{t("settings.team")}</dt>
+              <dd>{user.team.name}</dd>
+            </div>
+          )}
+        </dl>
+      )}
+
+      <fieldset class="fb-choices">
+        <legend>{t("settings.language")}</legend>
+        <div class="fb-choice-row">
+          {LANGUAGES.map((language) => (
+            <label key={language.value} class="fb-choice" lang={language.value}>
+              <input
+                type="radio"
+                name="language"
+                checked={current === language.value}
+                onChange={() => setLocale(language.value)}
+              />
+              <span>{language.label}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      <section class="fb-group" aria-labelledby="signout-title">
+        <h2 id="signout-title">{t("settings.signOutTitle")}</h2>
+        <p class="fb-meta">{t("settings.signOutExplain")}</p>
+        {confirming && status.pending > 0 ? (
+          <div class="fb-notice fb-notice-warn" role="alert">
+            <p>{t("settings.unsent", { count: fmtNumber(status.pending) })}</p>
+            <div class="fb-actions">
+              <button
+                type="button"
+                class="fb-button"
+                disabled={status.syncing || !status.online}
+                onClick={() => void engine.syncNow()}
+              >
+                {status.syncing ? t("sync.syncing") : t("settings.syncFirst")}
+              </button>
+              <button
+                type="button"
+                class="fb-button fb-danger"
+                data-testid="signout-confirm"
+                disabled={busy}
+                onClick={signOut}
+              >
+                {t("settings.signOutAnyway")}
+              </button>
+              <button
+                type="button"
+                class="fb-button fb-secondary"
+                onClick={() => setConfirming(false)}
+              >
+                {t("action.cancel")}
+              </button>
+            </div>
+            {!status.online && <p class="fb-meta">{t("settings.offlineNoSync")}</p>}
+          </div>
+        ) : (
+          <div class="fb-actions">
+            <button
+              type="button"
+              class="fb-button fb-danger"
+              data-testid="signout-button"
+              disabled={busy}
+              onClick={() => (status.pending > 0 ? setConfirming(true) : signOut())}
+            >
+              {t("settings.signOut")}
+            </button>
+          </div>
+        )}
+      </section>
+    </section>
+  );
 }

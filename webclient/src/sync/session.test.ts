@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { createTask } from "../data/writes";
+import { db } from "../db";
+import { SyncHttpError, type AuthApi, type SessionAnswer } from "./api";
+import { OtherUsersChanges } from "./device";
+import { login, logout, me, restoreSession, session, setAuthApi } from "./session";
+
+function answer(id: string, csrf = `csrf-${id}`): SessionAnswer {
+  return {
+    user: { id, username: id, display_name: id, role: "manager", team: null, phone: null },
+    csrf_token: csrf,
+    remember: true,
+    expires_at: null,
+  };
+}
+
+/** A server whose session belongs to `who` (null: signed out). */
+function fakeAuth(state: { who: string | null; loggedOut: number }): AuthApi {
+  return {
+    login: async (username, password) => {
+      if (password !== "pw") throw new SyncHttpError(401, "invalid_credentials", "Wrong");
+      state.who = username;
+      return answer(username);
+    },
+    me: async () => {
+      if (state.who === null) throw new SyncHttpError(401, "unauthorized", "Sign in first.");
+      return answer(state.who, "fresh");
+    },
+    logout: async () => {
+      state.loggedOut += 1;
+      state.who = null;
+    },
+  };
+}
+
+describe("session", () => {
+  it("signs in, binds the user and token, and survives a restart", async () => {
+    setAuthApi(fakeAuth({ who: null, loggedOut: 0 }));
+    await expect(login("u1", "nope", true)).rejects.toMatchObject({ status: 401 });
+    expect(session.get().kind).not.toBe("signed_in");
+    await login("u1", "pw", true);
+    expect((await db.meta.get("csrf_token"))?.value).toBe("csrf-u1");
+    expect(await restoreSession()).toMatchObject({ kind: "signed_in", user: { id: "u1" } });
+  });
+
+  it("keeps the outbox when the session ends and the same user signs in again", async () => {
+    const server = { who: null as string | null, loggedOut: 0 };
+    setAuthApi(fakeAuth(server));
+    await login("u1", "pw", true);
+    await createTask({ title: "offline" });
+    server.who = null; // expired while the phone was offline
+    expect(await me()).toBeNull();
+    expect(session.get().kind).toBe("signed_in");
+    await login("u1", "pw", true);
+    expect(await db.outbox.count()).toBe(1);
+    await expect(login("u2", "pw", true)).rejects.toBeInstanceOf(OtherUsersChanges);
+  });
+
+  it("signs out by ending the server session and wiping the device", async () => {
+    const server = { who: null as string | null, loggedOut: 0 };
+    setAuthApi(fakeAuth(server));
+    await login("u1", "pw", true);
+    await createTask({ title: "never sent" });
+    await logout();
+    expect(server.loggedOut).toBe(1);
+    expect(await db.outbox.count()).toBe(0);
+    expect(await db.meta.count()).toBe(0);
+    expect(await restoreSession()).toEqual({ kind: "signed_out" });
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { checkInVerdict, distanceM } from "./geo";
+
+const fix = (latitude: number, longitude: number) => ({
+  latitude,
+  longitude,
+  accuracy_m: 20,
+  location_age_s: 3,
+});
+
+describe("check-in verdict", () => {
+  it("measures the distance on the globe", () => {
+    // One thousandth of a degree of latitude is 6371 km * pi / 180 / 1000 = 111.19 m.
+    expect(distanceM(31.2, 121.4, 31.201, 121.4)).toBeCloseTo(111.19, 1);
+  });
+
+  it("flags a fix more than 500 m from the customer's place, never refuses one", () => {
+    const place = { latitude: 31.2, longitude: 121.4 };
+    // 0.004 degrees of latitude: 444.8 m, inside; 0.005: 556.0 m, outside.
+    expect(checkInVerdict(fix(31.204, 121.4), place)).toEqual({ verdict: "near", distance_m: 445 });
+    expect(checkInVerdict(fix(31.205, 121.4), place)).toEqual({
+      verdict: "out_of_range",
+      distance_m: 556,
+    });
+    expect(checkInVerdict(null, place)).toEqual({ verdict: "unverified", distance_m: null });
+    expect(checkInVerdict(fix(31.2, 121.4), { latitude: null, longitude: null })).toEqual({
+      verdict: "recorded",
+      distance_m: null,
+    });
+  });
+});
