@@ -1,0 +1,149 @@
+"""Migrate and seed the e2e server's own database; prints what it made as JSON.
+
+Run as `python tests/e2e/seed.py <managers>` with DATABASE_URL pointing at a fresh
+SQLite file, before the server starts. Everything goes through the server's own
+services, so the rows look exactly like the ones the app makes.
+
+Each test takes one manager of the pool (`tests/e2e/conftest.py`), so no two tests
+share a portfolio: a manager has four customers, an open task, a complaint, a churn
+warning and a plan due today.
+"""
+
+import json
+import sys
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from server import create_app
+from server.auth.models import Role
+from server.auth.services import create_user
+from server.complaints.models import IntakeChannel, Severity
+from server.complaints.services import create_complaint
+from server.customers.models import Customer, CustomerKind, MonthlySpend, Stage, Tier
+from server.customers.services import assign
+from server.extensions import db
+from server.models_base import utcnow
+from server.plans.models import Channel, Purpose
+from server.plans.services import create_plan
+from server.tasks.services import create_task
+from server.team.models import Team
+from server.timeutil import local_today
+from server.warnings.services import ManualReason, flag_customer
+
+PASSWORD = "e2e-password-1"
+# The first customer's name is unique enough to search for; the others share nothing.
+CUSTOMER_NAMES = ("Amber Li", "Birch Wang", "Cedar Zhou", "Dahlia Sun")
+TASK_TITLE = "Call back about the roaming bill"
+
+
+def seed(managers: int) -> dict:
+    today = local_today(utcnow())
+    team = Team(name="E2E team")
+    db.session.add(team)
+    admin = create_user(
+        username="e2e_admin", display_name="Admin", role=Role.ADMIN, password=PASSWORD
+    )
+    lead = create_user(
+        username="e2e_lead", display_name="Lead", role=Role.LEAD, password=PASSWORD, team=team
+    )
+    gold = db.session.scalar(sa.select(Tier).where(Tier.code == "gold"))
+    pool = []
+    for m in range(1, managers + 1):
+        user = create_user(
+            username=f"e2e_mgr{m:02d}",
+            display_name=f"Manager {m:02d}",
+            role=Role.MANAGER,
+            password=PASSWORD,
+            team=team,
+        )
+        customers = []
+        for c, name in enumerate(CUSTOMER_NAMES):
+            customer = Customer(
+                external_no=f"E2E{m:03d}{c}",
+                name=name,
+                phone=f"139{m:04d}{c:04d}",
+                kind=CustomerKind.INDIVIDUAL,
+                stage=Stage.MATURITY,
+                tier=gold,
+                activation_date=today - timedelta(days=900),
+                latitude=30.25 + m / 1000,
+                longitude=120.17 + c / 1000,
+                birthday=today.replace(year=1985) if c == 3 else None,
+            )
+            db.session.add(customer)
+            db.session.flush()
+            assign(customer, user, reason="e2e seed", actor=admin, source="api")
+            customers.append(customer)
+        for back in range(6):
+            months = today.year * 12 + today.month - 1 - back
+            month = date(months // 12, months % 12 + 1, 1)
+            db.session.add(
+                MonthlySpend(
+                    customer_id=customers[0].id,
+                    month=month,
+                    service="mobile",
+                    amount=Decimal("180.00") + back * 10,
+                )
+            )
+        db.session.flush()
+        task = create_task(user, title=TASK_TITLE, customer_id=customers[0].id, due_date=today)
+        complaint = create_complaint(
+            user,
+            customer_id=customers[1].id,
+            category="billing",
+            severity=Severity.MEDIUM,
+            intake_channel=IntakeChannel.PHONE,
+            description="Charged twice for the data pack.",
+        )
+        warning = flag_customer(
+            user, customers[2].id, ManualReason.COMPETITOR, "A competitor offered a cheaper plan."
+        )
+        plan = create_plan(
+            user,
+            customer_id=customers[0].id,
+            purpose=Purpose.ROUTINE,
+            channel=Channel.VISIT,
+            due_from=today,
+            due_to=today,
+            title="Quarterly visit",
+        )
+        pool.append(
+            {
+                "username": user.username,
+                "id": str(user.id),
+                "customers": [
+                    {"id": str(c.id), "name": c.name, "phone": c.phone} for c in customers
+                ],
+                "task_id": str(task.id),
+                "complaint_id": str(complaint.id),
+                "warning_id": str(warning.id),
+                "plan_id": str(plan.id),
+            }
+        )
+    db.session.commit()
+    return {
+        "password": PASSWORD,
+        "admin": admin.username,
+        "lead": lead.username,
+        "managers": pool,
+    }
+
+
+def main() -> None:
+    app = create_app()
+    # Cheap hashes (as in TestConfig): two dozen accounts seed in a blink, and the
+    # server verifies them with the parameters stored in the hash.
+    app.config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_COST=1024)
+    with app.app_context():
+        upgrade()
+        print(json.dumps(seed(int(sys.argv[1]))))
+
+
+if __name__ == "__main__":
+    main()
