@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useId } from "preact/hooks";
+import { t } from "../../i18n";
 
 /** What a control needs to be tied to its label, hint and error. */
 export interface ControlProps {
@@ -84,5 +85,41 @@ export function Choices<T extends string | number>({
         {error}
       </p>
     </fieldset>
+  );
+}
+
+/** A labelled select whose options are codes shown as `t(prefix + code)`. */
+export function SelectField<T extends string>({
+  label,
+  name,
+  options,
+  prefix,
+  value,
+  onChange,
+}: {
+  label: ComponentChildren;
+  name: string;
+  options: readonly T[];
+  prefix: string;
+  value: T;
+  onChange: (value: T) => void;
+}) {
+  return (
+    <Field label={label}>
+      {(props) => (
+        <select
+          {...props}
+          name={name}
+          value={value}
+          onChange={(e) => onChange(e.currentTarget.value as T)}
+        >
+          {options.map((option) => (
+            <option key={option} value={option}>
+              {t(`${prefix}${option}`)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }

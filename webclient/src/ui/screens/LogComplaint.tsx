@@ -3,7 +3,7 @@ import type { Customer, IntakeChannel, Severity } from "../../db";
 import { complaintCategories, customerCard, logComplaint } from "../../data";
 import { locale, t, useLocale } from "../../i18n";
 import { isoWithOffset, now } from "../../time";
-import { Field } from "../components/Field";
+import { Field, SelectField } from "../components/Field";
 import { toLocalInput } from "../components/format";
 import { useLive } from "../components/useLive";
 import { href, type Route } from "../router";
@@ -93,38 +93,22 @@ function ComplaintForm({ route, customer }: { route: Route; customer: Customer }
             </select>
           )}
         </Field>
-        <Field label={t("complaint.severity")}>
-          {(props) => (
-            <select
-              {...props}
-              name="severity"
-              value={severity}
-              onChange={(e) => setSeverity(e.currentTarget.value as Severity)}
-            >
-              {SEVERITIES.map((s) => (
-                <option key={s} value={s}>
-                  {t(`severity.${s}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t("complaint.intake")}>
-          {(props) => (
-            <select
-              {...props}
-              name="intake_channel"
-              value={intake}
-              onChange={(e) => setIntake(e.currentTarget.value as IntakeChannel)}
-            >
-              {INTAKE.map((c) => (
-                <option key={c} value={c}>
-                  {t(`intake.${c}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField
+          label={t("complaint.severity")}
+          name="severity"
+          options={SEVERITIES}
+          prefix="severity."
+          value={severity}
+          onChange={setSeverity}
+        />
+        <SelectField
+          label={t("complaint.intake")}
+          name="intake_channel"
+          options={INTAKE}
+          prefix="intake."
+          value={intake}
+          onChange={setIntake}
+        />
         <Field label={t("complaint.description")} error={errors.description}>
           {(props) => (
             <textarea

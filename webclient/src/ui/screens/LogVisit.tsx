@@ -3,7 +3,7 @@ import type { CarePlan, Channel, Customer, CustomerResponse, Purpose } from "../
 import { customerCard, logVisit } from "../../data";
 import { fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
 import { isoWithOffset, now, today } from "../../time";
-import { Choices, Field } from "../components/Field";
+import { Choices, Field, SelectField } from "../components/Field";
 import { useLive } from "../components/useLive";
 import { checkInVerdict, currentFix, type Fix } from "../geo";
 import { href, navigate, type Route } from "../router";
@@ -155,38 +155,22 @@ function VisitForm({
       <h1 id="visit-title">{t("visit.title", { name: customer.name })}</h1>
       {plan && <p class="fb-meta">{t("visit.forPlan", { title: plan.title })}</p>}
       <form class="fb-form" data-testid="visit-form" onSubmit={save} noValidate>
-        <Field label={t("visit.channel")}>
-          {(props) => (
-            <select
-              {...props}
-              name="channel"
-              value={channel}
-              onChange={(e) => setChannel(e.currentTarget.value as Channel)}
-            >
-              {CHANNELS.map((c) => (
-                <option key={c} value={c}>
-                  {t(`channel.${c}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t("visit.purpose")}>
-          {(props) => (
-            <select
-              {...props}
-              name="purpose"
-              value={purpose}
-              onChange={(e) => setPurpose(e.currentTarget.value as Purpose)}
-            >
-              {PURPOSES.map((p) => (
-                <option key={p} value={p}>
-                  {t(`purpose.${p}`)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <SelectField
+          label={t("visit.channel")}
+          name="channel"
+          options={CHANNELS}
+          prefix="channel."
+          value={channel}
+          onChange={setChannel}
+        />
+        <SelectField
+          label={t("visit.purpose")}
+          name="purpose"
+          options={PURPOSES}
+          prefix="purpose."
+          value={purpose}
+          onChange={setPurpose}
+        />
 
         <fieldset class="fb-checkin">
           <legend>{t("visit.timeAndPlace")}</legend>
