@@ -3,7 +3,7 @@
  *
  * Routes are patterns with `:params`; the query string after `?` is parsed too.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 export const ROUTES = {
   today: "/today",
@@ -66,10 +66,19 @@ export function navigate(
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => match(location.hash));
+  const initialHash = useRef(location.hash);
+  const [route, setRoute] = useState(() => match(initialHash.current));
   useEffect(() => {
-    const onChange = () => setRoute(match(location.hash));
+    let shown = initialHash.current;
+    const onChange = () => {
+      if (location.hash === shown) return;
+      shown = location.hash;
+      setRoute(match(shown));
+    };
     addEventListener("hashchange", onChange);
+    // Effects run after the first paint: a link followed in between fired its
+    // hashchange before anyone listened. Catch up once now that we do.
+    onChange();
     return () => removeEventListener("hashchange", onChange);
   }, []);
   return route;
