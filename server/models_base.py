@@ -2,6 +2,7 @@
 
 import enum
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -69,6 +70,25 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.version}
+
+
+def check_version(
+    row: Versioned, sent: int | None, what: str, current: Callable[[], dict] | None = None
+) -> None:
+    """409 when a client edited an older version than the row's (optimistic lock).
+
+    `sent` None means the client did not ask for the check. `current` dumps the row
+    for the error, so the client can show what changed.
+    """
+    if sent is not None and sent != row.version:
+        from server.errors import ApiError
+
+        raise ApiError(
+            409,
+            f"This {what} was changed by someone else; reload it and apply your change again.",
+            code="version_conflict",
+            extra={"current": current()} if current else None,
+        )
 
 
 class Timestamps:

@@ -1,7 +1,6 @@
 """Customer rules: who may see which customer, profile edits, contacts, assignment, tiers."""
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,7 +22,7 @@ from server.customers.models import (
 from server.customers.schemas import ContactSchema, CustomerDetailSchema, TierSchema
 from server.errors import ApiError, not_found
 from server.extensions import db
-from server.models_base import utcnow
+from server.models_base import check_version, utcnow
 from server.pagination import Page, count_rows
 
 
@@ -352,17 +351,6 @@ def customer_assignments(user: User, customer_id: uuid.UUID) -> list[AssignmentH
 LEAD_ONLY_FIELDS = ("name", "tier", "kind")
 
 
-def _check_version(row, sent: int | None, what: str, current: Callable[[], dict]) -> None:
-    """409 when the client edited an older version than the row's; `current` dumps the row."""
-    if sent is not None and sent != row.version:
-        raise ApiError(
-            409,
-            f"This {what} was changed by someone else; reload it and apply your change again.",
-            code="version_conflict",
-            extra={"current": current()},
-        )
-
-
 def update_customer(user: User, customer_id: uuid.UUID, changes: dict) -> CustomerProfile:
     """Apply a PATCH of the profile; see CustomerPatchSchema for the fields."""
     customer = get_visible_customer(user, customer_id, for_update=True)
@@ -375,7 +363,7 @@ def update_customer(user: User, customer_id: uuid.UUID, changes: dict) -> Custom
                 f"Some fields are invalid: {', '.join(forbidden)}.",
                 fields={name: ["Only a lead or an admin may change this."] for name in forbidden},
             )
-    _check_version(
+    check_version(
         customer,
         changes.pop("version", None),
         "customer",
@@ -449,7 +437,7 @@ def update_contact(
     customer = _organisation(user, customer_id)
     contact = _contact(customer, contact_id)
     changes = dict(changes)
-    _check_version(
+    check_version(
         contact, changes.pop("version", None), "contact", lambda: ContactSchema().dump(contact)
     )
     decision_maker = changes.pop("is_decision_maker", None)
@@ -600,7 +588,7 @@ def update_tier(tier_id: uuid.UUID, changes: dict) -> Tier:
     if tier is None:
         raise not_found("Tier")
     changes = dict(changes)
-    _check_version(tier, changes.pop("version", None), "tier", lambda: TierSchema().dump(tier))
+    check_version(tier, changes.pop("version", None), "tier", lambda: TierSchema().dump(tier))
     for name, value in changes.items():
         setattr(tier, name, value)
     db.session.flush()

@@ -19,7 +19,7 @@ from server.customers.models import Customer, Stage, Tier
 from server.customers.services import get_visible_customer, visible_customers
 from server.errors import ApiError, not_found
 from server.extensions import db
-from server.models_base import utcnow
+from server.models_base import check_version, utcnow
 from server.pagination import Page, count_rows
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.timeutil import local_today, local_zone
@@ -221,15 +221,6 @@ def create_plan(
     return plan
 
 
-def _check_version(plan: CarePlan, sent: int | None) -> None:
-    if sent is not None and sent != plan.version:
-        raise ApiError(
-            409,
-            "This plan was changed by someone else; reload it and apply your change again.",
-            code="version_conflict",
-        )
-
-
 def update_plan(user: User, plan_id: uuid.UUID, changes: dict) -> CarePlan:
     """PATCH a plan: reschedule, channel, title, notes, or status "cancelled".
 
@@ -238,7 +229,7 @@ def update_plan(user: User, plan_id: uuid.UUID, changes: dict) -> CarePlan:
     """
     plan = get_plan(user, plan_id, for_update=True)
     changes = dict(changes)
-    _check_version(plan, changes.pop("version", None))
+    check_version(plan, changes.pop("version", None), "plan")
     closed = plan.status in (PlanStatus.DONE, PlanStatus.CANCELLED)
     # Fields sent unchanged are no edit: a phone may send the whole plan back.
     edited = {name for name, value in changes.items() if getattr(plan, name) != value}

@@ -17,7 +17,7 @@ from server.customers.models import Customer
 from server.customers.services import get_visible_customer, invalid, visible_customers
 from server.errors import ApiError, not_found
 from server.extensions import db
-from server.models_base import utcnow
+from server.models_base import check_version, utcnow
 from server.pagination import Page, count_rows
 from server.tasks.models import Task, TaskStatus
 from server.tasks.schemas import TaskSchema
@@ -223,13 +223,7 @@ def update_task(
     """
     if not _can_see(actor, task):
         raise not_found("Task")
-    if base_version is not None and base_version != task.version:
-        raise ApiError(
-            409,
-            "This task was changed by someone else; reload it and apply your change again.",
-            code="version_conflict",
-            extra={"current": TaskSchema().dump(task)},
-        )
+    check_version(task, base_version, "task", lambda: TaskSchema().dump(task))
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise invalid(unknown[0], "Not editable.")

@@ -27,7 +27,7 @@ from server.customers.services import (
 )
 from server.errors import ApiError, not_found
 from server.extensions import db
-from server.models_base import utcnow
+from server.models_base import check_version, utcnow
 from server.pagination import Page, count_rows
 from server.plans.models import CarePlan, Channel, Purpose
 from server.plans.services import complete_plan
@@ -405,13 +405,9 @@ def update_visit(
         raise ApiError(
             403, "Only the author of a visit log or an admin may correct it.", code="not_author"
         )
-    if base_version is not None and base_version != visit.version:
-        raise ApiError(
-            409,
-            "This visit was changed by someone else; reload it and apply your change again.",
-            code="version_conflict",
-            extra={"current": VisitDetailSchema().dump(visit_detail(visit))},
-        )
+    check_version(
+        visit, base_version, "visit", lambda: VisitDetailSchema().dump(visit_detail(visit))
+    )
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise invalid(unknown[0], "Not editable.")

@@ -31,7 +31,7 @@ from server.customers.models import Customer, MonthlySpend, Stage
 from server.customers.services import get_visible_customer, visible_customers
 from server.errors import ApiError, not_found
 from server.extensions import db
-from server.models_base import utcnow
+from server.models_base import check_version, utcnow
 from server.pagination import Page, count_rows
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.timeutil import local_today, local_zone
@@ -521,15 +521,9 @@ def _check_open(warning: ChurnWarning) -> None:
 
 
 def _check_version(warning: ChurnWarning, base_version: int | None) -> None:
-    if base_version is not None and base_version != warning.version:
-        from server.warnings.schemas import ChurnWarningSchema
+    from server.warnings.schemas import ChurnWarningSchema
 
-        raise ApiError(
-            409,
-            "This warning was changed by someone else; reload it and apply your change again.",
-            code="version_conflict",
-            extra={"current": ChurnWarningSchema().dump(warning)},
-        )
+    check_version(warning, base_version, "warning", lambda: ChurnWarningSchema().dump(warning))
 
 
 def flag_customer(
