@@ -123,3 +123,34 @@ export function SelectField<T extends string>({
     </Field>
   );
 }
+
+/** A form's end: its announced form-level error, the save button and a cancel link. */
+export function FormFooter({
+  error,
+  saving,
+  label,
+  testid,
+  cancelHref,
+}: {
+  error?: string | null;
+  saving: boolean;
+  label: string;
+  testid: string;
+  cancelHref: string;
+}) {
+  return (
+    <>
+      <p class="fb-error" role="alert" hidden={!error}>
+        {error}
+      </p>
+      <div class="fb-actions">
+        <button type="submit" class="fb-button" data-testid={testid} disabled={saving}>
+          {label}
+        </button>
+        <a class="fb-button fb-secondary" href={cancelHref}>
+          {t("action.cancel")}
+        </a>
+      </div>
+    </>
+  );
+}

@@ -3,7 +3,7 @@ import type { Customer, IntakeChannel, Severity } from "../../db";
 import { complaintCategories, customerCard, logComplaint } from "../../data";
 import { locale, t, useLocale } from "../../i18n";
 import { isoWithOffset, now } from "../../time";
-import { Field, SelectField } from "../components/Field";
+import { Field, FormFooter, SelectField } from "../components/Field";
 import { toLocalInput } from "../components/format";
 import { useLive } from "../components/useLive";
 import { href, type Route } from "../router";
@@ -135,17 +135,13 @@ function ComplaintForm({ route, customer }: { route: Route; customer: Customer }
             />
           )}
         </Field>
-        <p class="fb-error" role="alert" hidden={!errors.form}>
-          {errors.form}
-        </p>
-        <div class="fb-actions">
-          <button type="submit" class="fb-button" data-testid="complaint-save" disabled={saving}>
-            {t("complaint.save")}
-          </button>
-          <a class="fb-button fb-secondary" href={href("customer", { id: customer.id })}>
-            {t("action.cancel")}
-          </a>
-        </div>
+        <FormFooter
+          error={errors.form}
+          saving={saving}
+          label={t("complaint.save")}
+          testid="complaint-save"
+          cancelHref={href("customer", { id: customer.id })}
+        />
       </form>
     </section>
   );

@@ -3,7 +3,7 @@ import type { CarePlan, Channel, Customer, CustomerResponse, Purpose } from "../
 import { customerCard, logVisit } from "../../data";
 import { fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
 import { isoWithOffset, now, today } from "../../time";
-import { Choices, Field, SelectField } from "../components/Field";
+import { Choices, Field, FormFooter, SelectField } from "../components/Field";
 import { useLive } from "../components/useLive";
 import { checkInVerdict, currentFix, type Fix } from "../geo";
 import { href, navigate, type Route } from "../router";
@@ -261,17 +261,13 @@ function VisitForm({
             />
           )}
         </Field>
-        <p class="fb-error" role="alert" hidden={!errors.form}>
-          {errors.form}
-        </p>
-        <div class="fb-actions">
-          <button type="submit" class="fb-button" data-testid="visit-save" disabled={saving}>
-            {t("visit.save")}
-          </button>
-          <a class="fb-button fb-secondary" href={href("customer", { id: customer.id })}>
-            {t("action.cancel")}
-          </a>
-        </div>
+        <FormFooter
+          error={errors.form}
+          saving={saving}
+          label={t("visit.save")}
+          testid="visit-save"
+          cancelHref={href("customer", { id: customer.id })}
+        />
       </form>
     </section>
   );
