@@ -10,7 +10,8 @@ export default defineConfig({
       strategies: "injectManifest",
       srcDir: "src",
       filename: "sw.ts",
-      // src/pwa.ts registers it and asks the user before a new version takes over.
+      // src/pwa.ts registers it through `virtual:pwa-register` (so nothing is injected)
+      // and asks the user before a new version takes over.
       injectRegister: false,
       registerType: "prompt",
       // The manifest and its icons are added by the plugin; list the rest of the shell.

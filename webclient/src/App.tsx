@@ -1,27 +1,21 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { fmtDate, fmtNumber, locale, t, useLocale } from "./i18n";
-import { reloadForUpdate, update } from "./pwa";
+import { reloadForUpdate, updateReady } from "./pwa";
 import type { SyncEngine, SyncStatus } from "./sync";
-import type { Observable } from "./sync/engine";
 import { session } from "./sync/session";
 import { Login } from "./ui/Login";
 import { href, useRoute, type RouteName } from "./ui/router";
 import { SCREENS } from "./ui/screens";
 import { localDate } from "./time";
 
-function useObservable<T>(source: Observable<T>): T {
-  const [value, setValue] = useState(source.get());
-  useEffect(() => source.subscribe(setValue), [source]);
-  return value;
-}
-
 /** Signed out: the sign-in form. Signed in: the header, the screen and the tab bar. */
 export function App({ engine }: { engine: SyncEngine }) {
   useLocale();
-  const state = useObservable(session);
-  const status = useObservable(engine.status);
-  const pendingUpdate = useObservable(update);
+  // Signals read here re-render the shell when they change.
+  const state = session.value;
+  const status = engine.status.value;
+  const applyUpdate = updateReady.value;
   const route = useRoute();
 
   useEffect(() => {
@@ -50,10 +44,10 @@ export function App({ engine }: { engine: SyncEngine }) {
         <span class="fb-brand">{t("app.name")}</span>
         <SyncBar status={status} />
       </header>
-      {pendingUpdate.apply && (
+      {applyUpdate && (
         <Banner>
           <span>{t("shell.updateReady")}</span>
-          <button type="button" class="fb-button" onClick={pendingUpdate.apply}>
+          <button type="button" class="fb-button" onClick={applyUpdate}>
             {t("shell.reload")}
           </button>
         </Banner>

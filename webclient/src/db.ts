@@ -9,6 +9,7 @@
  * pending change overlays (see data/overlay.ts). A pulled row never carries them.
  */
 import { Dexie, type EntityTable } from "dexie";
+import type { Mutation, MutationName } from "./mutations";
 
 export type Uuid = string;
 /** An ISO 8601 datetime with its offset, e.g. 2026-11-25T08:00:00+00:00. */
@@ -349,22 +350,6 @@ export const CUSTOMER_CHILD_TABLES = [
   "churn_warnings",
 ] as const satisfies readonly EntityName[];
 
-export type MutationName =
-  | "log_visit"
-  | "update_visit"
-  | "create_task"
-  | "update_task"
-  | "complete_task"
-  | "log_complaint"
-  | "transition_complaint"
-  | "add_complaint_note"
-  | "create_plan"
-  | "update_plan"
-  | "flag_warning"
-  | "answer_warning"
-  | "update_customer_profile"
-  | "resolve_conflict";
-
 /**
  * pending: waiting to be pushed; sending: in a push whose answer has not arrived
  * (sent again after a crash: the server answers a replay from its stored result);
@@ -373,13 +358,11 @@ export type MutationName =
  */
 export type OutboxStatus = "pending" | "sending" | "rejected" | "conflict";
 
-export interface OutboxEntry {
+interface OutboxFields {
   /** Per-device sequence number, from meta `next_seq`: only ever increases. */
   seq: number;
   /** The mutation's id (a client UUID), distinct from the record's id. */
   mutation_id: Uuid;
-  name: MutationName;
-  args: Record<string, unknown>;
   base_version: number | null;
   client_time: IsoDateTime;
   status: OutboxStatus;
@@ -387,6 +370,9 @@ export interface OutboxEntry {
   /** "entity:id" of each local row this change overlays, to re-apply it after a pull. */
   targets: string[];
 }
+
+/** A queued change: `name` and `args` as `MutationArgs` pairs them (src/mutations.ts). */
+export type OutboxEntry<K extends MutationName = MutationName> = OutboxFields & Mutation<K>;
 
 export interface PushResult {
   id: Uuid;
@@ -402,13 +388,10 @@ export interface PushResult {
   details?: Record<string, unknown>;
 }
 
-/** A rejected or conflicting change, shown to the user until dismissed. */
-export interface ResultEntry {
+interface ResultFields {
   /** The mutation id. */
   id: Uuid;
   seq: number;
-  name: MutationName;
-  args: Record<string, unknown>;
   client_time: IsoDateTime;
   status: "rejected" | "conflict";
   code: string | null;
@@ -416,6 +399,9 @@ export interface ResultEntry {
   result: PushResult;
   received_at: IsoDateTime;
 }
+
+/** A rejected or conflicting change, shown to the user until dismissed. */
+export type ResultEntry<K extends MutationName = MutationName> = ResultFields & Mutation<K>;
 
 export interface MetaValues {
   device_id: Uuid;

@@ -1,37 +1,37 @@
 /**
- * The service worker's registration. A new version installs in the background and
- * waits; the shell offers a reload, and only when the user agrees does the new worker
- * take over (a form half filled in is never lost to an update).
+ * The service worker's registration, through vite-plugin-pwa's `registerSW` (prompt
+ * mode). A new version installs in the background and waits; the shell offers a
+ * reload, and only when the user agrees does the new worker take over (a form half
+ * filled in is never lost to an update).
  */
-import { Observable } from "./sync/engine";
+import { signal } from "@preact/signals";
+import { registerSW } from "virtual:pwa-register";
 
-export const update = new Observable<{ apply: (() => void) | null }>({ apply: null });
+/** Set while a new version waits: calling it reloads into that version. */
+export const updateReady = signal<(() => void) | null>(null);
+
+/** Phones keep the app open for days: look for a new version now and then. */
+const UPDATE_CHECK_MS = 60 * 60_000;
 
 export function registerServiceWorker(): void {
-  if (!import.meta.env.PROD || !("serviceWorker" in navigator)) return;
+  if (!import.meta.env.PROD) return;
+  // Another tab may let a new version take over; this tab reloads only when its user asked.
   let accepted = false;
-  navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (accepted) location.reload();
-  });
-  const offer = (worker: ServiceWorker) =>
-    update.set({
-      apply: () => {
+  const updateServiceWorker = registerSW({
+    // The first install has no version to replace: this is called for updates only.
+    onNeedRefresh: () => {
+      updateReady.value = () => {
         accepted = true;
-        worker.postMessage({ type: "SKIP_WAITING" });
-      },
-    });
-  addEventListener("load", async () => {
-    const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
-    if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
-    registration.addEventListener("updatefound", () => {
-      const worker = registration.installing;
-      worker?.addEventListener("statechange", () => {
-        // The first install has no controller: nothing to replace, nothing to offer.
-        if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
-      });
-    });
-    // Phones keep the app open for days: look for a new version now and then.
-    setInterval(() => void registration.update().catch(() => undefined), 60 * 60_000);
+        void updateServiceWorker();
+      };
+    },
+    onNeedReload: () => {
+      if (accepted) location.reload();
+    },
+    onRegisteredSW: (_url, registration) => {
+      if (!registration) return;
+      setInterval(() => void registration.update().catch(() => undefined), UPDATE_CHECK_MS);
+    },
   });
 }
 
@@ -40,7 +40,7 @@ export async function reloadForUpdate(): Promise<void> {
   const registration = await navigator.serviceWorker?.getRegistration();
   await registration?.update().catch(() => undefined);
   if (registration?.waiting) {
-    update.get().apply?.();
+    updateReady.value?.();
     return;
   }
   location.reload();

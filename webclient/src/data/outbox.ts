@@ -3,9 +3,10 @@
  * transaction (docs/sync.md, client duty 1), so a crash or an error leaves either both
  * or neither, and the entry's `seq` comes from a counter that only increases.
  */
-import { db, ENTITY_NAMES, type MutationName, type OutboxEntry } from "../db";
+import { db, ENTITY_NAMES, type OutboxEntry } from "../db";
+import type { MutationArgs, MutationName } from "../mutations";
 import { nowIso } from "../time";
-import { applyEntry, MUTATIONS, overlayContext } from "./overlay";
+import { applyEntry, overlayContext, targetsOf } from "./overlay";
 
 /** Every table a change may touch: its rows, the outbox and the seq counter. */
 export function writeTables() {
@@ -25,8 +26,9 @@ export async function allocateSeq(): Promise<number> {
   return seq;
 }
 
-export interface Change {
-  args: Record<string, unknown>;
+/** A change's arguments (typed by the mutation's name) and the row version it edits. */
+export interface Change<K extends MutationName> {
+  args: MutationArgs[K];
   base_version?: number | null;
 }
 
@@ -36,14 +38,14 @@ export interface Change {
  * change; the change is laid over the local rows and the outbox entry added, all or
  * nothing.
  */
-export async function enqueue(
-  name: MutationName,
-  build: () => Promise<Change | null> | Change | null,
-): Promise<OutboxEntry | null> {
+export async function enqueue<K extends MutationName>(
+  name: K,
+  build: () => Promise<Change<K> | null> | Change<K> | null,
+): Promise<OutboxEntry<K> | null> {
   const queued = await db.transaction("rw", writeTables(), async () => {
     const change = await build();
     if (change === null) return null;
-    const entry: OutboxEntry = {
+    const entry: OutboxEntry<K> = {
       seq: await allocateSeq(),
       mutation_id: crypto.randomUUID(),
       name,
@@ -51,7 +53,7 @@ export async function enqueue(
       base_version: change.base_version ?? null,
       client_time: nowIso(),
       status: "pending",
-      targets: MUTATIONS[name].targets(change.args),
+      targets: targetsOf(name, change.args),
     };
     await applyEntry(entry, await overlayContext());
     await db.outbox.add(entry);
@@ -71,6 +73,6 @@ export function onLocalChange(listener: Listener): () => void {
 }
 
 /** `value` without the keys whose value is undefined (the server rejects unknown keys, not absent ones). */
-export function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+export function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -19,27 +19,28 @@ import {
   type ComplaintStatus,
   type EntityName,
   type EntityRows,
-  type MutationName,
   type OutboxEntry,
   type Uuid,
 } from "../db";
+import type { MutationArgs, MutationName } from "../mutations";
 
 export interface OverlayContext {
   /** The signed-in user (meta user_id); null before the first sign-in. */
   userId: Uuid | null;
 }
 
-type Overlay = (
+type Overlay<K extends MutationName> = (
   entity: EntityName,
   row: AnyRow | undefined,
-  entry: OutboxEntry,
+  entry: OutboxEntry<K>,
   ctx: OverlayContext,
 ) => Promise<AnyRow | undefined>;
 
-export interface MutationSpec {
+/** How mutation `K` shows on local rows. */
+export interface MutationSpec<K extends MutationName> {
   /** "entity:id" of each local row the mutation changes. */
-  targets(args: Record<string, unknown>): string[];
-  apply: Overlay;
+  targets(args: MutationArgs[K]): string[];
+  apply: Overlay<K>;
 }
 
 export function targetKey(entity: EntityName, id: string): string {
@@ -81,10 +82,6 @@ function created<T extends AnyRow>(row: T | undefined, fresh: () => Promise<T>):
   return fresh();
 }
 
-const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
-const num = (value: unknown): number | null => (typeof value === "number" ? value : null);
-const id = (args: Record<string, unknown>): string => String(args.id);
-
 function timestamps(entry: OutboxEntry) {
   return { version: 0, created_at: entry.client_time, updated_at: entry.client_time };
 }
@@ -101,63 +98,66 @@ export const COMPLAINT_TRANSITIONS: Record<ComplaintStatus, ComplaintStatus[]> =
 };
 
 /** Laid over a row only when the mutation targets that table. */
-function only<K extends EntityName>(
-  wanted: K,
+function only<E extends EntityName, K extends MutationName>(
+  wanted: E,
   fn: (
-    row: EntityRows[K] | undefined,
-    entry: OutboxEntry,
+    row: EntityRows[E] | undefined,
+    entry: OutboxEntry<K>,
     ctx: OverlayContext,
-  ) => Promise<EntityRows[K] | undefined>,
-): Overlay {
+  ) => Promise<EntityRows[E] | undefined>,
+): Overlay<K> {
   return async (entity, row, entry, ctx) =>
-    entity === wanted ? fn(row as EntityRows[K] | undefined, entry, ctx) : row;
+    entity === wanted ? fn(row as EntityRows[E] | undefined, entry, ctx) : row;
 }
 
-function edit<K extends EntityName>(wanted: K): MutationSpec {
+/** An edit of one row: its `changes` laid over it. */
+function edit<K extends "update_visit" | "update_task" | "update_plan", E extends EntityName>(
+  wanted: E,
+): MutationSpec<K> {
   return {
-    targets: (args) => [targetKey(wanted, id(args))],
+    targets: (args) => [targetKey(wanted, args.id)],
     apply: only(wanted, async (row, entry) =>
-      patch(row, (entry.args.changes ?? {}) as Partial<EntityRows[K]>),
+      patch(row, entry.args.changes as Partial<EntityRows[E]>),
     ),
   };
 }
 
-export const MUTATIONS: Record<MutationName, MutationSpec> = {
+/** Every mutation's overlay, by name: `MUTATIONS.log_visit` gets `log_visit` entries only. */
+export const MUTATIONS: { [K in MutationName]: MutationSpec<K> } = {
   log_visit: {
     targets: (args) => [
-      targetKey("visits", id(args)),
-      ...(args.plan_id ? [targetKey("care_plans", String(args.plan_id))] : []),
+      targetKey("visits", args.id),
+      ...(args.plan_id ? [targetKey("care_plans", args.plan_id)] : []),
     ],
     apply: async (entity, row, entry, ctx) => {
       const a = entry.args;
       if (entity === "care_plans") {
         return patch(row as EntityRows["care_plans"] | undefined, {
           status: "done",
-          completed_at: str(a.started_at) ?? entry.client_time,
+          completed_at: a.started_at,
         });
       }
       return created<EntityRows["visits"]>(row as EntityRows["visits"] | undefined, async () => {
-        const plan = a.plan_id ? await db.care_plans.get(String(a.plan_id)) : undefined;
+        const plan = a.plan_id ? await db.care_plans.get(a.plan_id) : undefined;
         return {
-          id: id(a),
-          customer_id: String(a.customer_id),
+          id: a.id,
+          customer_id: a.customer_id,
           manager_id: ctx.userId ?? "",
-          plan_id: str(a.plan_id),
-          channel: a.channel as EntityRows["visits"]["channel"],
-          purpose: (a.purpose ?? plan?.purpose ?? "routine") as EntityRows["visits"]["purpose"],
-          started_at: String(a.started_at),
-          ended_at: str(a.ended_at),
-          latitude: num(a.latitude),
-          longitude: num(a.longitude),
-          accuracy_m: num(a.accuracy_m),
-          location_age_s: num(a.location_age_s),
+          plan_id: a.plan_id ?? null,
+          channel: a.channel,
+          purpose: a.purpose ?? plan?.purpose ?? "routine",
+          started_at: a.started_at,
+          ended_at: a.ended_at ?? null,
+          latitude: a.latitude ?? null,
+          longitude: a.longitude ?? null,
+          accuracy_m: a.accuracy_m ?? null,
+          location_age_s: a.location_age_s ?? null,
           location_status: a.channel === "visit" ? "unverified" : "not_applicable",
-          outcome: str(a.outcome),
-          notes: str(a.notes),
-          products_discussed: (a.products_discussed as string[] | undefined) ?? [],
-          customer_response: (a.customer_response ??
-            null) as EntityRows["visits"]["customer_response"],
-          next_step: str(a.next_step),
+          outcome: a.outcome ?? null,
+          notes: a.notes ?? null,
+          products_discussed: a.products_discussed ?? [],
+          customer_response: a.customer_response ?? null,
+          next_step: a.next_step ?? null,
           time_flag: null,
           ...timestamps(entry),
           _local: true,
@@ -167,21 +167,21 @@ export const MUTATIONS: Record<MutationName, MutationSpec> = {
   },
   update_visit: edit("visits"),
   create_task: {
-    targets: (args) => [targetKey("tasks", id(args))],
+    targets: (args) => [targetKey("tasks", args.id)],
     apply: only("tasks", (row, entry, ctx) =>
       created<EntityRows["tasks"]>(row, async () => {
         const a = entry.args;
         return {
-          id: id(a),
-          owner_id: str(a.owner_id) ?? ctx.userId ?? "",
-          customer_id: str(a.customer_id),
-          title: String(a.title),
-          notes: str(a.notes),
-          due_date: str(a.due_date),
+          id: a.id,
+          owner_id: a.owner_id ?? ctx.userId ?? "",
+          customer_id: a.customer_id ?? null,
+          title: a.title,
+          notes: a.notes ?? null,
+          due_date: a.due_date ?? null,
           status: "open",
           completed_at: null,
           source_visit_id: null,
-          source_complaint_id: str(a.source_complaint_id),
+          source_complaint_id: a.source_complaint_id ?? null,
           created_by_id: ctx.userId ?? "",
           ...timestamps(entry),
           _local: true,
@@ -191,35 +191,31 @@ export const MUTATIONS: Record<MutationName, MutationSpec> = {
   },
   update_task: edit("tasks"),
   complete_task: {
-    targets: (args) => [targetKey("tasks", id(args))],
+    targets: (args) => [targetKey("tasks", args.id)],
     apply: only("tasks", async (row, entry) =>
       patch(row, { status: "done", completed_at: entry.client_time }),
     ),
   },
   log_complaint: {
-    targets: (args) => [targetKey("complaints", id(args))],
+    targets: (args) => [targetKey("complaints", args.id)],
     apply: only("complaints", (row, entry, ctx) =>
       created<EntityRows["complaints"]>(row, async () => {
         const a = entry.args;
-        const receivedAt = str(a.received_at) ?? entry.client_time;
-        const category = await db.complaint_categories
-          .where("code")
-          .equals(String(a.category))
-          .first();
-        const customer = await db.customers.get(String(a.customer_id));
+        const receivedAt = a.received_at ?? entry.client_time;
+        const category = await db.complaint_categories.where("code").equals(a.category).first();
+        const customer = await db.customers.get(a.customer_id);
         const tier = customer ? await db.tiers.get(customer.tier_id) : undefined;
         // An estimate until the server answers with the deadline it computed.
-        const hours =
-          (tier?.complaint_response_hours ?? 24) * (SEVERITY_FACTORS[String(a.severity)] ?? 1);
+        const hours = (tier?.complaint_response_hours ?? 24) * (SEVERITY_FACTORS[a.severity] ?? 1);
         const deadline = new Date(Date.parse(receivedAt) + hours * 3_600_000).toISOString();
         const complaint: Complaint = {
-          id: id(a),
-          customer_id: String(a.customer_id),
+          id: a.id,
+          customer_id: a.customer_id,
           owner_id: customer?.manager_id ?? ctx.userId,
           category_id: category?.id ?? "",
-          severity: a.severity as Complaint["severity"],
-          intake_channel: a.intake_channel as Complaint["intake_channel"],
-          description: String(a.description),
+          severity: a.severity,
+          intake_channel: a.intake_channel,
+          description: a.description,
           received_at: receivedAt,
           deadline_at: deadline,
           status: "received",
@@ -230,7 +226,7 @@ export const MUTATIONS: Record<MutationName, MutationSpec> = {
           reopen_count: 0,
           time_flag: null,
           logged_by_id: ctx.userId ?? "",
-          visit_id: str(a.visit_id),
+          visit_id: a.visit_id ?? null,
           ...timestamps(entry),
           _local: true,
         };
@@ -239,17 +235,17 @@ export const MUTATIONS: Record<MutationName, MutationSpec> = {
     ),
   },
   transition_complaint: {
-    targets: (args) => [targetKey("complaints", id(args))],
+    targets: (args) => [targetKey("complaints", args.id)],
     apply: only("complaints", async (row, entry) => {
       const a = entry.args;
-      const to = a.to as ComplaintStatus;
+      const to = a.to;
       const fields: Partial<Complaint> = { status: to };
       if (to === "resolved") {
-        fields.resolution = str(a.resolution);
+        fields.resolution = a.resolution ?? null;
         fields.resolved_at = entry.client_time;
       }
       if (to === "closed") {
-        fields.satisfaction = num(a.satisfaction);
+        fields.satisfaction = a.satisfaction ?? null;
         fields.closed_at = entry.client_time;
       }
       return patch(row, fields);
@@ -258,20 +254,20 @@ export const MUTATIONS: Record<MutationName, MutationSpec> = {
   // The note's event row gets its id on the server; the outbox shows it until then.
   add_complaint_note: { targets: () => [], apply: async (_entity, row) => row },
   create_plan: {
-    targets: (args) => [targetKey("care_plans", id(args))],
+    targets: (args) => [targetKey("care_plans", args.id)],
     apply: only("care_plans", (row, entry, ctx) =>
       created<EntityRows["care_plans"]>(row, async () => {
         const a = entry.args;
         return {
-          id: id(a),
-          customer_id: String(a.customer_id),
+          id: a.id,
+          customer_id: a.customer_id,
           owner_id: ctx.userId,
-          purpose: a.purpose as EntityRows["care_plans"]["purpose"],
-          channel: a.channel as EntityRows["care_plans"]["channel"],
-          title: str(a.title) ?? String(a.purpose),
-          notes: str(a.notes),
-          due_from: String(a.due_from),
-          due_to: String(a.due_to),
+          purpose: a.purpose,
+          channel: a.channel,
+          title: a.title ?? a.purpose,
+          notes: a.notes ?? null,
+          due_from: a.due_from,
+          due_to: a.due_to,
           status: "planned",
           generation_key: null,
           completed_at: null,
@@ -284,18 +280,16 @@ export const MUTATIONS: Record<MutationName, MutationSpec> = {
   },
   update_plan: edit("care_plans"),
   flag_warning: {
-    targets: (args) => [targetKey("churn_warnings", id(args))],
+    targets: (args) => [targetKey("churn_warnings", args.id)],
     apply: only("churn_warnings", (row, entry, ctx) =>
       created<EntityRows["churn_warnings"]>(row, async () => {
         const a = entry.args;
         return {
-          id: id(a),
-          customer_id: String(a.customer_id),
+          id: a.id,
+          customer_id: a.customer_id,
           status: "open",
           source: "manual",
-          reasons: [
-            { code: String(a.reason), note: a.note, by: ctx.userId, at: entry.client_time },
-          ],
+          reasons: [{ code: a.reason, note: a.note, by: ctx.userId, at: entry.client_time }],
           finding_keys: [],
           opened_at: entry.client_time,
           raised_by_id: ctx.userId,
@@ -315,35 +309,34 @@ export const MUTATIONS: Record<MutationName, MutationSpec> = {
     ),
   },
   answer_warning: {
-    targets: (args) => [targetKey("churn_warnings", id(args))],
+    targets: (args) => [targetKey("churn_warnings", args.id)],
     apply: only("churn_warnings", async (row, entry, ctx) =>
       patch(row, {
-        cause_analysis: String(entry.args.cause_analysis),
-        retention_plan: String(entry.args.retention_plan),
+        cause_analysis: entry.args.cause_analysis,
+        retention_plan: entry.args.retention_plan,
         answered_at: entry.client_time,
         answered_by_id: ctx.userId,
       }),
     ),
   },
   update_customer_profile: {
-    targets: (args) => [targetKey("customers", id(args))],
+    targets: (args) => [targetKey("customers", args.id)],
     apply: only("customers", async (row, entry) => {
-      const { tier, ...changes } = (entry.args.changes ?? {}) as Record<string, unknown>;
-      const fields = changes as Partial<EntityRows["customers"]>;
-      if (typeof tier === "string") {
+      const { tier, ...fields } = entry.args.changes;
+      if (tier !== undefined) {
         // Changes name the tier by code, the row by id.
         const found = await db.tiers.where("code").equals(tier).first();
-        if (found) fields.tier_id = found.id;
+        if (found) (fields as Partial<EntityRows["customers"]>).tier_id = found.id;
       }
       return patch(row, fields);
     }),
   },
   resolve_conflict: {
-    targets: (args) => [targetKey("sync_conflicts", id(args))],
+    targets: (args) => [targetKey("sync_conflicts", args.id)],
     apply: only("sync_conflicts", async (row, entry, ctx) =>
       patch(row, {
         status: "resolved",
-        resolution: entry.args.choice as EntityRows["sync_conflicts"]["resolution"],
+        resolution: entry.args.choice,
         resolved_at: entry.client_time,
         resolved_by_id: ctx.userId,
       }),
@@ -367,13 +360,32 @@ async function store(entity: EntityName, rowId: string, row: AnyRow | undefined)
   else await table.put(row as never);
 }
 
+/** "entity:id" of each local row mutation `name` with `args` changes. */
+export function targetsOf<K extends MutationName>(name: K, args: MutationArgs[K]): string[] {
+  const spec: MutationSpec<K> = MUTATIONS[name];
+  return spec.targets(args);
+}
+
+/** `row` with `entry`'s change laid over it, by the overlay of the entry's mutation. */
+function overlay<K extends MutationName>(
+  entity: EntityName,
+  row: AnyRow | undefined,
+  entry: OutboxEntry<K>,
+  ctx: OverlayContext,
+): Promise<AnyRow | undefined> {
+  const spec: MutationSpec<K> = MUTATIONS[entry.name];
+  return spec.apply(entity, row, entry, ctx);
+}
+
 /** Lay one entry's change over the local rows it targets (inside the caller's transaction). */
-export async function applyEntry(entry: OutboxEntry, ctx: OverlayContext): Promise<void> {
-  const spec = MUTATIONS[entry.name];
+export async function applyEntry<K extends MutationName>(
+  entry: OutboxEntry<K>,
+  ctx: OverlayContext,
+): Promise<void> {
   for (const key of entry.targets) {
     const [entity, rowId] = parseTarget(key);
     const row = await entityTable(entity).get(rowId);
-    const next = await spec.apply(entity, row, entry, ctx);
+    const next = await overlay(entity, row, entry, ctx);
     if (next !== row) await store(entity, rowId, next);
   }
 }
@@ -393,7 +405,7 @@ export async function rebaseRow(
     server === undefined ? pristine(await entityTable(entity).get(rowId)) : (server ?? undefined);
   const pending = await db.outbox.where("targets").equals(targetKey(entity, rowId)).sortBy("seq");
   for (const entry of pending) {
-    if (isUnanswered(entry)) row = await MUTATIONS[entry.name].apply(entity, row, entry, ctx);
+    if (isUnanswered(entry)) row = await overlay(entity, row, entry, ctx);
   }
   await store(entity, rowId, row);
 }

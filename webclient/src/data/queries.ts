@@ -14,6 +14,7 @@ import {
   type Contact,
   type Customer,
   type IsoDate,
+  type OutboxEntry,
   type ResultEntry,
   type Stage,
   type SyncConflict,
@@ -268,8 +269,9 @@ export async function complaintDetail(id: Uuid): Promise<ComplaintDetail | undef
     db.complaint_events.where("complaint_id").equals(id).toArray(),
     // Notes have no local row until the server answers: the outbox is where they wait.
     db.outbox
+      .toCollection()
       .filter(
-        (entry) =>
+        (entry): entry is OutboxEntry<"add_complaint_note" | "transition_complaint"> =>
           (entry.status === "pending" || entry.status === "sending") &&
           (entry.name === "add_complaint_note" || entry.name === "transition_complaint") &&
           entry.args.id === id,
@@ -281,8 +283,8 @@ export async function complaintDetail(id: Uuid): Promise<ComplaintDetail | undef
     id: entry.mutation_id,
     at: entry.client_time,
     from_status: null,
-    to_status: entry.name === "transition_complaint" ? (entry.args.to as ComplaintStatus) : null,
-    note: typeof entry.args.note === "string" ? entry.args.note : null,
+    to_status: entry.name === "transition_complaint" ? entry.args.to : null,
+    note: entry.args.note ?? null,
   }));
   return {
     complaint,

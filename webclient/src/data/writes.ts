@@ -5,25 +5,45 @@
  */
 import {
   db,
-  type Channel,
   type ChurnWarning,
   type Complaint,
   type ComplaintStatus,
-  type Customer,
-  type CustomerResponse,
-  type Gender,
-  type IntakeChannel,
-  type IsoDate,
-  type IsoDateTime,
   type OutboxEntry,
-  type Purpose,
-  type Severity,
-  type Task,
   type Uuid,
 } from "../db";
+import type {
+  Base,
+  ConflictChoice,
+  CreatePlanInput,
+  CreateTaskInput,
+  EditArgs,
+  LogComplaintInput,
+  LogVisitInput,
+  ManualReason,
+  PlanChanges,
+  ProfileChanges,
+  TaskChanges,
+  TransitionExtra,
+  VisitChanges,
+  WarningAnswer,
+} from "../mutations";
 import { nowIso } from "../time";
 import { COMPLAINT_TRANSITIONS } from "./overlay";
 import { defined, enqueue } from "./outbox";
+
+export type {
+  ConflictChoice,
+  CreatePlanInput,
+  CreateTaskInput,
+  LogComplaintInput,
+  LogVisitInput,
+  ManualReason,
+  PlanChanges,
+  ProfileChanges,
+  TaskChanges,
+  TransitionExtra,
+  VisitChanges,
+} from "../mutations";
 
 /** A change the device refuses before queueing it (the server would refuse it too). */
 export class LocalRefusal extends Error {
@@ -48,51 +68,27 @@ async function mustGet<T>(promise: Promise<T | undefined>, what: string): Promis
  * each field it changes, as a pull showed them, and the row's version (none for a row
  * created here and not yet confirmed: the server then merges field by field).
  */
-function baseOf<T extends object>(
-  row: T & { version: number; _local?: true },
-  changes: Record<string, unknown>,
+function baseOf<C extends object>(
+  row: { version: number; _local?: true },
+  changes: C,
   current: (name: string) => unknown = (name) => (row as Record<string, unknown>)[name],
-) {
+): { base: Base<C>; base_version: number | null } {
   const base: Record<string, unknown> = {};
   for (const name of Object.keys(changes)) base[name] = current(name) ?? null;
-  return { base, base_version: row._local ? null : row.version };
+  return { base: base as Base<C>, base_version: row._local ? null : row.version };
 }
 
 /** Only the fields whose new value differs from the row's (an edit that changes nothing queues nothing). */
-function changedFields(
-  changes: Record<string, unknown>,
-  current: (name: string) => unknown,
-): Record<string, unknown> {
+function changedFields<C extends object>(changes: C, current: (name: string) => unknown): C {
   return Object.fromEntries(
     Object.entries(changes).filter(
       ([name, value]) =>
         value !== undefined && JSON.stringify(value) !== JSON.stringify(current(name) ?? null),
     ),
-  );
+  ) as C;
 }
 
 // --- visits -----------------------------------------------------------------------
-
-export interface LogVisitInput {
-  customer_id: Uuid;
-  channel: Channel;
-  /** Required unless `plan_id` is given (then the plan's purpose). */
-  purpose?: Purpose;
-  plan_id?: Uuid | null;
-  /** When it happened; default now. */
-  started_at?: IsoDateTime;
-  ended_at?: IsoDateTime | null;
-  latitude?: number | null;
-  longitude?: number | null;
-  accuracy_m?: number | null;
-  location_age_s?: number | null;
-  outcome?: string | null;
-  notes?: string | null;
-  products_discussed?: string[];
-  customer_response?: CustomerResponse | null;
-  next_step?: string | null;
-  next_step_due?: IsoDate | null;
-}
 
 export async function logVisit(input: LogVisitInput): Promise<Uuid> {
   const id = crypto.randomUUID();
@@ -101,15 +97,6 @@ export async function logVisit(input: LogVisitInput): Promise<Uuid> {
   }));
   return id;
 }
-
-export type VisitChanges = Partial<{
-  outcome: string | null;
-  notes: string | null;
-  next_step: string | null;
-  customer_response: CustomerResponse | null;
-  products_discussed: string[];
-  ended_at: IsoDateTime | null;
-}>;
 
 /** A correction; the server keeps it as a revision (append-only, never a conflict). */
 export async function updateVisit(id: Uuid, changes: VisitChanges): Promise<void> {
@@ -121,30 +108,10 @@ export async function updateVisit(id: Uuid, changes: VisitChanges): Promise<void
 
 // --- complaints -------------------------------------------------------------------
 
-export interface LogComplaintInput {
-  customer_id: Uuid;
-  /** The category's code. */
-  category: string;
-  severity: Severity;
-  intake_channel: IntakeChannel;
-  description: string;
-  /** When the customer raised it; default: the change's client_time. */
-  received_at?: IsoDateTime | null;
-  visit_id?: Uuid | null;
-}
-
 export async function logComplaint(input: LogComplaintInput): Promise<Uuid> {
   const id = crypto.randomUUID();
   await enqueue("log_complaint", () => ({ args: defined({ id, ...input }) }));
   return id;
-}
-
-export interface TransitionExtra {
-  note?: string | null;
-  /** Required when going to `resolved`. */
-  resolution?: string | null;
-  /** 1-5, required when going to `closed`. */
-  satisfaction?: number | null;
 }
 
 /** One step of the complaint loop; refused here when the local status does not allow it. */
@@ -175,30 +142,21 @@ export async function addComplaintNote(id: Uuid, note: string): Promise<void> {
 
 // --- tasks ------------------------------------------------------------------------
 
-export interface CreateTaskInput {
-  title: string;
-  customer_id?: Uuid | null;
-  notes?: string | null;
-  due_date?: IsoDate | null;
-  /** Default: the signed-in user; a lead may give it to a team member. */
-  owner_id?: Uuid | null;
-  source_complaint_id?: Uuid | null;
-}
-
 export async function createTask(input: CreateTaskInput): Promise<Uuid> {
   const id = crypto.randomUUID();
   await enqueue("create_task", () => ({ args: defined({ id, ...input }) }));
   return id;
 }
 
-export type TaskChanges = Partial<Pick<Task, "title" | "notes" | "due_date" | "status">>;
-
 /**
  * Edit a task. Sends only the fields that change, each with its `base` (the value the
  * device had), and the row's version as `base_version`, so the server can merge
  * field by field with edits made elsewhere meanwhile. Null when nothing changes.
  */
-export async function updateTask(id: Uuid, changes: TaskChanges): Promise<OutboxEntry | null> {
+export async function updateTask(
+  id: Uuid,
+  changes: TaskChanges,
+): Promise<OutboxEntry<"update_task"> | null> {
   return enqueue("update_task", async () => {
     const task = await mustGet(db.tasks.get(id), "Task");
     return editOf(task, changes);
@@ -206,11 +164,11 @@ export async function updateTask(id: Uuid, changes: TaskChanges): Promise<Outbox
 }
 
 /** An edit's arguments, or null when it changes nothing. */
-function editOf<T extends { id: Uuid; version: number; _local?: true }>(
-  row: T,
-  changes: Record<string, unknown>,
+function editOf<C extends object>(
+  row: { id: Uuid; version: number; _local?: true },
+  changes: C,
   current: (name: string) => unknown = (name) => (row as unknown as Record<string, unknown>)[name],
-) {
+): { args: EditArgs<C>; base_version: number | null } | null {
   const changed = changedFields(changes, current);
   if (Object.keys(changed).length === 0) return null;
   const { base, base_version } = baseOf(row, changed, current);
@@ -226,40 +184,22 @@ export async function completeTask(id: Uuid): Promise<void> {
 
 // --- plans ------------------------------------------------------------------------
 
-export interface CreatePlanInput {
-  customer_id: Uuid;
-  purpose: Purpose;
-  channel: Channel;
-  due_from: IsoDate;
-  due_to: IsoDate;
-  title?: string | null;
-  notes?: string | null;
-}
-
 export async function createPlan(input: CreatePlanInput): Promise<Uuid> {
   const id = crypto.randomUUID();
   await enqueue("create_plan", () => ({ args: defined({ id, ...input }) }));
   return id;
 }
 
-export type PlanChanges = Partial<{
-  due_from: IsoDate;
-  due_to: IsoDate;
-  channel: Channel;
-  title: string;
-  notes: string | null;
-  status: "cancelled";
-}>;
-
-export async function updatePlan(id: Uuid, changes: PlanChanges): Promise<OutboxEntry | null> {
+export async function updatePlan(
+  id: Uuid,
+  changes: PlanChanges,
+): Promise<OutboxEntry<"update_plan"> | null> {
   return enqueue("update_plan", async () =>
     editOf(await mustGet(db.care_plans.get(id), "Plan"), changes),
   );
 }
 
 // --- warnings ---------------------------------------------------------------------
-
-export type ManualReason = "competitor" | "intent_to_leave" | "other";
 
 export async function flagWarning(
   customer_id: Uuid,
@@ -272,10 +212,7 @@ export async function flagWarning(
 }
 
 /** The manager's cause analysis and retention plan for an open warning. */
-export async function answerWarning(
-  id: Uuid,
-  answer: { cause_analysis: string; retention_plan: string },
-): Promise<void> {
+export async function answerWarning(id: Uuid, answer: WarningAnswer): Promise<void> {
   await enqueue("answer_warning", async () => {
     const warning: ChurnWarning = await mustGet(db.churn_warnings.get(id), "Warning");
     // Both fields always travel; one the device left as it was has base == value and stays untouched.
@@ -286,33 +223,10 @@ export async function answerWarning(
 
 // --- customers --------------------------------------------------------------------
 
-export type ProfileChanges = Partial<{
-  phone: string | null;
-  phone2: string | null;
-  email: string | null;
-  address: string | null;
-  employer: string | null;
-  position: string | null;
-  industry: string | null;
-  interests: string | null;
-  birthday: IsoDate | null;
-  birthday_lunar: boolean;
-  gender: Gender | null;
-  special_dates: { label: string; date: IsoDate }[];
-  notes: string | null;
-  latitude: number | null;
-  longitude: number | null;
-  /** Leads and admins only (the server checks). */
-  name: string;
-  /** A tier code; leads and admins only. */
-  tier: string;
-  kind: Customer["kind"];
-}>;
-
 export async function updateCustomerProfile(
   id: Uuid,
   changes: ProfileChanges,
-): Promise<OutboxEntry | null> {
+): Promise<OutboxEntry<"update_customer_profile"> | null> {
   return enqueue("update_customer_profile", async () => {
     const customer = await mustGet(db.customers.get(id), "Customer");
     const tierCode = (await db.tiers.get(customer.tier_id))?.code ?? null;
@@ -324,8 +238,6 @@ export async function updateCustomerProfile(
 }
 
 // --- conflicts and results --------------------------------------------------------
-
-export type ConflictChoice = "kept" | "restored" | "applied" | "dismissed";
 
 export async function resolveConflict(id: Uuid, choice: ConflictChoice): Promise<void> {
   await enqueue("resolve_conflict", async () => {

@@ -5,8 +5,10 @@
  * add their strings next to each other's without touching a shared catalogue.
  * Dates, times, numbers and money are formatted with Intl for the current locale.
  */
-import { useEffect, useState } from "preact/hooks";
-import { catalogues } from "./messages";
+import { signal } from "@preact/signals";
+import { catalogues, type MessageKey } from "./messages";
+
+export type { MessageKey } from "./messages";
 
 export type Locale = "zh-CN" | "en";
 const STORAGE_KEY = "fieldbook.locale";
@@ -29,40 +31,42 @@ function initialLocale(): Locale {
   return "zh-CN";
 }
 
-let current: Locale = initialLocale();
-const listeners = new Set<(locale: Locale) => void>();
+/** The UI's language: a component that reads it (`t()`, `locale()`) re-renders when it changes. */
+const current = signal<Locale>(initialLocale());
 
 export function locale(): Locale {
-  return current;
+  return current.value;
 }
 
 export function setLocale(next: Locale): void {
-  current = next;
   globalThis.localStorage?.setItem(STORAGE_KEY, next);
   if (globalThis.document) document.documentElement.lang = next;
-  for (const listener of listeners) listener(next);
+  current.value = next;
 }
 
 /** Re-render a component when the language changes; returns the current locale. */
 export function useLocale(): Locale {
-  const [value, setValue] = useState(current);
-  useEffect(() => {
-    listeners.add(setValue);
-    return () => void listeners.delete(setValue);
-  }, []);
-  return value;
+  return current.value;
+}
+
+/**
+ * Whether `key` is a message (for keys built from data, e.g. a field name the server
+ * sent); a key written in the code is checked by `t()`'s type instead.
+ */
+export function hasMessage(key: string): key is MessageKey {
+  return Object.hasOwn(byLocale.en, key);
 }
 
 /** The message `key` in the current language, with `{name}` placeholders filled. */
-export function t(key: string, params: Record<string, string | number> = {}): string {
-  const template = byLocale[current][key] ?? byLocale.en[key] ?? key;
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  const template = byLocale[current.value][key] ?? byLocale.en[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
 
 export function fmtDate(iso: string | null | undefined): string {
   if (!iso) return "";
   const date = new Date(iso.length === 10 ? `${iso}T00:00:00` : iso);
-  return new Intl.DateTimeFormat(current, {
+  return new Intl.DateTimeFormat(current.value, {
     year: "numeric",
     month: "short",
     day: "numeric",
@@ -71,17 +75,17 @@ export function fmtDate(iso: string | null | undefined): string {
 
 export function fmtDateTime(iso: string | null | undefined): string {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(current, { dateStyle: "medium", timeStyle: "short" }).format(
+  return new Intl.DateTimeFormat(current.value, { dateStyle: "medium", timeStyle: "short" }).format(
     new Date(iso),
   );
 }
 
 export function fmtNumber(value: number): string {
-  return new Intl.NumberFormat(current).format(value);
+  return new Intl.NumberFormat(current.value).format(value);
 }
 
 export function fmtMoney(value: number | string): string {
-  return new Intl.NumberFormat(current, { style: "currency", currency: "CNY" }).format(
+  return new Intl.NumberFormat(current.value, { style: "currency", currency: "CNY" }).format(
     Number(value),
   );
 }

@@ -3,6 +3,7 @@
  * `fetch`. Cookies ride along (same origin); writes carry the session's CSRF token.
  */
 import type { EntityName, PushResult } from "../db";
+import type { Mutation, MutationName } from "../mutations";
 
 export interface PullChange {
   entity: EntityName;
@@ -20,14 +21,15 @@ export interface PullPage {
   server_time: string;
 }
 
-export interface PushMutation {
+interface PushFields {
   id: string;
   seq: number;
-  name: string;
-  args: Record<string, unknown>;
   base_version: number | null;
   client_time: string;
 }
+
+/** One change as a push sends it: `name` and `args` as `MutationArgs` pairs them. */
+export type PushMutation<K extends MutationName = MutationName> = PushFields & Mutation<K>;
 
 export interface PushBody {
   device_id: string;

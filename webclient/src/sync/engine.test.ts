@@ -70,10 +70,10 @@ describe("SyncEngine", () => {
     expect(await engine.syncNow()).toBe("failed");
     expect(await engine.syncNow()).toBe("failed");
     expect(await engine.syncNow()).toBe("failed");
-    expect(engine.status.get()).toMatchObject({ error: "server_error", syncing: false });
+    expect(engine.status.value).toMatchObject({ error: "server_error", syncing: false });
     expect(await engine.syncNow()).toBe("synced");
     expect(clock.delays).toEqual([2_000, 4_000, 8_000, 5 * 60_000]);
-    expect(engine.status.get()).toMatchObject({ error: null, lastSyncAt: expect.any(String) });
+    expect(engine.status.value).toMatchObject({ error: null, lastSyncAt: expect.any(String) });
   });
 
   it("waits for the user after a 401, keeping the changes", async () => {
@@ -84,7 +84,7 @@ describe("SyncEngine", () => {
     server.signedIn = false;
 
     expect(await engine.syncNow()).toBe("failed");
-    expect(engine.status.get()).toMatchObject({
+    expect(engine.status.value).toMatchObject({
       error: "signed_out",
       pending: 1,
       nextAttemptAt: null,
@@ -92,7 +92,7 @@ describe("SyncEngine", () => {
     expect(clock.delays).toEqual([]);
     server.signedIn = true;
     expect(await engine.syncNow()).toBe("synced");
-    expect(engine.status.get().pending).toBe(0);
+    expect(engine.status.value.pending).toBe(0);
   });
 
   it("reports progress during a first full sync", async () => {
@@ -103,7 +103,7 @@ describe("SyncEngine", () => {
     engine.status.subscribe((s) => s.progress && seen.push(s.progress.rowsApplied));
     await engine.syncNow();
     expect(seen).toEqual([18]);
-    expect(engine.status.get().progress).toBeNull();
+    expect(engine.status.value.progress).toBeNull();
   });
 
   it("leaves the sync to the tab holding the lock", async () => {
@@ -121,7 +121,7 @@ describe("SyncEngine", () => {
     const server = new FakeServer();
     const { engine } = await engineFor(server, { isOnline: () => false });
     expect(await engine.syncNow()).toBe("offline");
-    expect(engine.status.get()).toMatchObject({ online: false, error: "offline" });
+    expect(engine.status.value).toMatchObject({ online: false, error: "offline" });
     expect(server.log).toEqual([]);
   });
 });

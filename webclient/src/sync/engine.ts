@@ -3,6 +3,7 @@
  * timer, and after a failure with exponential backoff. One tab of the browser syncs at
  * a time (Web Locks); the others see its work through the shared IndexedDB.
  */
+import { signal, type ReadonlySignal, type Signal } from "@preact/signals";
 import { liveQuery } from "dexie";
 import { onLocalChange } from "../data/outbox";
 import { syncState } from "../data/queries";
@@ -36,30 +37,6 @@ export interface SyncStatus {
   progress: { rowsApplied: number } | null;
   /** When the next automatic attempt is due (ms since epoch), if one is scheduled. */
   nextAttemptAt: number | null;
-}
-
-type Listener<T> = (value: T) => void;
-
-/** A value that tells its subscribers when it changes. */
-export class Observable<T> {
-  private listeners = new Set<Listener<T>>();
-  constructor(private value: T) {}
-
-  get(): T {
-    return this.value;
-  }
-
-  set(patch: Partial<T>): void {
-    this.value = { ...this.value, ...patch };
-    this.listeners.forEach((listener) => listener(this.value));
-  }
-
-  /** Called at once with the current value, then on every change. */
-  subscribe(listener: Listener<T>): () => void {
-    this.listeners.add(listener);
-    listener(this.value);
-    return () => this.listeners.delete(listener);
-  }
 }
 
 export interface Timers {
@@ -108,7 +85,9 @@ export const LOCK_NAME = "fieldbook-sync";
 export type RunOutcome = "synced" | "failed" | "busy" | "offline";
 
 export class SyncEngine {
-  readonly status: Observable<SyncStatus>;
+  /** What the sync bar shows; a component that reads `status.value` re-renders on changes. */
+  readonly status: ReadonlySignal<SyncStatus>;
+  private readonly state: Signal<SyncStatus>;
   private readonly api: SyncApi;
   private readonly intervalMs: number;
   private readonly debounceMs: number;
@@ -143,7 +122,7 @@ export class SyncEngine {
         : options.events;
     this.isOnline = options.isOnline ?? (() => nav?.onLine ?? true);
     this.now = options.now ?? Date.now;
-    this.status = new Observable<SyncStatus>({
+    this.state = signal<SyncStatus>({
       online: this.isOnline(),
       syncing: false,
       pending: 0,
@@ -154,16 +133,21 @@ export class SyncEngine {
       progress: null,
       nextAttemptAt: null,
     });
+    this.status = this.state;
+  }
+
+  private set(patch: Partial<SyncStatus>): void {
+    this.state.value = { ...this.state.peek(), ...patch };
   }
 
   /** Start syncing in the background: now, on the network's return, after changes, on a timer. */
   start(): void {
     if (this.stops.length > 0) return;
     const online = () => {
-      this.status.set({ online: true });
+      this.set({ online: true });
       void this.syncNow();
     };
-    const offline = () => this.status.set({ online: false });
+    const offline = () => this.set({ online: false });
     this.events?.addEventListener("online", online);
     this.events?.addEventListener("offline", offline);
     this.stops.push(() => {
@@ -174,7 +158,7 @@ export class SyncEngine {
     // Counts and times from the shared database, whichever tab wrote them.
     const watched = liveQuery(syncState).subscribe({
       next: (state) =>
-        this.status.set({
+        this.set({
           pending: state.pending,
           results: state.results,
           lastSyncAt: state.lastSyncAt,
@@ -213,7 +197,7 @@ export class SyncEngine {
 
   private runLocked(): Promise<RunOutcome> {
     if (!this.isOnline()) {
-      this.status.set({ online: false, error: "offline", message: null });
+      this.set({ online: false, error: "offline", message: null });
       return Promise.resolve("offline");
     }
     if (this.locks === null) return this.run();
@@ -229,21 +213,21 @@ export class SyncEngine {
   }
 
   private async run(): Promise<RunOutcome> {
-    this.status.set({ syncing: true, online: true });
+    this.set({ syncing: true, online: true });
     try {
       await syncOnce(this.api, {
-        onProgress: (rowsApplied) => this.status.set({ progress: { rowsApplied } }),
+        onProgress: (rowsApplied) => this.set({ progress: { rowsApplied } }),
       });
     } catch (err) {
       const { problem, message } = classify(err);
-      this.status.set({ syncing: false, progress: null, error: problem, message });
+      this.set({ syncing: false, progress: null, error: problem, message });
       if (!NEEDS_USER.has(problem)) this.schedule(backoffDelay(this.failures, this.random));
       this.failures += 1;
       await this.refreshCounts();
       return "failed";
     }
     this.failures = 0;
-    this.status.set({ syncing: false, progress: null, error: null, message: null });
+    this.set({ syncing: false, progress: null, error: null, message: null });
     await this.refreshCounts();
     this.schedule(this.intervalMs);
     return "synced";
@@ -251,7 +235,7 @@ export class SyncEngine {
 
   private async refreshCounts(): Promise<void> {
     const state = await syncState();
-    this.status.set({
+    this.set({
       pending: state.pending,
       results: state.results,
       lastSyncAt: state.lastSyncAt,
@@ -261,20 +245,20 @@ export class SyncEngine {
   /** The next automatic attempt in `ms`, replacing one due later. */
   private schedule(ms: number): void {
     const due = this.now() + ms;
-    const current = this.status.get().nextAttemptAt;
+    const current = this.state.peek().nextAttemptAt;
     if (this.timer !== null && current !== null && current <= due) return;
     this.cancelTimer();
     this.timer = this.timers.set(() => {
       this.timer = null;
-      this.status.set({ nextAttemptAt: null });
+      this.set({ nextAttemptAt: null });
       void this.syncNow();
     }, ms);
-    this.status.set({ nextAttemptAt: due });
+    this.set({ nextAttemptAt: due });
   }
 
   private cancelTimer(): void {
     if (this.timer !== null) this.timers.clear(this.timer);
     this.timer = null;
-    if (this.status.get().nextAttemptAt !== null) this.status.set({ nextAttemptAt: null });
+    if (this.state.peek().nextAttemptAt !== null) this.set({ nextAttemptAt: null });
   }
 }

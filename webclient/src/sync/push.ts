@@ -21,7 +21,8 @@ import {
   type OverlayContext,
 } from "../data/overlay";
 import { nowIso } from "../time";
-import type { PushAnswer, SyncApi } from "./api";
+import type { MutationName } from "../mutations";
+import type { PushAnswer, PushMutation, SyncApi } from "./api";
 import { SyncHttpError } from "./api";
 import { deviceId } from "./device";
 
@@ -156,6 +157,18 @@ export async function acknowledge(
   }
 }
 
+/** An outbox entry as the push sends it (its bookkeeping stays on the device). */
+function toPush<K extends MutationName>(entry: OutboxEntry<K>): PushMutation<K> {
+  return {
+    id: entry.mutation_id,
+    seq: entry.seq,
+    name: entry.name,
+    args: entry.args,
+    base_version: entry.base_version,
+    client_time: entry.client_time,
+  };
+}
+
 async function csrfToken(): Promise<string | null> {
   const token = (await db.meta.get("csrf_token"))?.value;
   return typeof token === "string" ? token : null;
@@ -190,14 +203,7 @@ export async function push(api: SyncApi): Promise<PushReport> {
         {
           device_id: device,
           schema_version: SCHEMA_VERSION,
-          mutations: batch.map((entry) => ({
-            id: entry.mutation_id,
-            seq: entry.seq,
-            name: entry.name,
-            args: entry.args,
-            base_version: entry.base_version,
-            client_time: entry.client_time,
-          })),
+          mutations: batch.map(toPush),
         },
         await csrfToken(),
       );

@@ -37,7 +37,7 @@ describe("session", () => {
   it("signs in, binds the user and token, and survives a restart", async () => {
     setAuthApi(fakeAuth({ who: null, loggedOut: 0 }));
     await expect(login("u1", "nope", true)).rejects.toMatchObject({ status: 401 });
-    expect(session.get().kind).not.toBe("signed_in");
+    expect(session.value.kind).not.toBe("signed_in");
     await login("u1", "pw", true);
     expect((await db.meta.get("csrf_token"))?.value).toBe("csrf-u1");
     expect(await restoreSession()).toMatchObject({ kind: "signed_in", user: { id: "u1" } });
@@ -50,7 +50,7 @@ describe("session", () => {
     await createTask({ title: "offline" });
     server.who = null; // expired while the phone was offline
     expect(await me()).toBeNull();
-    expect(session.get().kind).toBe("signed_in");
+    expect(session.value.kind).toBe("signed_in");
     await login("u1", "pw", true);
     expect(await db.outbox.count()).toBe(1);
     await expect(login("u2", "pw", true)).rejects.toBeInstanceOf(OtherUsersChanges);

@@ -7,10 +7,10 @@
  * asks them to sign in again (the engine's `signed_out` problem). Only `logout()`
  * drops the local copy.
  */
+import { signal } from "@preact/signals";
 import { db, getMeta, resetDb } from "../db";
 import { HttpSyncApi, SyncHttpError, type AuthApi, type SessionUser } from "./api";
 import { bindSession } from "./device";
-import { Observable } from "./engine";
 
 export type { SessionUser } from "./api";
 
@@ -20,7 +20,8 @@ export type SessionState =
 /** The profile shown offline (name, role); the database keeps only the user's id. */
 const PROFILE_KEY = "fieldbook.user";
 
-export const session = new Observable<SessionState>({ kind: "loading" });
+/** Who is signed in; a component that reads `session.value` re-renders when it changes. */
+export const session = signal<SessionState>({ kind: "loading" });
 
 let api: AuthApi = new HttpSyncApi();
 
@@ -61,7 +62,7 @@ export async function restoreSession(): Promise<SessionState> {
           };
     state = { kind: "signed_in", user };
   }
-  session.set(state);
+  session.value = state;
   return state;
 }
 
@@ -79,7 +80,7 @@ export async function login(
   const answer = await api.login(username, password, remember);
   await bindSession({ userId: answer.user.id, csrfToken: answer.csrf_token }, options);
   saveProfile(answer.user);
-  session.set({ kind: "signed_in", user: answer.user });
+  session.value = { kind: "signed_in", user: answer.user };
   return answer.user;
 }
 
@@ -95,7 +96,7 @@ export async function me(): Promise<SessionUser | null> {
     if (bound !== undefined && bound !== answer.user.id) return null;
     await bindSession({ userId: answer.user.id, csrfToken: answer.csrf_token });
     saveProfile(answer.user);
-    session.set({ kind: "signed_in", user: answer.user });
+    session.value = { kind: "signed_in", user: answer.user };
     return answer.user;
   } catch (err) {
     if (err instanceof SyncHttpError && err.status === 401) return null;
@@ -115,11 +116,11 @@ export async function logout(): Promise<void> {
     // Offline, or the session already ended: the local wipe below is what protects the data.
   }
   // Screens close their live queries first, so nothing reads the database being deleted.
-  session.set({ kind: "loading" });
+  session.value = { kind: "loading" };
   await resetDb();
   globalThis.localStorage?.removeItem(PROFILE_KEY);
   if (globalThis.caches) {
     for (const key of await caches.keys()) await caches.delete(key);
   }
-  session.set({ kind: "signed_out" });
+  session.value = { kind: "signed_out" };
 }

@@ -383,7 +383,8 @@ export class FakeServer {
     conflicts: Row[];
     unchanged?: boolean;
   } {
-    const a = m.args as Record<string, unknown> & { id: string };
+    // Checking `name` narrows `a` to that mutation's arguments (src/mutations.ts).
+    const { name, args: a } = m;
     const stamp = this.tick();
     const create = (entity: EntityName, make: () => Row) => {
       // A retried create (its answer lost) answers with the existing record.
@@ -395,11 +396,11 @@ export class FakeServer {
         unchanged: !!existing,
       };
     };
-    switch (m.name) {
+    switch (name) {
       case "log_visit": {
-        this.visibleRow("customers", String(a.customer_id));
+        this.visibleRow("customers", a.customer_id);
         if (a.plan_id)
-          this.update("care_plans", String(a.plan_id), { status: "done", completed_at: T0 }, stamp);
+          this.update("care_plans", a.plan_id, { status: "done", completed_at: T0 }, stamp);
         return create("visits", () => ({
           id: a.id,
           customer_id: a.customer_id,
@@ -443,7 +444,7 @@ export class FakeServer {
           updated_at: T0,
         }));
       case "log_complaint": {
-        const customer = this.visibleRow("customers", String(a.customer_id));
+        const customer = this.visibleRow("customers", a.customer_id);
         const category = [...this.rows.values()].find(
           (s) => s.entity === "complaint_categories" && s.row.code === a.category,
         );
@@ -478,7 +479,7 @@ export class FakeServer {
       case "transition_complaint": {
         const complaint = this.visibleRow("complaints", a.id);
         const from = String(complaint.status);
-        const to = String(a.to);
+        const to = a.to;
         if (!TRANSITIONS[from]?.includes(to))
           throw new Refusal(
             409,
@@ -507,23 +508,16 @@ export class FakeServer {
       case "update_customer_profile":
       case "answer_warning": {
         const entity: EntityName =
-          m.name === "update_task"
+          name === "update_task"
             ? "tasks"
-            : m.name === "answer_warning"
+            : name === "answer_warning"
               ? "churn_warnings"
               : "customers";
-        const changes =
-          m.name === "answer_warning"
+        const changes: Record<string, unknown> =
+          name === "answer_warning"
             ? { cause_analysis: a.cause_analysis, retention_plan: a.retention_plan }
-            : (a.changes as Record<string, unknown>);
-        return this.merge(
-          m,
-          entity,
-          a.id,
-          changes,
-          (a.base ?? {}) as Record<string, unknown>,
-          stamp,
-        );
+            : a.changes;
+        return this.merge(m, entity, a.id, changes, a.base ?? {}, stamp);
       }
       case "resolve_conflict":
         return {

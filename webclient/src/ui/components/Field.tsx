@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useId } from "preact/hooks";
-import { t } from "../../i18n";
+import { t, type MessageKey } from "../../i18n";
 
 /** What a control needs to be tied to its label, hint and error. */
 export interface ControlProps {
@@ -88,8 +88,16 @@ export function Choices<T extends string | number>({
   );
 }
 
-/** A labelled select whose options are codes shown as `t(prefix + code)`. */
-export function SelectField<T extends string>({
+/** The codes `c` for which `prefix + c` is a message key. */
+type CodesAfter<Prefix extends string, Key = MessageKey> = Key extends `${Prefix}${infer Code}`
+  ? Code
+  : never;
+
+/**
+ * A labelled select whose options are codes shown as `t(prefix + code)`; an option
+ * without a message under `prefix` fails `tsc`.
+ */
+export function SelectField<P extends string, T extends CodesAfter<P>>({
   label,
   name,
   options,
@@ -100,7 +108,7 @@ export function SelectField<T extends string>({
   label: ComponentChildren;
   name: string;
   options: readonly T[];
-  prefix: string;
+  prefix: P;
   value: T;
   onChange: (value: T) => void;
 }) {
@@ -115,7 +123,7 @@ export function SelectField<T extends string>({
         >
           {options.map((option) => (
             <option key={option} value={option}>
-              {t(`${prefix}${option}`)}
+              {t(`${prefix}${option}` as MessageKey)}
             </option>
           ))}
         </select>

@@ -1,5 +1,6 @@
+import { useSignal } from "@preact/signals";
 import { liveQuery } from "dexie";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 
 export interface Live<T> {
   /** False until the first answer. */
@@ -10,16 +11,21 @@ export interface Live<T> {
 /**
  * Follow a data-layer query: re-run when the rows it read change (here or in another
  * tab, e.g. after a sync), and when `deps` change. Answers of an older `deps` are ignored.
+ *
+ * Dexie's `liveQuery` feeds a signal, read here: the component re-renders the way it
+ * does for the app's other state (session, sync status, language), which are signals too.
  */
 export function useLive<T>(query: () => Promise<T>, deps: unknown[]): Live<T> {
-  const [state, setState] = useState<Live<T>>({ ready: false, value: undefined });
+  const live = useSignal<Live<T>>({ ready: false, value: undefined });
   useEffect(() => {
     let current = true;
     const subscription = liveQuery(query).subscribe({
-      next: (value) => current && setState({ ready: true, value }),
+      next: (value) => {
+        if (current) live.value = { ready: true, value };
+      },
       error: (error: unknown) => {
         console.error(error);
-        if (current) setState({ ready: true, value: undefined });
+        if (current) live.value = { ready: true, value: undefined };
       },
     });
     return () => {
@@ -27,5 +33,5 @@ export function useLive<T>(query: () => Promise<T>, deps: unknown[]): Live<T> {
       subscription.unsubscribe();
     };
   }, deps);
-  return state;
+  return live.value;
 }

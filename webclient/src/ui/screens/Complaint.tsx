@@ -13,6 +13,8 @@ import "../screens.css";
 /** The words on the button that moves a complaint from `from` to `to`. */
 function actionLabel(from: ComplaintStatus, to: ComplaintStatus): string {
   if (to === "in_progress") return t(from === "received" ? "complaint.start" : "complaint.reopen");
+  // No step leads back to "received" (COMPLAINT_TRANSITIONS), so it has no button words.
+  if (to === "received") return to;
   return t(`complaint.to.${to}`);
 }
 
@@ -215,7 +217,7 @@ function Steps({ complaint, allowed }: { complaint: ComplaintRow; allowed: Compl
             <Choices
               legend={t("complaint.satisfactionAsk")}
               name="satisfaction"
-              options={[1, 2, 3, 4, 5].map((n) => ({
+              options={([1, 2, 3, 4, 5] as const).map((n) => ({
                 value: n,
                 label: t(`complaint.score.${n}`),
               }))}

@@ -1,7 +1,16 @@
 import type { ComponentChildren } from "preact";
 import type { ChurnWarning, Customer, WarningReason } from "../../db";
 import { customerCard, type CustomerCard as Card } from "../../data";
-import { fmtDate, fmtDateTime, fmtMoney, locale, t, useLocale } from "../../i18n";
+import {
+  fmtDate,
+  fmtDateTime,
+  fmtMoney,
+  hasMessage,
+  locale,
+  t,
+  useLocale,
+  type MessageKey,
+} from "../../i18n";
 import { today } from "../../time";
 import { fmtMonth } from "../components/format";
 import { Sparkline } from "../components/Sparkline";
@@ -21,7 +30,9 @@ export function reasonText(reason: WarningReason): string {
   const text = locale() === "zh-CN" ? reason.text_zh : reason.text_en;
   if (text) return text;
   const note = typeof reason.note === "string" ? `: ${reason.note}` : "";
-  return `${t(`reason.${reason.code}`)}${note}`;
+  // Reason codes come from the server: one this app has no words for shows as it is.
+  const key = `reason.${reason.code}`;
+  return `${hasMessage(key) ? t(key) : key}${note}`;
 }
 
 export function CustomerCard({ route }: ScreenProps) {
@@ -300,7 +311,7 @@ function Visits({ card }: { card: Card }) {
 
 function Profile({ customer: c }: { customer: Customer }) {
   const rows: [string, ComponentChildren][] = [];
-  const add = (key: string, value: ComponentChildren | null | undefined | false) => {
+  const add = (key: MessageKey, value: ComponentChildren | null | undefined | false) => {
     if (value !== null && value !== undefined && value !== false && value !== "")
       rows.push([t(key), value]);
   };

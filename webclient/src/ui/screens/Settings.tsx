@@ -1,7 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { fmtNumber, setLocale, t, useLocale, type Locale } from "../../i18n";
-import type { SyncStatus } from "../../sync";
-import { logout, session, type SessionState } from "../../sync/session";
+import { logout, session } from "../../sync/session";
 import type { ScreenProps } from "./types";
 
 const LANGUAGES: { value: Locale; label: string }[] = [
@@ -11,10 +10,8 @@ const LANGUAGES: { value: Locale; label: string }[] = [
 
 export function Settings({ engine }: ScreenProps) {
   const current = useLocale();
-  const [state, setState] = useState<SessionState>(session.get());
-  useEffect(() => session.subscribe(setState), []);
-  const [status, setStatus] = useState<SyncStatus>(engine.status.get());
-  useEffect(() => engine.status.subscribe(setStatus), [engine]);
+  const state = session.value;
+  const status = engine.status.value;
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const user = state.kind === "signed_in" ? state.user : null;

@@ -1,8 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { ResultEntry, SyncConflict } from "../../db";
 import { dismissResult, LocalRefusal, resolveConflict, syncResults } from "../../data";
-import { fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
-import type { SyncStatus } from "../../sync";
+import { fmtDateTime, fmtNumber, hasMessage, t, useLocale } from "../../i18n";
 import { useLive } from "../components/useLive";
 import type { ScreenProps } from "./types";
 
@@ -14,23 +13,16 @@ function shown(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A field's name as the user reads it; one this app has no words for, as it is. */
 function fieldName(field: string | null): string {
   if (!field) return "";
   const key = `sync.field.${field}`;
-  const label = t(key);
-  return label === key ? field : label;
-}
-
-function mutationName(name: string): string {
-  const key = `sync.mutation.${name}`;
-  const label = t(key);
-  return label === key ? name : label;
+  return hasMessage(key) ? t(key) : field;
 }
 
 export function SyncCenter({ engine }: ScreenProps) {
   useLocale();
-  const [status, setStatus] = useState<SyncStatus>(engine.status.get());
-  useEffect(() => engine.status.subscribe(setStatus), [engine]);
+  const status = engine.status.value;
   const results = useLive(syncResults, []);
   const [running, setRunning] = useState(false);
   const [outcome, setOutcome] = useState("");
@@ -113,7 +105,7 @@ function ResultItem({ entry }: { entry: ResultEntry }) {
   return (
     <li class="fb-result" data-testid="result-item" data-status={entry.status} data-id={entry.id}>
       <p class="fb-result-head">
-        <strong>{mutationName(entry.name)}</strong>
+        <strong>{t(`sync.mutation.${entry.name}`)}</strong>
         <span class={`fb-flag fb-flag-${entry.status}`}>
           {" "}
           · {t(entry.status === "conflict" ? "sync.conflict" : "sync.rejected")}
@@ -168,7 +160,7 @@ function FieldErrors({ fields }: { fields: Record<string, unknown> | undefined }
 }
 
 /** The arguments of the refused change, so nothing the user typed is lost from sight. */
-function EnteredData({ args }: { args: Record<string, unknown> }) {
+function EnteredData({ args }: { args: object }) {
   const rows = Object.entries(args).filter(([name]) => name !== "id" && name !== "base");
   const flat = rows.flatMap(([name, value]) =>
     name === "changes" && value && typeof value === "object"

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { agendaFor, completeTask, syncState, todayLocal, type AgendaItem } from "../../data";
 import { fmtDate, fmtDateTime, locale, t, useLocale } from "../../i18n";
+import type { Purpose } from "../../db";
 import { localDate } from "../../time";
 import { TierBadge } from "../components/TierBadge";
 import { useLive } from "../components/useLive";
@@ -131,7 +132,7 @@ function AgendaGroup({
   );
 }
 
-function purposeTitle(plan: { purpose: string; title: string }): string {
+function purposeTitle(plan: { purpose: Purpose; title: string }): string {
   // Generated plans carry a Chinese title; in English the purpose says the same.
   return locale() === "zh-CN" ? plan.title : t(`today.purpose.${plan.purpose}`);
 }
