@@ -1,10 +1,57 @@
 """Fieldbook: the account manager's workbench. `create_app` builds the Flask app."""
 
 import os
+from pathlib import Path
 
 from flask import Flask
 
 from config import CONFIGS, Config, ProductionConfig
+from server import models  # noqa: F401  (every table registered before migrate/api)
+from server.agenda.routes import blp as agenda_blp
+from server.auth import security
+from server.auth.routes import blp as auth_blp
+from server.complaints.routes import blp as complaints_blp
+from server.complaints.routes import categories_blp as complaint_categories_blp
+from server.customers.routes import blp as customers_blp
+from server.customers.routes import tiers_blp
+from server.demo.cli import demo_cmd
+from server.errors import register_error_handlers
+from server.extensions import api, compress, db, migrate
+from server.imports.cli import import_cli
+from server.imports.routes import blp as imports_blp
+from server.plans.cli import plans_cli
+from server.plans.routes import blp as plans_blp
+from server.sync.cli import sync_cli
+from server.sync.routes import blp as sync_blp
+from server.tasks.routes import blp as tasks_blp
+from server.team.cli import users_cli
+from server.team.routes import teams_blp, users_blp
+from server.transaction import Fieldbook
+from server.visits.routes import blp as visits_blp
+from server.warnings.cli import warnings_cli
+from server.warnings.routes import blp as warnings_blp
+from server.webclient import blp as webclient_blp
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+API_BLUEPRINTS = (
+    auth_blp,
+    customers_blp,
+    tiers_blp,
+    users_blp,
+    teams_blp,
+    imports_blp,
+    plans_blp,
+    visits_blp,
+    tasks_blp,
+    complaints_blp,
+    complaint_categories_blp,
+    warnings_blp,
+    agenda_blp,
+    sync_blp,
+)
+# Each domain owns its commands (`fieldbook plans generate`, ...).
+COMMANDS = (demo_cmd, import_cli, plans_cli, sync_cli, users_cli, warnings_cli)
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -13,70 +60,22 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if config_class is ProductionConfig:
         ProductionConfig.check()
 
-    app = Flask(__name__, instance_path=str(_instance_path()))
+    app = Fieldbook(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from server import models  # noqa: F401  (every table registered before migrate/api)
-    from server.auth import security
-    from server.errors import register_error_handlers
-    from server.extensions import api, compress, db, migrate
-
     db.init_app(app)
     compress.init_app(app)
-    migrate.init_app(app, db, directory=str(_project_root() / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     security.init_app(app)
     api.init_app(app)
     register_error_handlers(app)
 
-    from server.agenda.routes import blp as agenda_blp
-    from server.auth.routes import blp as auth_blp
-    from server.complaints.routes import blp as complaints_blp
-    from server.complaints.routes import categories_blp as complaint_categories_blp
-    from server.customers.routes import blp as customers_blp
-    from server.customers.routes import tiers_blp
-    from server.imports.routes import blp as imports_blp
-    from server.plans.routes import blp as plans_blp
-    from server.sync.routes import blp as sync_blp
-    from server.tasks.routes import blp as tasks_blp
-    from server.team.routes import teams_blp, users_blp
-    from server.visits.routes import blp as visits_blp
-    from server.warnings.routes import blp as warnings_blp
-
-    for blueprint in (
-        auth_blp,
-        customers_blp,
-        tiers_blp,
-        users_blp,
-        teams_blp,
-        imports_blp,
-        plans_blp,
-        visits_blp,
-        tasks_blp,
-        complaints_blp,
-        complaint_categories_blp,
-        warnings_blp,
-        agenda_blp,
-        sync_blp,
-    ):
+    for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
-
-    from server.webclient import blp as webclient_blp
-
     # Last: its catch-all route yields to every API route.
     app.register_blueprint(webclient_blp)
 
-    from server import cli
-
-    cli.register(app)
+    for command in COMMANDS:
+        app.cli.add_command(command)
     return app
-
-
-def _project_root():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent.parent
-
-
-def _instance_path():
-    return _project_root() / "instance"

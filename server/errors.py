@@ -53,6 +53,26 @@ def not_found(what: str = "Resource") -> ApiError:
     return ApiError(404, f"{what} not found.")
 
 
+def invalid_message(fields: dict[str, Any]) -> str:
+    """The one wording of a 422: which fields are invalid."""
+    return "Some fields are invalid: " + ", ".join(sorted(map(str, fields))) + "."
+
+
+def invalid_fields(fields: dict[str, Any]) -> ApiError:
+    """A 422 naming several fields, in the shape of schema validation errors."""
+    return ApiError(422, invalid_message(fields), fields=fields)
+
+
+def invalid(name: str, message: str) -> ApiError:
+    """A 422 naming one field, in the shape of schema validation errors."""
+    return invalid_fields({name: [message]})
+
+
+def validation_fields(err: ValidationError) -> dict[str, Any]:
+    """A marshmallow error's messages by field (a schema-level error under `_schema`)."""
+    return err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+
+
 def error_response(status: int, message: str, *, code: str | None = None, fields=None, **extra):
     body: dict[str, Any] = {
         "code": code or STATUS_CODES.get(status, "error"),
@@ -86,7 +106,7 @@ class FieldbookApi(Api):
         elif "errors" in data:
             fields = data["errors"]
         if status == 422:
-            message = "Some fields are invalid: " + ", ".join(sorted(map(str, fields))) + "."
+            message = invalid_message(fields)
         else:
             message = data.get("message") or error.description or error.name
         response, code = error_response(status, message, fields=fields)
@@ -104,18 +124,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation_error(err: ValidationError):
-        fields = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-        return error_response(
-            422,
-            "Some fields are invalid: " + ", ".join(sorted(map(str, fields))) + ".",
-            fields=fields,
-        )
+        fields = validation_fields(err)
+        return error_response(422, invalid_message(fields), fields=fields)
 
     @app.errorhandler(IntegrityError)
     def _integrity_error(err: IntegrityError):
-        from server.extensions import db
-
-        db.session.rollback()
+        # The unit of work (transaction.py) has already rolled the request back.
         return error_response(409, "The change conflicts with existing data.", code="conflict")
 
     if not app.testing:

@@ -4,9 +4,13 @@ import enum
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from server.errors import ApiError
+from server.extensions import db
 
 
 def utcnow() -> datetime:
@@ -81,14 +85,33 @@ def check_version(
     for the error, so the client can show what changed.
     """
     if sent is not None and sent != row.version:
-        from server.errors import ApiError
-
         raise ApiError(
             409,
             f"This {what} was changed by someone else; reload it and apply your change again.",
             code="version_conflict",
             extra={"current": current()} if current else None,
         )
+
+
+def bulk_update(
+    model: Any,
+    *where: Any,
+    values: dict[str, Any],
+    at: datetime | None = None,
+    synchronize: str = "fetch",
+) -> int:
+    """UPDATE the versioned rows of `model` matching `where` in one statement; how many.
+
+    A bulk UPDATE bypasses the ORM's version counter: it is bumped here, with
+    `updated_at`, so a phone holding one of the rows sees that it changed.
+    """
+    stmt = (
+        sa.update(model)
+        .where(*where)
+        .values(**values, version=model.version + 1, updated_at=at or utcnow())
+        .execution_options(synchronize_session=synchronize)
+    )
+    return cast(sa.CursorResult, db.session.execute(stmt)).rowcount or 0
 
 
 class Timestamps:

@@ -1,35 +1,22 @@
-"""Page-number pagination shared by every list endpoint."""
-
-import math
-from dataclasses import dataclass
-from typing import Any
+"""Page-number pagination shared by every list endpoint (Flask-SQLAlchemy's `paginate`)."""
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from marshmallow import Schema, fields, validate
 
 from server.extensions import db
 
-
-@dataclass
-class Page:
-    """One page of a list: its items and where it stands in the whole."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return math.ceil(self.total / self.per_page)
-
-
-def count_rows(stmt: sa.Select) -> int:
-    """How many rows `stmt` selects (before any limit)."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-
-
 MAX_PER_PAGE = 200
+
+
+def paginate(stmt: sa.Select, *, page: int, per_page: int) -> Pagination:
+    """One page of the ORM entities `stmt` selects (in its order), with the total count.
+
+    A page past the end is empty rather than a 404: the total says where the end is.
+    """
+    return db.paginate(
+        stmt, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False
+    )
 
 
 class PageArgsSchema(Schema):

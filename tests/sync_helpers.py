@@ -16,12 +16,12 @@ from flask.testing import FlaskClient
 from server.auth.models import Role, User
 from server.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
 from server.customers.models import AssignmentHistory, Contact, Customer, MonthlySpend, Tier
-from server.customers.services import visible_customers
 from server.extensions import db
 from server.plans.models import CarePlan
+from server.scope import visible_customers
+from server.stamps import watermark
 from server.sync.models import SyncConflict
 from server.sync.rows import serialise
-from server.sync.stamps import watermark
 from server.tasks.models import Task
 from server.visits.models import Visit, VisitRevision
 from server.warnings.models import ChurnWarning

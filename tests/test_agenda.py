@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from server.auth.models import Role
 from server.complaints.models import (
@@ -29,8 +30,9 @@ TODAY = date(2026, 3, 10)
 
 
 @pytest.fixture(autouse=True)
-def _fixed_clock(monkeypatch):
-    monkeypatch.setattr("server.agenda.services.utcnow", lambda: NOW)
+def _fixed_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 def _utc(month: int, day: int, hour: int = 0) -> datetime:

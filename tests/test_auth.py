@@ -1,8 +1,10 @@
 """Sign-in, device sessions, remember-me and CSRF."""
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+import time_machine
 
 from server.auth.models import DeviceSession, Role
 from server.auth.services import revoke_all_sessions
@@ -132,3 +134,31 @@ def test_malformed_json_is_400(client):
     response = client.post("/api/v1/auth/login", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json["error"]["code"] == "bad_request"
+
+
+def _expires_at(in_app):
+    with in_app():
+        return db.session.scalar(sa.select(DeviceSession.expires_at))
+
+
+def test_any_request_slides_the_idle_expiry_even_one_that_fails(client, auth, make_user, in_app):
+    """Reading is activity: a user who only reads must not be signed out after 12 hours."""
+    start = datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
+    make_user(username="lin")
+    with time_machine.travel(start, tick=False) as clock:
+        auth.login("lin")
+        assert _expires_at(in_app) == start + timedelta(hours=12)
+        clock.shift(timedelta(hours=1))
+        assert client.get("/api/v1/customers").status_code == 200
+        assert _expires_at(in_app) == start + timedelta(hours=13)
+        # A refused request is rolled back, but the slide is kept.
+        clock.shift(timedelta(hours=1))
+        assert client.get(f"/api/v1/customers/{uuid.uuid4()}").status_code == 404
+        bad = client.patch(f"/api/v1/tasks/{uuid.uuid4()}", json={"title": ""})
+        assert bad.status_code == 422
+        assert _expires_at(in_app) == start + timedelta(hours=14)
+        # Past the expiry the sign-in gave (12 h) and the first slide (13 h).
+        clock.shift(timedelta(hours=11, minutes=30))
+        assert client.get("/api/v1/auth/me").status_code == 200
+        clock.shift(timedelta(hours=12, minutes=1))
+        assert client.get("/api/v1/auth/me").status_code == 401

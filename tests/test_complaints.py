@@ -13,6 +13,7 @@ from server.complaints.models import (
     IntakeChannel,
     Severity,
 )
+from server.customers.models import Customer
 from server.extensions import db
 from server.models_base import utcnow
 
@@ -447,7 +448,7 @@ def test_service_transition_takes_the_time_it_is_given(app, mgr, in_app):
         actor = db.session.get(User, mgr["mgr_a1"].id)
         complaint = services.create_complaint(
             actor,
-            customer_id=mgr["cust_a1"].id,
+            db.session.get_one(Customer, mgr["cust_a1"].id),
             category="billing",
             severity=Severity.HIGH,
             intake_channel=IntakeChannel.PHONE,

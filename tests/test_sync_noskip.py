@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from server.auth.models import Role
 from server.customers.models import Customer
 from server.extensions import db
+from server.stamps import stamp_for
 from server.sync.pull import Cursor
-from server.sync.stamps import stamp_for
 from server.tasks.models import Task
 from tests.test_sync_pull import Device, server_view, settle, signed_in
 

@@ -74,13 +74,12 @@ def log_as(in_app, user, customer, **fields) -> uuid.UUID:
     with in_app():
         actor = db.session.get(User, user.id)
         data = {
-            "customer_id": customer.id,
             "channel": Channel.VISIT,
             "purpose": Purpose.ROUTINE,
             "started_at": utcnow() - timedelta(hours=2),
         }
         data.update(fields)
-        visit = create_visit(actor, **data)
+        visit = create_visit(actor, db.session.get_one(Customer, customer.id), **data)
         db.session.commit()
         return visit.id
 
@@ -141,7 +140,7 @@ def _service_visit(in_app, team_setup, **fields):
         actor = db.session.get(User, team_setup["mgr_a1"].id)
         visit = create_visit(
             actor,
-            customer_id=team_setup["cust_a1"].id,
+            db.session.get_one(Customer, team_setup["cust_a1"].id),
             channel=Channel.PHONE,
             purpose=Purpose.ROUTINE,
             now=NOW,

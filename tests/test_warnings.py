@@ -11,8 +11,8 @@ from server.auth.models import User
 from server.customers.models import Customer, Stage
 from server.extensions import db
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
-from server.warnings.models import ChurnWarning, WarningSource, WarningStatus
-from server.warnings.services import Outcome, resolve_warning
+from server.warnings.models import ChurnWarning, Outcome, WarningSource, WarningStatus
+from server.warnings.services import resolve_warning
 
 API = "/api/v1/warnings"
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
@@ -519,7 +519,8 @@ def test_the_win_back_window_runs_30_to_60_local_days_after_churn(team_setup, ma
     at = datetime(2026, 11, 15, 18, 0, tzinfo=UTC)
     with in_app():
         actor = db.session.get(User, team_setup["admin"].id)
-        resolve_warning(actor, warning.id, Outcome.CHURNED, exit_reason="搬家", at=at)
+        row = db.session.get_one(ChurnWarning, warning.id)
+        resolve_warning(actor, row, Outcome.CHURNED, exit_reason="搬家", at=at)
         db.session.commit()
 
     [plan] = plans_of(in_app, customer)
@@ -745,7 +746,8 @@ def test_churned_cancels_the_open_care_plans_and_keeps_the_finished_ones(
             )
         db.session.commit()
         actor = db.session.get(User, team_setup["admin"].id)
-        resolve_warning(actor, warning.id, Outcome.CHURNED, exit_reason="搬家")
+        row = db.session.get_one(ChurnWarning, warning.id)
+        resolve_warning(actor, row, Outcome.CHURNED, exit_reason="搬家")
         db.session.commit()
 
     statuses = sorted((p.title, p.status.value) for p in plans_of(in_app, customer))

@@ -1,21 +1,8 @@
 """Request and response shapes of the agenda API."""
 
-from datetime import date, datetime
-
 from marshmallow import Schema, fields
 
-from server.customers.schemas import UserRefSchema
-
-
-class DateOrDateTime(fields.Field):
-    """A date (YYYY-MM-DD) or a zoned datetime (ISO 8601), whichever the item has."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        raise TypeError(f"not a date: {value!r}")
+from server.schemas import DateOrDateTime, UserRefSchema
 
 
 class AgendaCustomerSchema(Schema):

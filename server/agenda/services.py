@@ -16,15 +16,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from server.auth.models import Role, User
-from server.complaints.models import Complaint
-from server.complaints.services import UNRESOLVED
+from server.birthdays import celebrations
+from server.complaints.models import UNRESOLVED, Complaint
 from server.customers.models import Customer, Tier
 from server.errors import not_found
 from server.extensions import db
 from server.models_base import utcnow
 from server.plans.models import CarePlan
 from server.plans.services import OPEN_STATUSES as OPEN_PLAN_STATUSES
-from server.plans.services import _lunar_birthday, _solar_birthday
 from server.tasks.models import Task, TaskStatus
 from server.timeutil import local_today, local_zone, start_of_local_day
 from server.warnings.models import ChurnWarning, WarningStatus
@@ -310,27 +309,6 @@ def _warnings(manager: User) -> list[_Entry]:
     return entries
 
 
-def _next_birthday(birthday: date, lunar: bool, start: date, end: date) -> date | None:
-    """The first celebration of `birthday` within [start, end], if any.
-
-    The calendar rules (lunar month/day as stored, day 30 of a short lunar month
-    taken as 29, 29 February as 28 in other years) are the care plans' own.
-    """
-    found = []
-    if lunar:
-        # A lunar year's date can fall in January of the next solar year.
-        for year in range(start.year - 1, end.year + 1):
-            celebrated = _lunar_birthday(birthday, year)
-            if celebrated is not None and start <= celebrated <= end:
-                found.append(celebrated)
-    else:
-        for year in range(start.year, end.year + 1):
-            celebrated = _solar_birthday(birthday, year)
-            if start <= celebrated <= end:
-                found.append(celebrated)
-    return min(found, default=None)
-
-
 def _birthdays(manager: User, day: date, week_end: date) -> list[_Entry]:
     # Which birthdays fall in the window is calendar arithmetic (lunar ones too), done
     # here over the portfolio's few hundred rows rather than in SQL.
@@ -343,9 +321,10 @@ def _birthdays(manager: User, day: date, week_end: date) -> list[_Entry]:
     for row in rows:
         birthday, lunar = row[0], row[1]
         assert birthday is not None  # NULL excluded by the query
-        celebrated = _next_birthday(birthday, lunar, day, week_end)
-        if celebrated is None:
+        found = celebrations(birthday, lunar, day, week_end)
+        if not found:
             continue
+        _, celebrated = found[0]
         customer, rank = _customer(row)
         assert customer is not None
         item = {

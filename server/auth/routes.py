@@ -6,7 +6,6 @@ from server.auth import services
 from server.auth.schemas import LoginSchema, SessionSchema
 from server.auth.security import signed_in
 from server.errors import ApiError
-from server.extensions import db
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in and sessions")
 
@@ -39,7 +38,6 @@ def login(args):
         user, remember=args["remember"], user_agent=request.headers.get("User-Agent")
     )
     login_user(user, remember=args["remember"])
-    db.session.commit()
     return _session_payload(user)
 
 
@@ -50,7 +48,6 @@ def logout():
     """End this device's session; its cookies stop working everywhere."""
     services.end_device_session(current_user.device_session)
     logout_user()
-    db.session.commit()
 
 
 @blp.get("/me")
@@ -58,5 +55,4 @@ def logout():
 @signed_in()
 def me():
     """The signed-in user and this device's CSRF token."""
-    db.session.commit()  # keep the sliding expiry the loader may have moved
     return _session_payload(current_user)

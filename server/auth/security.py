@@ -2,7 +2,7 @@
 
 import hmac
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from flask import Flask, request, session
 from flask_login import current_user
@@ -11,6 +11,7 @@ from server.auth import services
 from server.auth.models import Role, User
 from server.errors import ApiError
 from server.extensions import login_manager
+from server.transaction import keep_on_failure
 
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -31,11 +32,14 @@ def init_app(app: Flask) -> None:
     def _load(token: str) -> User | None:
         user = services.load_device_session(token)
         ds = user.device_session if user is not None else None
-        if ds is not None and ds.remember and ds.slid:
-            # Renew the remember cookie along with the server record, so a phone in
-            # daily use stays signed in. (Flask-Login's REMEMBER_COOKIE_REFRESH_EACH_
-            # REQUEST would also hand a remember cookie to sessions that never asked.)
-            session["_remember"] = "set"
+        if ds is not None and ds.slid:
+            # The slide is committed with the request, or on its own if the request fails.
+            keep_on_failure(partial(services.slide, ds.id, ds.last_seen_at, ds.expires_at))
+            if ds.remember:
+                # Renew the remember cookie along with the server record, so a phone in
+                # daily use stays signed in. (Flask-Login's REMEMBER_COOKIE_REFRESH_EACH_
+                # REQUEST would also hand a remember cookie to sessions that never asked.)
+                session["_remember"] = "set"
         return user
 
     @login_manager.unauthorized_handler

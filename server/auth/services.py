@@ -127,6 +127,19 @@ def load_device_session(token: str, now: datetime | None = None) -> User | None:
     return user
 
 
+def slide(session_id: uuid.UUID, last_seen_at: datetime, expires_at: datetime) -> None:
+    """Write a slid expiry again (after the request that slid it was rolled back)."""
+    db.session.execute(
+        sa.update(DeviceSession)
+        .where(
+            DeviceSession.id == session_id,
+            DeviceSession.revoked_at.is_(None),
+            DeviceSession.expires_at < expires_at,
+        )
+        .values(last_seen_at=last_seen_at, expires_at=expires_at)
+    )
+
+
 def end_device_session(ds: DeviceSession) -> None:
     if ds.revoked_at is None:
         ds.revoked_at = utcnow()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
-from server.sync.stamps import SyncStamped
+from server.stamps import SyncStamped
 
 
 class Severity(enum.StrEnum):
@@ -25,6 +25,22 @@ class ComplaintStatus(enum.StrEnum):
     RESOLVED = "resolved"  # 已解决
     INFORMED = "informed"  # 已告知客户
     CLOSED = "closed"  # 已关闭 (with satisfaction)
+
+
+S = ComplaintStatus
+
+# The closed loop: received -> in progress -> resolved -> customer informed ->
+# closed, plus reopening (back to in progress) from any of the last three.
+TRANSITIONS: dict[ComplaintStatus, tuple[ComplaintStatus, ...]] = {
+    S.RECEIVED: (S.IN_PROGRESS,),
+    S.IN_PROGRESS: (S.RESOLVED,),
+    S.RESOLVED: (S.INFORMED, S.IN_PROGRESS),
+    S.INFORMED: (S.CLOSED, S.IN_PROGRESS),
+    S.CLOSED: (S.IN_PROGRESS,),
+}
+REOPENABLE = frozenset({S.RESOLVED, S.INFORMED, S.CLOSED})
+# The deadline is for resolving: a complaint resolved late is no longer overdue.
+UNRESOLVED = (S.RECEIVED, S.IN_PROGRESS)
 
 
 class IntakeChannel(enum.StrEnum):
@@ -106,3 +122,8 @@ class ComplaintEvent(UUIDPk, SyncStamped, Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
 
     complaint = relationship(Complaint, back_populates="events")
+
+
+def is_overdue(complaint: Complaint, now: datetime) -> bool:
+    """Unresolved past its deadline (services.overdue_clause is the same in SQL)."""
+    return complaint.status in UNRESOLVED and complaint.deadline_at < now

@@ -11,6 +11,7 @@ from marshmallow import RAISE
 
 from server.auth.security import signed_in
 from server.complaints import services
+from server.complaints.models import Complaint
 from server.complaints.schemas import (
     CategoryListSchema,
     ComplaintCreateSchema,
@@ -21,7 +22,8 @@ from server.complaints.schemas import (
     NoteSchema,
     TransitionSchema,
 )
-from server.extensions import db
+from server.customers.models import Customer
+from server.scope import get_visible
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1/complaints", description="Complaints")
 categories_blp = Blueprint(
@@ -66,9 +68,8 @@ def create_complaint(data):
 
     Sending an `id` already used for this customer returns that complaint unchanged.
     """
-    view = services.create_complaint_detail(current_user, data)
-    db.session.commit()
-    return view
+    customer = get_visible(current_user, Customer, data.pop("customer_id"))
+    return services.complaint_detail(services.create_complaint(current_user, customer, **data))
 
 
 @blp.get("/<uuid:complaint_id>")
@@ -76,7 +77,7 @@ def create_complaint(data):
 @signed_in()
 def get_complaint(complaint_id: uuid.UUID):
     """The complaint with every step and note, oldest first."""
-    return services.complaint_detail(current_user, complaint_id)
+    return services.complaint_detail(get_visible(current_user, Complaint, complaint_id))
 
 
 @blp.post("/<uuid:complaint_id>/transition")
@@ -89,9 +90,10 @@ def transition_complaint(args, complaint_id: uuid.UUID):
     received -> in_progress -> resolved (needs `resolution`) -> informed -> closed (needs
     `satisfaction` 1-5); resolved, informed and closed may reopen to in_progress.
     """
-    view = services.transition(current_user, complaint_id, args)
-    db.session.commit()
-    return view
+    # Locked: two phones moving the same complaint at once must not both pass the check.
+    complaint = get_visible(current_user, Complaint, complaint_id, for_update=True)
+    services.transition_complaint(current_user, complaint, args.pop("to"), **args)
+    return services.complaint_detail(complaint)
 
 
 @blp.post("/<uuid:complaint_id>/notes")
@@ -100,6 +102,6 @@ def transition_complaint(args, complaint_id: uuid.UUID):
 @signed_in()
 def add_note(args, complaint_id: uuid.UUID):
     """Append a note to the complaint's history (notes are never edited)."""
-    view = services.note(current_user, complaint_id, args["note"])
-    db.session.commit()
-    return view
+    complaint = get_visible(current_user, Complaint, complaint_id)
+    services.add_note(current_user, complaint, args["note"])
+    return services.complaint_detail(complaint)

@@ -2,16 +2,16 @@
 
 from marshmallow import Schema, fields, validate
 
-from server.complaints.models import ComplaintStatus, IntakeChannel, Severity
-from server.complaints.services import TRANSITIONS, is_overdue
-from server.customers.schemas import (
-    CommaList,
-    UserRefSchema,
-    optional_text,
-    required_text,
+from server.complaints.models import (
+    TRANSITIONS,
+    ComplaintStatus,
+    IntakeChannel,
+    Severity,
+    is_overdue,
 )
 from server.models_base import utcnow
 from server.pagination import PageArgsSchema, PageSchema
+from server.schemas import CommaList, UserRefSchema, optional_text, required_text
 
 MAX_TEXT = 4000
 

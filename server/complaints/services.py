@@ -11,10 +11,15 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload
 
+from server import events
 from server.auth.models import User
 from server.complaints.models import (
+    REOPENABLE,
+    TRANSITIONS,
+    UNRESOLVED,
     Complaint,
     ComplaintCategory,
     ComplaintEvent,
@@ -23,33 +28,41 @@ from server.complaints.models import (
     Severity,
 )
 from server.customers.models import Customer, Tier
-from server.customers.services import (
-    get_former_managers_customer,
-    get_visible_customer,
-    invalid,
-    visible_customers,
-)
-from server.errors import ApiError, not_found
+from server.errors import ApiError, invalid, invalid_fields
 from server.extensions import db
-from server.models_base import utcnow
-from server.pagination import Page, count_rows
+from server.models_base import bulk_update, utcnow
+from server.pagination import paginate
+from server.scope import visible
 from server.timeutil import accept_client_time
 from server.visits.models import Visit
 
 S = ComplaintStatus
 
-# The closed loop: received -> in progress -> resolved -> customer informed ->
-# closed, plus reopening (back to in progress) from any of the last three.
-TRANSITIONS: dict[ComplaintStatus, tuple[ComplaintStatus, ...]] = {
-    S.RECEIVED: (S.IN_PROGRESS,),
-    S.IN_PROGRESS: (S.RESOLVED,),
-    S.RESOLVED: (S.INFORMED, S.IN_PROGRESS),
-    S.INFORMED: (S.CLOSED, S.IN_PROGRESS),
-    S.CLOSED: (S.IN_PROGRESS,),
-}
-REOPENABLE = frozenset({S.RESOLVED, S.INFORMED, S.CLOSED})
-# The deadline is for resolving: a complaint resolved late is no longer overdue.
-UNRESOLVED = (S.RECEIVED, S.IN_PROGRESS)
+
+@events.customer_reassigned.connect
+def _follow_the_customer(
+    customer: Customer,
+    *,
+    previous_manager_id: uuid.UUID | None,
+    new_manager_id: uuid.UUID | None,
+    at: datetime,
+    **_,
+) -> None:
+    """Unresolved complaints go with the customer to its new manager.
+
+    A complaint needs an owner: when the customer goes back to the pool, its
+    complaints stay with the previous manager until it is handed out again.
+    """
+    if previous_manager_id is None or new_manager_id is None:
+        return
+    bulk_update(
+        Complaint,
+        Complaint.customer_id == customer.id,
+        Complaint.owner_id == previous_manager_id,
+        Complaint.status.in_(UNRESOLVED),
+        values={"owner_id": new_manager_id},
+        at=at,
+    )
 
 
 def complaint_deadline(received_at: datetime, tier: Tier, severity: Severity) -> datetime:
@@ -59,10 +72,6 @@ def complaint_deadline(received_at: datetime, tier: Tier, severity: Severity) ->
     """
     factor = current_app.config["COMPLAINT_SEVERITY_FACTORS"][severity.value]
     return received_at + timedelta(hours=tier.complaint_response_hours * factor)
-
-
-def is_overdue(complaint: Complaint, now: datetime) -> bool:
-    return complaint.status in UNRESOLVED and complaint.deadline_at < now
 
 
 def overdue_clause(now: datetime):
@@ -106,26 +115,6 @@ class ComplaintView:
         return getattr(self.complaint, name)
 
 
-def visible_complaints(user: User) -> sa.Select[Complaint]:
-    """SELECT of the complaints whose customer `user` may see."""
-    customer_ids = visible_customers(user).with_only_columns(Customer.id)
-    return sa.select(Complaint).where(Complaint.customer_id.in_(customer_ids))
-
-
-def get_visible_complaint(
-    user: User, complaint_id: uuid.UUID, *, for_update: bool = False
-) -> Complaint:
-    """The complaint if `user` may see it; 404 otherwise."""
-    stmt = visible_complaints(user).where(Complaint.id == complaint_id)
-    if for_update:
-        # Two phones moving the same complaint at once must not both pass the check.
-        stmt = stmt.with_for_update(of=Complaint)
-    complaint = db.session.scalar(stmt)
-    if complaint is None:
-        raise not_found("Complaint")
-    return complaint
-
-
 def _users(ids) -> dict[uuid.UUID, User]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
@@ -133,7 +122,8 @@ def _users(ids) -> dict[uuid.UUID, User]:
     return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))}
 
 
-def _detail(complaint: Complaint) -> ComplaintView:
+def complaint_detail(complaint: Complaint) -> ComplaintView:
+    """The complaint with its events (oldest first) and who did each."""
     events = list(
         db.session.scalars(
             sa.select(ComplaintEvent)
@@ -149,11 +139,6 @@ def _detail(complaint: Complaint) -> ComplaintView:
     )
 
 
-def complaint_detail(user: User, complaint_id: uuid.UUID) -> ComplaintView:
-    """The complaint with its events (oldest first) and who did each."""
-    return _detail(get_visible_complaint(user, complaint_id))
-
-
 def list_complaints(
     user: User,
     *,
@@ -165,10 +150,10 @@ def list_complaints(
     page: int = 1,
     per_page: int = 50,
     now: datetime | None = None,
-) -> Page:
+) -> Pagination:
     """One page of visible complaints, the nearest deadline first."""
     now = now or utcnow()
-    stmt = visible_complaints(user)
+    stmt = visible(user, Complaint)
     if status:
         stmt = stmt.where(Complaint.status.in_(status))
     if customer_id is not None:
@@ -180,17 +165,17 @@ def list_complaints(
         stmt = stmt.where(clause if overdue else sa.not_(clause))
     if open is not None:
         stmt = stmt.where(Complaint.status != S.CLOSED if open else Complaint.status == S.CLOSED)
-    total = count_rows(stmt)
-    rows = db.session.execute(
-        stmt.add_columns(User)
-        .outerjoin(User, User.id == Complaint.owner_id)
-        .options(joinedload(Complaint.customer))
-        .order_by(Complaint.deadline_at, Complaint.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    items = [ComplaintView(complaint, owner) for complaint, owner in rows]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    result = paginate(
+        stmt.options(joinedload(Complaint.customer)).order_by(Complaint.deadline_at, Complaint.id),
+        page=page,
+        per_page=per_page,
+    )
+    complaints: list[Complaint] = result.items
+    owners = _users(c.owner_id for c in complaints)
+    result.items = [
+        ComplaintView(c, owners.get(c.owner_id) if c.owner_id else None) for c in complaints
+    ]
+    return result
 
 
 def overdue_complaints(user: User, *, now: datetime | None = None) -> dict:
@@ -201,7 +186,7 @@ def overdue_complaints(user: User, *, now: datetime | None = None) -> dict:
     """
     now = now or utcnow()
     rows = db.session.execute(
-        visible_complaints(user)
+        visible(user, Complaint)
         .where(overdue_clause(now))
         .add_columns(User)
         .outerjoin(User, User.id == Complaint.owner_id)
@@ -226,8 +211,8 @@ def _category(code: str) -> ComplaintCategory:
 
 def create_complaint(
     actor: User,
+    customer: Customer,
     *,
-    customer_id: uuid.UUID,
     category: str,
     severity: Severity,
     intake_channel: IntakeChannel,
@@ -236,24 +221,16 @@ def create_complaint(
     visit_id: uuid.UUID | None = None,
     id: uuid.UUID | None = None,
     now: datetime | None = None,
-    allow_former_manager: bool = False,
 ) -> Complaint:
-    """Log a complaint for a visible customer, with its deadline and first event.
+    """Log a complaint for a customer the actor may serve, with its deadline and first event.
 
-    The owner is the customer's manager (the actor when the customer has none).
-    `received_at` is the phone's time: a future one is clamped to now, a very old
-    one kept and flagged. Sending an `id` that already names a complaint of this
-    customer returns that complaint unchanged. `allow_former_manager` (the sync
-    push): a customer the actor managed once may still get the complaint heard
-    offline before the move; it is owned by the current manager.
+    The owner is the customer's manager (the actor when the customer has none), also
+    when the actor is a former manager whose phone heard it before the customer moved
+    (the sync push). `received_at` is the phone's time: a future one is clamped to now,
+    a very old one kept and flagged. Sending an `id` that already names a complaint of
+    this customer returns that complaint unchanged.
     """
     now = now or utcnow()
-    try:
-        customer = get_visible_customer(actor, customer_id)
-    except ApiError:
-        if not allow_former_manager:
-            raise
-        customer = get_former_managers_customer(actor, customer_id)
     if id is not None:
         existing = db.session.get(Complaint, id)
         if existing is not None:
@@ -288,11 +265,6 @@ def create_complaint(
     )
     db.session.flush()
     return complaint
-
-
-def create_complaint_detail(actor: User, data: dict) -> ComplaintView:
-    """`create_complaint` for the API: answers with the complaint's detail."""
-    return _detail(create_complaint(actor, **data))
 
 
 def _illegal(current: ComplaintStatus, to: ComplaintStatus) -> ApiError:
@@ -345,7 +317,7 @@ def transition_complaint(
 ) -> ComplaintEvent:
     """Move a complaint one step along the loop and record who did it, when.
 
-    The caller has checked that `actor` may (`get_visible_complaint`). Bad input is
+    The caller has checked that `actor` may (it loaded the complaint in scope). Bad input is
     a 422, a step the loop does not allow a 409 "illegal_transition"; both change
     nothing. Reopening (back to in progress from resolved, informed or closed)
     counts the reopen and clears the outcome; the event keeps what was cleared.
@@ -354,9 +326,7 @@ def transition_complaint(
     to = ComplaintStatus(to)
     errors = _check_inputs(to, resolution, satisfaction)
     if errors:
-        raise ApiError(
-            422, "Some fields are invalid: " + ", ".join(sorted(errors)) + ".", fields=errors
-        )
+        raise invalid_fields(errors)
     current = complaint.status
     if to not in TRANSITIONS[current]:
         raise _illegal(current, to)
@@ -392,13 +362,6 @@ def transition_complaint(
     return event
 
 
-def transition(actor: User, complaint_id: uuid.UUID, args: dict) -> ComplaintView:
-    """`transition_complaint` for the API: finds the complaint, answers with its detail."""
-    complaint = get_visible_complaint(actor, complaint_id, for_update=True)
-    transition_complaint(actor, complaint, args.pop("to"), **args)
-    return _detail(complaint)
-
-
 def add_note(
     actor: User, complaint: Complaint, note: str, *, at: datetime | None = None
 ) -> ComplaintEvent:
@@ -414,10 +377,3 @@ def add_note(
     db.session.add(event)
     db.session.flush()
     return event
-
-
-def note(actor: User, complaint_id: uuid.UUID, text: str) -> ComplaintView:
-    """`add_note` for the API."""
-    complaint = get_visible_complaint(actor, complaint_id)
-    add_note(actor, complaint, text)
-    return _detail(complaint)

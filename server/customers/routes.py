@@ -1,7 +1,7 @@
 """Customers, their contacts, assignment to managers, and value tiers.
 
-Visibility comes from `services.visible_customers`: a customer the user may not
-see answers 404, exactly like one that does not exist.
+Visibility comes from `server.scope`: a customer the user may not see answers 404,
+exactly like one that does not exist.
 """
 
 import uuid
@@ -13,6 +13,7 @@ from marshmallow import RAISE
 from server.auth.models import Role
 from server.auth.security import require_roles, signed_in
 from server.customers import services
+from server.customers.models import Customer
 from server.customers.schemas import (
     AssignmentSchema,
     AssignOneResultSchema,
@@ -29,7 +30,7 @@ from server.customers.schemas import (
     TierPatchSchema,
     TierSchema,
 )
-from server.extensions import db
+from server.scope import get_visible
 
 blp = Blueprint(
     "customers", __name__, url_prefix="/api/v1/customers", description="Customers and assignment"
@@ -52,7 +53,7 @@ def list_customers(**filters):
 @signed_in()
 def get_customer(customer_id: uuid.UUID):
     """The profile archive with contacts, 12 months of spend and assignment history."""
-    return services.customer_profile(current_user, customer_id)
+    return services.customer_profile(get_visible(current_user, Customer, customer_id))
 
 
 @blp.patch("/<uuid:customer_id>")
@@ -61,9 +62,8 @@ def get_customer(customer_id: uuid.UUID):
 @signed_in()
 def update_customer(changes, customer_id: uuid.UUID):
     """Edit the profile. name, tier and kind: leads and admins only. Optional `version`."""
-    profile = services.update_customer(current_user, customer_id, changes)
-    db.session.commit()
-    return profile
+    customer = get_visible(current_user, Customer, customer_id, for_update=True)
+    return services.customer_profile(services.update_customer(current_user, customer, changes))
 
 
 @blp.post("/<uuid:customer_id>/contacts")
@@ -72,9 +72,9 @@ def update_customer(changes, customer_id: uuid.UUID):
 @signed_in()
 def add_contact(data, customer_id: uuid.UUID):
     """Add a contact person to an organisation customer."""
-    contact = services.add_contact(current_user, customer_id, data)
-    db.session.commit()
-    return contact
+    # Locked, so two decision-maker changes on one customer run one after the other.
+    customer = get_visible(current_user, Customer, customer_id, for_update=True)
+    return services.add_contact(customer, data)
 
 
 @blp.patch("/<uuid:customer_id>/contacts/<uuid:contact_id>")
@@ -83,9 +83,9 @@ def add_contact(data, customer_id: uuid.UUID):
 @signed_in()
 def update_contact(changes, customer_id: uuid.UUID, contact_id: uuid.UUID):
     """Edit a contact; marking one as decision maker un-marks the previous one."""
-    contact = services.update_contact(current_user, customer_id, contact_id, changes)
-    db.session.commit()
-    return contact
+    customer = get_visible(current_user, Customer, customer_id, for_update=True)
+    contact = services.get_contact(customer, contact_id)
+    return services.update_contact(customer, contact, changes)
 
 
 @blp.delete("/<uuid:customer_id>/contacts/<uuid:contact_id>")
@@ -93,8 +93,8 @@ def update_contact(changes, customer_id: uuid.UUID, contact_id: uuid.UUID):
 @signed_in()
 def delete_contact(customer_id: uuid.UUID, contact_id: uuid.UUID):
     """Remove a contact person."""
-    services.delete_contact(current_user, customer_id, contact_id)
-    db.session.commit()
+    customer = get_visible(current_user, Customer, customer_id, for_update=True)
+    services.delete_contact(customer, services.get_contact(customer, contact_id))
 
 
 @blp.get("/<uuid:customer_id>/assignments")
@@ -102,7 +102,7 @@ def delete_contact(customer_id: uuid.UUID, contact_id: uuid.UUID):
 @signed_in()
 def list_assignments(customer_id: uuid.UUID):
     """Who was responsible for the customer, newest change first."""
-    return services.customer_assignments(current_user, customer_id)
+    return services.assignment_history(get_visible(current_user, Customer, customer_id).id)
 
 
 @blp.post("/<uuid:customer_id>/assign")
@@ -111,15 +111,14 @@ def list_assignments(customer_id: uuid.UUID):
 @require_roles(Role.LEAD, Role.ADMIN)
 def assign_customer(args, customer_id: uuid.UUID):
     """Give the customer to a manager (manager_id null: back to the unassigned pool)."""
-    outcome = services.assign_customer(
+    customer = get_visible(current_user, Customer, customer_id, for_update=not args["dry_run"])
+    return services.assign_customer(
         current_user,
-        customer_id,
+        customer,
         args["manager_id"],
         reason=args["reason"],
         dry_run=args["dry_run"],
     )
-    db.session.commit()
-    return outcome
 
 
 @blp.post("/assign")
@@ -128,15 +127,13 @@ def assign_customer(args, customer_id: uuid.UUID):
 @require_roles(Role.LEAD, Role.ADMIN)
 def assign_many(args):
     """Give many customers to one manager, all or nothing; dry_run only reports."""
-    outcome = services.assign_many(
+    return services.assign_many(
         current_user,
         args["customer_ids"],
         args["manager_id"],
         reason=args["reason"],
         dry_run=args["dry_run"],
     )
-    db.session.commit()
-    return outcome
 
 
 @tiers_blp.get("")
@@ -153,6 +150,4 @@ def list_tiers():
 @require_roles(Role.ADMIN)
 def update_tier(changes, tier_id: uuid.UUID):
     """Rename a tier or change its service levels. Optional `version`."""
-    tier = services.update_tier(tier_id, changes)
-    db.session.commit()
-    return tier
+    return services.update_tier(services.get_tier(tier_id, for_update=True), changes)

@@ -5,87 +5,28 @@ its column's length, so a bad request fails as a 422 naming the field instead of
 database error. Strings are trimmed; a blank optional string clears the field.
 """
 
-from collections.abc import Callable
-from datetime import date
-
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
-from marshmallow.utils import is_collection
 
 from server.customers.models import CustomerKind, Gender, Stage
 from server.pagination import PageArgsSchema, PageSchema
+from server.schemas import (
+    BIRTHDAY,
+    PHONE,
+    CommaList,
+    StrictBoolean,
+    TierRefSchema,
+    UserRefSchema,
+    VersionedSchema,
+    blank_to_none,
+    optional_text,
+    required_text,
+)
 
 MAX_BULK_ASSIGN = 1000
 SORTS = ("name", "tier", "contract_end_date")
 
 
-def _trim(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _blank_to_none(value):
-    if isinstance(value, str):
-        return value.strip() or None
-    return value
-
-
-def required_text(max_len: int, **kwargs) -> fields.String:
-    """A trimmed string of 1..max_len characters."""
-    return fields.String(pre_load=[_trim], validate=validate.Length(min=1, max=max_len), **kwargs)
-
-
-def optional_text(max_len: int, *validators) -> fields.String:
-    """A trimmed string of at most max_len characters; blank or null clears it."""
-    return fields.String(
-        allow_none=True,
-        pre_load=[_blank_to_none],
-        validate=[validate.Length(max=max_len), *validators],
-    )
-
-
-class StrictBoolean(fields.Boolean):
-    """JSON true/false only: marshmallow's Boolean would also take "yes", 1 or "off"."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
-
-
-class CommaList(fields.List):
-    """A query parameter given repeated (?tier=a&tier=b) or comma-separated (?tier=a,b)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) or not is_collection(value):
-            value = [value]
-        parts: list = []
-        for item in value:
-            if isinstance(item, str):
-                parts.extend(piece.strip() for piece in item.split(",") if piece.strip())
-            else:
-                parts.append(item)
-        return super()._deserialize(parts, attr, data, **kwargs)
-
-
-def _not_in_future(value: date) -> None:
-    if value > date.today():
-        raise ValidationError("Must not be in the future.")
-
-
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()-]*$", error="Not a phone number.")
-BIRTHDAY: list[Callable[[date], object]] = [
-    validate.Range(min=date(1900, 1, 1)),
-    _not_in_future,
-]
-
-
 # --- output ---------------------------------------------------------------------
-
-
-class TierRefSchema(Schema):
-    code = fields.String()
-    name_zh = fields.String()
-    name_en = fields.String()
-    rank = fields.Integer()
 
 
 class TierSchema(TierRefSchema):
@@ -93,11 +34,6 @@ class TierSchema(TierRefSchema):
     contact_interval_days = fields.Integer()
     complaint_response_hours = fields.Integer()
     version = fields.Integer()
-
-
-class UserRefSchema(Schema):
-    id = fields.UUID()
-    display_name = fields.String()
 
 
 class CustomerSummarySchema(Schema):
@@ -207,13 +143,8 @@ class CustomerListQuerySchema(PageArgsSchema):
     kind = CommaList(fields.Enum(CustomerKind, by_value=True))
     manager_id = fields.UUID()
     unassigned = fields.Boolean()
-    q = fields.String(pre_load=[_blank_to_none], allow_none=True, validate=validate.Length(max=100))
+    q = fields.String(pre_load=[blank_to_none], allow_none=True, validate=validate.Length(max=100))
     sort = fields.String(load_default="name", validate=validate.OneOf(SORTS))
-
-
-class _Versioned(Schema):
-    # Optimistic concurrency: the version the client last saw; omit to overwrite.
-    version = fields.Integer(strict=True, validate=validate.Range(min=1))
 
 
 class SpecialDateSchema(Schema):
@@ -230,13 +161,13 @@ _NOT_EDITABLE = {
 }
 
 
-class CustomerPatchSchema(_Versioned):
+class CustomerPatchSchema(VersionedSchema):
     """Profile fields. name, tier and kind are for leads and admins (checked in the service)."""
 
     phone = optional_text(20, PHONE)
     phone2 = optional_text(20, PHONE)
     email = fields.Email(
-        allow_none=True, pre_load=[_blank_to_none], validate=validate.Length(max=120)
+        allow_none=True, pre_load=[blank_to_none], validate=validate.Length(max=120)
     )
     address = optional_text(200)
     employer = optional_text(100)
@@ -277,13 +208,13 @@ class ContactCreateSchema(Schema):
     title = optional_text(60)
     phone = optional_text(20, PHONE)
     email = fields.Email(
-        allow_none=True, pre_load=[_blank_to_none], validate=validate.Length(max=120)
+        allow_none=True, pre_load=[blank_to_none], validate=validate.Length(max=120)
     )
     is_decision_maker = StrictBoolean(load_default=False)
     birthday = fields.Date(allow_none=True, validate=BIRTHDAY)
 
 
-class ContactPatchSchema(_Versioned, ContactCreateSchema):
+class ContactPatchSchema(VersionedSchema, ContactCreateSchema):
     name = required_text(60)
     is_decision_maker = StrictBoolean()
 
@@ -303,7 +234,7 @@ class BulkAssignSchema(AssignSchema):
     )
 
 
-class TierPatchSchema(_Versioned):
+class TierPatchSchema(VersionedSchema):
     name_zh = required_text(40)
     name_en = required_text(40)
     contact_interval_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))

@@ -2,13 +2,16 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, selectinload
 
+from server import events
 from server.auth.models import Role, User
 from server.customers.models import (
     AssignmentHistory,
@@ -20,81 +23,12 @@ from server.customers.models import (
     Tier,
 )
 from server.customers.schemas import ContactSchema, CustomerDetailSchema, TierSchema
-from server.errors import ApiError, not_found
+from server.errors import ApiError, invalid, invalid_fields, not_found
 from server.extensions import db
-from server.models_base import check_version, utcnow
-from server.pagination import Page, count_rows
-
-
-def visible_customers(user: User) -> sa.Select[Customer]:
-    """SELECT of the customers `user` may see.
-
-    A manager: those currently assigned to them. A lead: those of their team's
-    managers, plus the unassigned pool they hand out from. An admin: all.
-    """
-    stmt = sa.select(Customer)
-    if user.role == Role.ADMIN:
-        return stmt
-    if user.role == Role.LEAD:
-        team_managers = sa.select(User.id).where(
-            User.team_id == user.team_id, User.role == Role.MANAGER
-        )
-        if user.team_id is None:
-            return stmt.where(Customer.manager_id.is_(None))
-        return stmt.where(
-            sa.or_(Customer.manager_id.in_(team_managers), Customer.manager_id.is_(None))
-        )
-    return stmt.where(Customer.manager_id == user.id)
-
-
-def get_visible_customer(
-    user: User, customer_id: uuid.UUID, *, for_update: bool = False
-) -> Customer:
-    """The customer if `user` may see it; 404 otherwise, so existence does not leak."""
-    stmt = visible_customers(user).where(Customer.id == customer_id)
-    if for_update:
-        # OF customers: the tier is joined eagerly (outer join), and PostgreSQL
-        # refuses to lock the nullable side of an outer join.
-        stmt = stmt.with_for_update(of=Customer)
-    customer: Customer | None = db.session.scalar(stmt)
-    if customer is None:
-        raise not_found("Customer")
-    return customer
-
-
-def was_manager_of(user: User, customer_id: uuid.UUID) -> bool:
-    """Whether the customer's assignment history names `user` as its manager at some point."""
-    return (
-        db.session.scalar(
-            sa.select(AssignmentHistory.id)
-            .where(
-                AssignmentHistory.customer_id == customer_id,
-                sa.or_(
-                    AssignmentHistory.from_manager_id == user.id,
-                    AssignmentHistory.to_manager_id == user.id,
-                ),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def get_former_managers_customer(
-    user: User, customer_id: uuid.UUID, *, for_update: bool = False
-) -> Customer:
-    """A customer `user` managed once, whoever has it now; 404 for anyone else.
-
-    For what a phone recorded offline before its user learned the customer had moved
-    (docs/sync.md, Reassignment): the visit happened, the complaint was heard.
-    """
-    stmt = sa.select(Customer).where(Customer.id == customer_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=Customer)
-    customer = db.session.scalar(stmt)
-    if customer is None or not was_manager_of(user, customer_id):
-        raise not_found("Customer")
-    return customer
+from server.models_base import bulk_update, check_version, utcnow
+from server.pagination import paginate
+from server.scope import visible_customers
+from server.timeutil import local_today
 
 
 def assign(
@@ -124,52 +58,29 @@ def assign(
         reason=reason,
         at=utcnow(),
     )
-    previous_id = customer.manager_id
     customer.manager_id = new_id
     customer.assigned_at = entry.at
     db.session.add(entry)
-    if previous_id is not None:
-        _hand_over_open_work(customer.id, previous_id, new_id)
+    # Open plans, tasks and complaints follow the customer: each domain moves its own.
+    events.customer_reassigned.send(
+        customer, previous_manager_id=entry.from_manager_id, new_manager_id=new_id, at=entry.at
+    )
     return entry
 
 
-def _hand_over_open_work(
-    customer_id: uuid.UUID, previous_id: uuid.UUID, new_id: uuid.UUID | None
-) -> None:
-    """Open plans, tasks and unresolved complaints follow the customer to its new manager.
+STAGE_CHUNK = 500
 
-    Finished work keeps its owner: it records who did it, for the reviews. Tasks and
-    complaints need an owner, so when a customer goes back to the pool they stay
-    with the previous manager until it is handed out again.
-    """
-    from server.complaints.models import Complaint, ComplaintStatus
-    from server.plans.services import reassign_open_plans
-    from server.tasks.models import Task, TaskStatus
 
-    reassign_open_plans(customer_id, new_id)
-    if new_id is None:
-        return
-    now = utcnow()
-    db.session.execute(
-        sa.update(Task)
-        .where(
-            Task.customer_id == customer_id,
-            Task.owner_id == previous_id,
-            Task.status == TaskStatus.OPEN,
-        )
-        .values(owner_id=new_id, version=Task.version + 1, updated_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
-    db.session.execute(
-        sa.update(Complaint)
-        .where(
-            Complaint.customer_id == customer_id,
-            Complaint.owner_id == previous_id,
-            Complaint.status.in_([ComplaintStatus.RECEIVED, ComplaintStatus.IN_PROGRESS]),
-        )
-        .values(owner_id=new_id, version=Complaint.version + 1, updated_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
+def set_stage(customer: Customer, stage: Stage) -> None:
+    """Move a customer to a lifecycle stage (the churn warnings drive warning and churned)."""
+    customer.stage = stage
+
+
+def set_stage_in_bulk(customer_ids: list[uuid.UUID], stage: Stage, now: datetime) -> None:
+    """Move many customers to one stage in a few UPDATEs (a warnings scan opens hundreds)."""
+    for start in range(0, len(customer_ids), STAGE_CHUNK):
+        chunk = customer_ids[start : start + STAGE_CHUNK]
+        bulk_update(Customer, Customer.id.in_(chunk), values={"stage": stage}, at=now)
 
 
 def portfolio_sizes(manager_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -191,11 +102,6 @@ def portfolio_sizes(manager_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
 # --- reading --------------------------------------------------------------------
 
 
-def invalid(name: str, message: str) -> ApiError:
-    """A 422 naming one field, in the same shape as schema validation errors."""
-    return ApiError(422, f"Some fields are invalid: {name}.", fields={name: [message]})
-
-
 def list_customers(
     user: User,
     *,
@@ -208,7 +114,7 @@ def list_customers(
     sort: str = "name",
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> Pagination:
     """One page of the customers `user` may see, filtered and in a stable order."""
     stmt = visible_customers(user).join(Customer.tier)
     if tier:
@@ -242,7 +148,6 @@ def list_customers(
             )
         )
 
-    total = count_rows(stmt)
     order: list = []
     if sort == "tier":
         order.append(Tier.rank)
@@ -250,13 +155,13 @@ def list_customers(
         # Customers without a contract end date go last on every backend.
         order += [Customer.contract_end_date.is_(None), Customer.contract_end_date]
     order += [Customer.name, Customer.id]
-    items = db.session.scalars(
-        stmt.options(contains_eager(Customer.tier), selectinload(Customer.manager))
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total)
+    return paginate(
+        stmt.options(contains_eager(Customer.tier), selectinload(Customer.manager)).order_by(
+            *order
+        ),
+        page=page,
+        per_page=per_page,
+    )
 
 
 @dataclass
@@ -281,8 +186,9 @@ def spend_summary(customer_id: uuid.UUID, *, today: date | None = None) -> dict:
     Every list lines up with `months` (oldest first); a month without a billing row
     for a service is None, and so is the total of a month with no rows at all.
     """
-    today = today or utcnow().date()
-    months = [_add_months(today.replace(day=1), offset) for offset in range(1 - SPEND_MONTHS, 1)]
+    today = today or local_today()
+    this_month = today.replace(day=1)
+    months = [this_month + relativedelta(months=offset) for offset in range(1 - SPEND_MONTHS, 1)]
     rows = db.session.execute(
         sa.select(MonthlySpend.month, MonthlySpend.service, MonthlySpend.amount).where(
             MonthlySpend.customer_id == customer_id,
@@ -306,11 +212,6 @@ def spend_summary(customer_id: uuid.UUID, *, today: date | None = None) -> dict:
     }
 
 
-def _add_months(first_of_month: date, offset: int) -> date:
-    n = first_of_month.year * 12 + first_of_month.month - 1 + offset
-    return date(n // 12, n % 12 + 1, 1)
-
-
 def assignment_history(customer_id: uuid.UUID) -> list[AssignmentHistory]:
     """Every change of the customer's manager, newest first."""
     return list(
@@ -327,22 +228,13 @@ def assignment_history(customer_id: uuid.UUID) -> list[AssignmentHistory]:
     )
 
 
-def _profile(customer: Customer) -> CustomerProfile:
+def customer_profile(customer: Customer) -> CustomerProfile:
+    """The profile archive of a customer, with its spend and assignment history."""
     return CustomerProfile(
         customer=customer,
         spend=spend_summary(customer.id),
         assignments=assignment_history(customer.id),
     )
-
-
-def customer_profile(user: User, customer_id: uuid.UUID) -> CustomerProfile:
-    """The profile archive of a customer `user` may see (404 otherwise)."""
-    return _profile(get_visible_customer(user, customer_id))
-
-
-def customer_assignments(user: User, customer_id: uuid.UUID) -> list[AssignmentHistory]:
-    """The assignment history of a customer `user` may see (404 otherwise)."""
-    return assignment_history(get_visible_customer(user, customer_id).id)
 
 
 # --- editing --------------------------------------------------------------------
@@ -351,23 +243,20 @@ def customer_assignments(user: User, customer_id: uuid.UUID) -> list[AssignmentH
 LEAD_ONLY_FIELDS = ("name", "tier", "kind")
 
 
-def update_customer(user: User, customer_id: uuid.UUID, changes: dict) -> CustomerProfile:
-    """Apply a PATCH of the profile; see CustomerPatchSchema for the fields."""
-    customer = get_visible_customer(user, customer_id, for_update=True)
+def update_customer(actor: User, customer: Customer, changes: dict) -> Customer:
+    """Apply an edit of the profile (CustomerPatchSchema); an optional `version` locks it."""
     changes = dict(changes)
-    if user.role == Role.MANAGER:
+    if actor.role == Role.MANAGER:
         forbidden = [name for name in LEAD_ONLY_FIELDS if name in changes]
         if forbidden:
-            raise ApiError(
-                422,
-                f"Some fields are invalid: {', '.join(forbidden)}.",
-                fields={name: ["Only a lead or an admin may change this."] for name in forbidden},
+            raise invalid_fields(
+                {name: ["Only a lead or an admin may change this."] for name in forbidden}
             )
     check_version(
         customer,
         changes.pop("version", None),
         "customer",
-        lambda: CustomerDetailSchema().dump(_profile(customer)),
+        lambda: CustomerDetailSchema().dump(customer_profile(customer)),
     )
     if "tier" in changes:
         code = changes.pop("tier")
@@ -387,17 +276,14 @@ def update_customer(user: User, customer_id: uuid.UUID, changes: dict) -> Custom
     for name, value in changes.items():
         setattr(customer, name, value)
     db.session.flush()
-    return _profile(customer)
+    return customer
 
 
-def _organisation(user: User, customer_id: uuid.UUID) -> Customer:
-    # Locked so two decision-maker changes on one customer run one after the other.
-    customer = get_visible_customer(user, customer_id, for_update=True)
+def _check_organisation(customer: Customer) -> None:
     if customer.kind != CustomerKind.ORGANISATION:
         raise ApiError(
             422, "Only organisation customers have contacts.", code="not_an_organisation"
         )
-    return customer
 
 
 def _make_sole_decision_maker(customer: Customer, contact: Contact) -> None:
@@ -410,9 +296,9 @@ def _make_sole_decision_maker(customer: Customer, contact: Contact) -> None:
     contact.is_decision_maker = True
 
 
-def add_contact(user: User, customer_id: uuid.UUID, data: dict) -> Contact:
-    """Add a contact person to an organisation customer."""
-    customer = _organisation(user, customer_id)
+def add_contact(customer: Customer, data: dict) -> Contact:
+    """Add a contact person to an organisation customer (locked by the caller)."""
+    _check_organisation(customer)
     data = dict(data)
     decision_maker = data.pop("is_decision_maker", False)
     contact = Contact(**data, is_decision_maker=False)
@@ -423,19 +309,17 @@ def add_contact(user: User, customer_id: uuid.UUID, data: dict) -> Contact:
     return contact
 
 
-def _contact(customer: Customer, contact_id: uuid.UUID) -> Contact:
+def get_contact(customer: Customer, contact_id: uuid.UUID) -> Contact:
+    """One of the customer's contact persons; 404 if it has no such contact."""
+    _check_organisation(customer)
     for contact in customer.contacts:
         if contact.id == contact_id:
             return contact
     raise not_found("Contact")
 
 
-def update_contact(
-    user: User, customer_id: uuid.UUID, contact_id: uuid.UUID, changes: dict
-) -> Contact:
-    """PATCH a contact; marking it decision maker un-marks the previous one."""
-    customer = _organisation(user, customer_id)
-    contact = _contact(customer, contact_id)
+def update_contact(customer: Customer, contact: Contact, changes: dict) -> Contact:
+    """Edit a contact; marking it decision maker un-marks the previous one."""
     changes = dict(changes)
     check_version(
         contact, changes.pop("version", None), "contact", lambda: ContactSchema().dump(contact)
@@ -451,10 +335,9 @@ def update_contact(
     return contact
 
 
-def delete_contact(user: User, customer_id: uuid.UUID, contact_id: uuid.UUID) -> None:
+def delete_contact(customer: Customer, contact: Contact) -> None:
     """Remove a contact person."""
-    customer = _organisation(user, customer_id)
-    customer.contacts.remove(_contact(customer, contact_id))
+    customer.contacts.remove(contact)
     db.session.flush()
 
 
@@ -527,14 +410,13 @@ def _apply_assignment(
 
 def assign_customer(
     actor: User,
-    customer_id: uuid.UUID,
+    customer: Customer,
     manager_id: uuid.UUID | None,
     *,
     reason: str,
     dry_run: bool = False,
 ) -> AssignmentOutcome:
-    """Give one customer `actor` may see to a manager (None: back to the pool)."""
-    customer = get_visible_customer(actor, customer_id, for_update=not dry_run)
+    """Give one customer `actor` may see (locked unless a dry run) to a manager (None: pool)."""
     target = _target_manager(actor, manager_id)
     outcome = _apply_assignment(actor, [customer], target, reason=reason, dry_run=dry_run)
     outcome.customer = customer
@@ -569,7 +451,7 @@ def assign_many(
     except ApiError as err:
         errors.update(err.fields)
     if errors:
-        raise ApiError(422, f"Some fields are invalid: {', '.join(sorted(errors))}.", fields=errors)
+        raise invalid_fields(errors)
     customers = [found[cid] for cid in wanted]
     return _apply_assignment(actor, customers, target, reason=reason, dry_run=dry_run)
 
@@ -582,11 +464,15 @@ def list_tiers() -> list[Tier]:
     return list(db.session.scalars(sa.select(Tier).order_by(Tier.rank)))
 
 
-def update_tier(tier_id: uuid.UUID, changes: dict) -> Tier:
-    """Change a tier's names or service levels (admin)."""
-    tier = db.session.get(Tier, tier_id, with_for_update=True)
+def get_tier(tier_id: uuid.UUID, *, for_update: bool = False) -> Tier:
+    tier = db.session.get(Tier, tier_id, with_for_update=for_update)
     if tier is None:
         raise not_found("Tier")
+    return tier
+
+
+def update_tier(tier: Tier, changes: dict) -> Tier:
+    """Change a tier's names or service levels (admin)."""
     changes = dict(changes)
     check_version(tier, changes.pop("version", None), "tier", lambda: TierSchema().dump(tier))
     for name, value in changes.items():

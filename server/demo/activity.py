@@ -35,8 +35,8 @@ from server.tasks.services import create_task, update_task
 from server.timeutil import start_of_local_day
 from server.visits.models import CustomerResponse, Visit
 from server.visits.services import create_visit
-from server.warnings.models import ChurnWarning, WarningStatus
-from server.warnings.services import Outcome, answer_warning, resolve_warning, scan_warnings
+from server.warnings.models import ChurnWarning, Outcome, WarningStatus
+from server.warnings.services import answer_warning, resolve_warning, scan_warnings
 
 VISIT_SHARE = 0.25
 HISTORY_DAYS = 90
@@ -539,7 +539,7 @@ def _log(
     location = demo.fix(customer) if channel == Channel.VISIT else {}
     return create_visit(
         manager,
-        customer_id=customer.id,
+        db.session.get_one(Customer, customer.id),
         channel=channel,
         started_at=started,
         ended_at=ended,
@@ -620,7 +620,7 @@ def _past_plans(demo: _Demo) -> None:
         for customer in (done, missed):
             plan = create_plan(
                 manager,
-                customer_id=customer.id,
+                db.session.get_one(Customer, customer.id),
                 purpose=Purpose.MARKETING,
                 channel=Channel.PHONE,
                 due_from=today - timedelta(days=12),
@@ -783,7 +783,7 @@ def _complaint(demo: _Demo, manager: User, customer: _Customer, state: str) -> C
         received = now - allowed - _hours(rng.uniform(84, 120))
     complaint = create_complaint(
         manager,
-        customer_id=customer.id,
+        db.session.get_one(Customer, customer.id),
         category=category,
         severity=severity,
         intake_channel=rng.choices(INTAKE_CHANNELS, INTAKE_WEIGHTS)[0],
@@ -836,7 +836,7 @@ def _follow_up_resolved(demo: _Demo, made: dict[uuid.UUID, list[Complaint]]) -> 
             if complaint.status in (ComplaintStatus.RESOLVED, ComplaintStatus.INFORMED):
                 create_plan(
                     manager,
-                    customer_id=complaint.customer_id,
+                    complaint.customer,
                     purpose=Purpose.COMPLAINT_FOLLOWUP,
                     channel=Channel.PHONE,
                     due_from=demo.today,
@@ -912,7 +912,8 @@ def _work_on_warnings(demo: _Demo) -> None:
         answered = warnings[: max(1, round(len(warnings) / 3))]
         for warning in answered:
             cause, plan = _cause(warning)
-            answer_warning(manager, warning, cause, plan, at=now)
+            answer = {"cause_analysis": cause, "retention_plan": plan}
+            answer_warning(manager, warning, answer, at=now)
         # Keep at least one warning open on every manager's agenda.
         retained = answered[: len(answered) // 2] if len(warnings) > 1 else []
         for warning in retained:

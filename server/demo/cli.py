@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from server.auth.models import User
 from server.demo.activity import seed_activity
@@ -16,6 +17,7 @@ from server.demo.seed import DEFAULT_SEED, DEMO_PASSWORD, demo_usernames, seed_d
 from server.extensions import db
 from server.models_base import utcnow
 from server.timeutil import local_today
+from server.transaction import unit_of_work
 
 
 @click.command("demo")
@@ -29,13 +31,26 @@ def demo_cmd(host: str, port: int, no_serve: bool, reset: bool) -> None:
     if reset:
         _reset_sqlite_database()
     _migrate()
+    with unit_of_work():
+        _seed_once()
+    url = f"http://{host}:{port}"
+    _print_logins()
+    db.session.remove()
+    click.echo(f"\nFieldbook: {url}   (API under {url}/api/v1)")
+    if no_serve:
+        return
+    # app.run() refuses to start inside a `flask`/`fieldbook` command (it would block
+    # the CLI); this is the same development server, started the way `flask run` does.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+
+
+def _seed_once() -> None:
     if db.session.scalar(sa.select(User.id).limit(1)) is None:
         click.echo("Seeding the demo data (a few seconds)...")
         now = utcnow()
         today = local_today(now)
         summary = seed_demo(DEFAULT_SEED, today)
         activity = seed_activity(DEFAULT_SEED, today, now)
-        db.session.commit()
         click.echo(
             f"Created {summary['customers']} customers ({summary['organisations']} organisations), "
             f"{summary['spend_rows']} monthly bills, {summary['users']} users."
@@ -48,17 +63,6 @@ def demo_cmd(host: str, port: int, no_serve: bool, reset: bool) -> None:
         )
     else:
         click.echo("The database already has users: the demo data is already there, kept as is.")
-    url = f"http://{host}:{port}"
-    _print_logins()
-    db.session.remove()
-    click.echo(f"\nFieldbook: {url}   (API under {url}/api/v1)")
-    if no_serve:
-        return
-    # app.run() refuses to start inside a `flask`/`fieldbook` command (it would block
-    # the CLI); this is the same development server, started the way `flask run` does.
-    from werkzeug.serving import run_simple
-
-    run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
 def _migrate() -> None:

@@ -35,7 +35,7 @@ from server.customers.models import (
 from server.customers.services import assign
 from server.extensions import db
 from server.models_base import utcnow
-from server.sync.stamps import stamp_for
+from server.stamps import stamp_for
 from server.team.models import Team
 from server.timeutil import local_today
 

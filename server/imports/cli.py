@@ -4,12 +4,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
-from server.extensions import db
 from server.imports import services
+from server.transaction import UnitOfWorkGroup
 
-import_cli = AppGroup(
+import_cli = UnitOfWorkGroup(
     "import", help="Import data exported from the operator's billing/CRM systems."
 )
 
@@ -38,15 +37,13 @@ def import_spend_cmd(file: Path, partial: bool) -> None:
 
 
 def _run(importer: Callable[[bytes], services.ImportResult], file: Path) -> None:
-    """Import, print counts and errors, commit once; exit 1 when nothing was imported."""
+    """Import, print counts and errors; exit 1 (and keep nothing) when nothing was imported."""
     try:
         result = importer(file.read_bytes())
     except services.ImportRejected as rejected:
-        db.session.rollback()
         _echo_errors(rejected.errors)
         click.echo(f"Nothing imported: {rejected.message}", err=True)
         raise SystemExit(1) from None
-    db.session.commit()
     click.echo(
         f"created: {result.created}, updated: {result.updated},"
         f" unchanged: {result.unchanged}, skipped: {result.skipped}"

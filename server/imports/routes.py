@@ -8,7 +8,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from server.auth.models import Role
 from server.auth.security import require_roles
 from server.errors import ApiError
-from server.extensions import db
 from server.imports import services
 from server.imports.schemas import ImportQuerySchema, ImportResultSchema
 
@@ -45,7 +44,6 @@ def import_customers(args):
     result = services.import_customers(
         data, filename=filename, partial=args["partial_mode"], actor=actor
     )
-    db.session.commit()
     return result
 
 
@@ -59,7 +57,6 @@ def import_spend(args):
     """Create or update monthly spend from a spend CSV (see docs/imports.md)."""
     data, _filename = _uploaded_csv()
     result = services.import_spend(data, partial=args["partial_mode"])
-    db.session.commit()
     return result
 
 

@@ -3,13 +3,12 @@
 from datetime import date
 
 import click
-from flask.cli import AppGroup
 
-from server.extensions import db
 from server.plans import services
 from server.timeutil import local_today
+from server.transaction import UnitOfWorkGroup
 
-plans_cli = AppGroup("plans", help="Care plans.")
+plans_cli = UnitOfWorkGroup("plans", help="Care plans.")
 
 
 @plans_cli.command("generate")
@@ -24,7 +23,6 @@ def generate_cmd(day, quiet: bool) -> None:
     """Mark lapsed plans missed and create the plans falling due soon; safe to re-run."""
     today: date = day.date() if day is not None else local_today()
     counts = services.generate_plans(today)
-    db.session.commit()
     if quiet:
         return
     missed = counts.pop("missed")

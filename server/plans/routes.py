@@ -11,8 +11,9 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from server.auth.security import signed_in
-from server.extensions import db
+from server.customers.models import Customer
 from server.plans import services
+from server.plans.models import CarePlan
 from server.plans.schemas import (
     PlanCreateSchema,
     PlanListQuerySchema,
@@ -20,6 +21,7 @@ from server.plans.schemas import (
     PlanPatchSchema,
     PlanSchema,
 )
+from server.scope import get_visible
 
 blp = Blueprint("plans", __name__, url_prefix="/api/v1/plans", description="Care plans")
 
@@ -40,9 +42,8 @@ def list_plans(**filters):
 @signed_in()
 def create_plan(data):
     """Plan a contact with a customer; it belongs to the customer's manager."""
-    plan = services.create_plan(current_user, **data)
-    db.session.commit()
-    return plan
+    customer = get_visible(current_user, Customer, data.pop("customer_id"))
+    return services.create_plan(current_user, customer, **data)
 
 
 @blp.get("/<uuid:plan_id>")
@@ -50,7 +51,7 @@ def create_plan(data):
 @signed_in()
 def get_plan(plan_id: uuid.UUID):
     """One plan."""
-    return services.get_plan(current_user, plan_id)
+    return get_visible(current_user, CarePlan, plan_id)
 
 
 @blp.patch("/<uuid:plan_id>")
@@ -59,9 +60,8 @@ def get_plan(plan_id: uuid.UUID):
 @signed_in()
 def update_plan(changes, plan_id: uuid.UUID):
     """Reschedule, change channel, title or notes, or cancel. Done plans: notes only."""
-    plan = services.update_plan(current_user, plan_id, changes)
-    db.session.commit()
-    return plan
+    plan = get_visible(current_user, CarePlan, plan_id, for_update=True)
+    return services.update_plan(current_user, plan, changes)
 
 
 @blp.post("/<uuid:plan_id>/cancel")
@@ -69,6 +69,4 @@ def update_plan(changes, plan_id: uuid.UUID):
 @signed_in()
 def cancel_plan(plan_id: uuid.UUID):
     """Cancel an open plan (a done plan cannot be cancelled: 409)."""
-    plan = services.cancel_plan(current_user, plan_id)
-    db.session.commit()
-    return plan
+    return services.cancel_plan(get_visible(current_user, CarePlan, plan_id, for_update=True))

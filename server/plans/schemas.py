@@ -3,14 +3,9 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.customers.models import Stage
-from server.customers.schemas import (
-    CommaList,
-    TierRefSchema,
-    optional_text,
-    required_text,
-)
 from server.pagination import PageArgsSchema, PageSchema
 from server.plans.models import Channel, PlanStatus, Purpose
+from server.schemas import CommaList, TierRefSchema, VersionedSchema, optional_text, required_text
 from server.timeutil import local_today
 
 # --- output ---------------------------------------------------------------------
@@ -91,9 +86,7 @@ class PlanCreateSchema(Schema):
         _window_in_order(data)
 
 
-class PlanPatchSchema(Schema):
-    # Optimistic concurrency: the version the client last saw; omit to overwrite.
-    version = fields.Integer(strict=True, validate=validate.Range(min=1))
+class PlanPatchSchema(VersionedSchema):
     due_from = fields.Date()
     due_to = fields.Date()
     channel = fields.Enum(Channel, by_value=True)

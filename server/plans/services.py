@@ -6,24 +6,26 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import cast
 
 import holidays
 import sqlalchemy as sa
 from flask import current_app
-from lunardate import LunarDate
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
+from server import events
 from server.auth.models import User
+from server.birthdays import celebrations
 from server.customers.models import Customer, Stage, Tier
-from server.customers.services import get_visible_customer, visible_customers
-from server.errors import ApiError, not_found
+from server.errors import ApiError, invalid
 from server.extensions import db
-from server.models_base import check_version, utcnow
-from server.pagination import Page, count_rows
+from server.models_base import bulk_update, check_version
+from server.pagination import paginate
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
+from server.scope import visible
 from server.timeutil import local_today, local_zone
 from server.visits.models import Visit
+from server.warnings.models import ChurnWarning
 
 # Titles a plan gets when none is given.
 DEFAULT_TITLES = {
@@ -70,37 +72,67 @@ def complete_plan(plan: CarePlan, *, at: datetime, visit_id: uuid.UUID | None = 
     return True
 
 
+@events.customer_reassigned.connect
+def _follow_the_customer(customer: Customer, *, new_manager_id: uuid.UUID | None, **_) -> None:
+    # A customer not stored yet (an import creating it) has no plans to move.
+    if sa.inspect(customer).persistent:
+        reassign_open_plans(customer.id, new_manager_id)
+
+
 def reassign_open_plans(customer_id: uuid.UUID, new_owner_id: uuid.UUID | None) -> int:
     """Hand a customer's open (planned or missed) plans to its new manager; returns how many.
 
     Done and cancelled plans keep their owner: they record who did (or dropped) the work.
-    Called by the assignment service whenever a customer changes manager.
+    Runs whenever a customer changes manager (events.customer_reassigned).
     """
-    return _updated(
-        sa.update(CarePlan)
-        .where(
-            CarePlan.customer_id == customer_id,
-            CarePlan.status.in_(OPEN_STATUSES),
-            CarePlan.owner_id.is_distinct_from(new_owner_id),
-        )
-        .values(owner_id=new_owner_id, version=CarePlan.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
+    return bulk_update(
+        CarePlan,
+        CarePlan.customer_id == customer_id,
+        CarePlan.status.in_(OPEN_STATUSES),
+        CarePlan.owner_id.is_distinct_from(new_owner_id),
+        values={"owner_id": new_owner_id},
     )
 
 
-def _updated(stmt: sa.Update) -> int:
-    """Run a bulk UPDATE; the number of rows it changed."""
-    result = cast(sa.CursorResult, db.session.execute(stmt))
-    return result.rowcount or 0
+WIN_BACK_DUE_DAYS = (30, 60)
+
+
+@events.customer_churned.connect
+def plan_win_back(
+    customer: Customer, *, warning: ChurnWarning, actor: User, at: datetime, **_
+) -> None:
+    """Replace the care of a customer who left with one win-back contact.
+
+    The open routine, birthday or marketing plans of a customer who has gone would
+    only clutter the agenda; they are cancelled (kept, not deleted).
+    """
+    today = local_today(at)
+    first, last = WIN_BACK_DUE_DAYS
+    bulk_update(
+        CarePlan,
+        CarePlan.customer_id == customer.id,
+        CarePlan.status.in_(OPEN_STATUSES),
+        values={"status": PlanStatus.CANCELLED},
+    )
+    db.session.add(
+        CarePlan(
+            customer_id=customer.id,
+            owner_id=customer.manager_id,
+            purpose=Purpose.WIN_BACK,
+            channel=Channel.PHONE,
+            title=f"流失回访：{customer.name}"[:120],  # noqa: RUF001
+            notes=warning.exit_reason,
+            due_from=today + timedelta(days=first),
+            due_to=today + timedelta(days=last),
+            status=PlanStatus.PLANNED,
+            generation_key=f"winback:{warning.id}",
+            created_by_id=actor.id,
+        )
+    )
+    db.session.flush()
 
 
 # --- reading --------------------------------------------------------------------
-
-
-def visible_plans(user: User) -> sa.Select[CarePlan]:
-    """SELECT of the plans `user` may see: those of the customers they may see."""
-    customer_ids = visible_customers(user).with_only_columns(Customer.id)
-    return sa.select(CarePlan).where(CarePlan.customer_id.in_(customer_ids))
 
 
 def _overdue(today: date):
@@ -120,14 +152,14 @@ def list_plans(
     page: int = 1,
     per_page: int = 50,
     today: date | None = None,
-) -> Page:
+) -> Pagination:
     """One page of the plans `user` may see, soonest due first, then by purpose priority.
 
     `due_before`/`due_after` bound the end of the due window (inclusive); `overdue`
     means open (planned or missed) with the window already closed before `today`.
     """
     today = today or local_today()
-    stmt = visible_plans(user)
+    stmt = visible(user, CarePlan)
     if customer_id is not None:
         stmt = stmt.where(CarePlan.customer_id == customer_id)
     if status:
@@ -143,43 +175,27 @@ def list_plans(
     if owner_id is not None:
         stmt = stmt.where(CarePlan.owner_id == owner_id)
 
-    total = count_rows(stmt)
     priority = sa.case(
         {p.value: i for i, p in enumerate(PURPOSE_PRIORITY)},
         value=sa.type_coerce(CarePlan.purpose, sa.String),
         else_=len(PURPOSE_PRIORITY),
     )
-    items = db.session.scalars(
-        stmt.options(selectinload(CarePlan.customer))
-        .order_by(CarePlan.due_to, priority, CarePlan.due_from, CarePlan.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total)
-
-
-def get_plan(user: User, plan_id: uuid.UUID, *, for_update: bool = False) -> CarePlan:
-    """The plan if `user` may see its customer; 404 otherwise."""
-    stmt = visible_plans(user).where(CarePlan.id == plan_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=CarePlan)
-    plan = db.session.scalar(stmt)
-    if plan is None:
-        raise not_found("Plan")
-    return plan
+    return paginate(
+        stmt.options(selectinload(CarePlan.customer)).order_by(
+            CarePlan.due_to, priority, CarePlan.due_from, CarePlan.id
+        ),
+        page=page,
+        per_page=per_page,
+    )
 
 
 # --- writing --------------------------------------------------------------------
 
 
-def _invalid(name: str, message: str) -> ApiError:
-    return ApiError(422, f"Some fields are invalid: {name}.", fields={name: [message]})
-
-
 def create_plan(
     user: User,
+    customer: Customer,
     *,
-    customer_id: uuid.UUID,
     purpose: Purpose,
     channel: Channel,
     due_from: date,
@@ -188,13 +204,12 @@ def create_plan(
     notes: str | None = None,
     id: uuid.UUID | None = None,
 ) -> CarePlan:
-    """A plan made by hand for a customer `user` may see (404 otherwise).
+    """A plan made by hand for a customer `user` may see.
 
     The plan belongs to the customer's manager (to `user` for a customer in the
     unassigned pool). Given an `id` that already names this user's plan for this
     customer, returns that plan unchanged: a phone may send its create twice.
     """
-    customer = get_visible_customer(user, customer_id)
     if id is not None:
         existing = db.session.get(CarePlan, id)
         if existing is not None:
@@ -202,7 +217,7 @@ def create_plan(
                 return existing
             raise ApiError(409, "A different plan already has this id.", code="conflict")
     if due_from > due_to:
-        raise _invalid("due_to", "Must not be before due_from.")
+        raise invalid("due_to", "Must not be before due_from.")
     plan = CarePlan(
         id=id or uuid.uuid4(),
         customer_id=customer.id,
@@ -221,13 +236,12 @@ def create_plan(
     return plan
 
 
-def update_plan(user: User, plan_id: uuid.UUID, changes: dict) -> CarePlan:
-    """PATCH a plan: reschedule, channel, title, notes, or status "cancelled".
+def update_plan(user: User, plan: CarePlan, changes: dict) -> CarePlan:
+    """Edit a plan: reschedule, channel, title, notes, or status "cancelled".
 
     A done or cancelled plan is history: only its notes may change (409 otherwise).
-    Rescheduling a missed plan opens it again.
+    Rescheduling a missed plan opens it again. An optional `version` locks it.
     """
-    plan = get_plan(user, plan_id, for_update=True)
     changes = dict(changes)
     check_version(plan, changes.pop("version", None), "plan")
     closed = plan.status in (PlanStatus.DONE, PlanStatus.CANCELLED)
@@ -242,7 +256,7 @@ def update_plan(user: User, plan_id: uuid.UUID, changes: dict) -> CarePlan:
     due_from = changes.get("due_from", plan.due_from)
     due_to = changes.get("due_to", plan.due_to)
     if due_from > due_to:
-        raise _invalid("due_to", "Must not be before due_from.")
+        raise invalid("due_to", "Must not be before due_from.")
     if changes.get("status") == PlanStatus.CANCELLED:
         changes.pop("status")
         plan.status = PlanStatus.CANCELLED
@@ -254,9 +268,8 @@ def update_plan(user: User, plan_id: uuid.UUID, changes: dict) -> CarePlan:
     return plan
 
 
-def cancel_plan(user: User, plan_id: uuid.UUID) -> CarePlan:
+def cancel_plan(plan: CarePlan) -> CarePlan:
     """Cancel an open plan; cancelling a cancelled plan changes nothing; a done one is 409."""
-    plan = get_plan(user, plan_id, for_update=True)
     if plan.status == PlanStatus.DONE:
         raise ApiError(409, "This plan is done; it cannot be cancelled.", code="plan_closed")
     if plan.status != PlanStatus.CANCELLED:
@@ -338,17 +351,12 @@ def generate_plans(today: date, customer_ids: Iterable[uuid.UUID] | None = None)
 
 def mark_missed_plans(today: date, customer_ids: list[uuid.UUID] | None = None) -> int:
     """Mark planned plans whose window ended before `today` as missed (one UPDATE)."""
-    # A bulk UPDATE bypasses the ORM's version counter: bumped by hand, so a phone
-    # holding the plan sees it changed.
-    stmt = (
-        sa.update(CarePlan)
-        .where(CarePlan.status == PlanStatus.PLANNED, CarePlan.due_to < today)
-        .values(status=PlanStatus.MISSED, version=CarePlan.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session="evaluate")
-    )
+    where = [CarePlan.status == PlanStatus.PLANNED, CarePlan.due_to < today]
     if customer_ids is not None:
-        stmt = stmt.where(CarePlan.customer_id.in_(customer_ids))
-    return _updated(stmt)
+        where.append(CarePlan.customer_id.in_(customer_ids))
+    return bulk_update(
+        CarePlan, *where, values={"status": PlanStatus.MISSED}, synchronize="evaluate"
+    )
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -484,46 +492,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _solar_birthday(birthday: date, year: int) -> date:
-    if birthday.month == 2 and birthday.day == 29:
-        try:
-            return date(year, 2, 29)
-        except ValueError:
-            return date(year, 2, 28)
-    return birthday.replace(year=year)
-
-
-def _lunar_birthday(birthday: date, lunar_year: int) -> date | None:
-    """The solar date of lunar month/day `birthday` in `lunar_year` (day 30 -> 29 if short)."""
-    for day in (birthday.day, 29) if birthday.day == 30 else (birthday.day,):
-        try:
-            return LunarDate(lunar_year, birthday.month, day).to_solar_date()
-        except ValueError:
-            continue
-    return None
-
-
 def _birthdays(target: _Target, today: date, end: date) -> list[tuple[int, date]]:
-    """(key year, date) of the customer's birthdays within [today, end].
-
-    A lunar birthday is keyed by its lunar year: one lunar year's date can fall in
-    January of the next solar year, and two can fall in one solar year.
-    """
-    birthday = target.birthday
-    if birthday is None:
+    if target.birthday is None:
         return []
-    found = []
-    if target.birthday_lunar:
-        for year in range(today.year - 1, end.year + 1):
-            day = _lunar_birthday(birthday, year)
-            if day is not None and today <= day <= end:
-                found.append((year, day))
-    else:
-        for year in range(today.year, end.year + 1):
-            day = _solar_birthday(birthday, year)
-            if today <= day <= end:
-                found.append((year, day))
-    return found
+    return celebrations(target.birthday, target.birthday_lunar, today, end)
 
 
 def _plan(target: _Target, purpose: Purpose, key: str, start: date, end: date, **kw) -> CarePlan:

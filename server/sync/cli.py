@@ -6,14 +6,14 @@ from datetime import timedelta
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
 
 from server.extensions import db
 from server.models_base import utcnow
+from server.stamps import watermark
 from server.sync.models import SyncClock, SyncTombstone
-from server.sync.stamps import watermark
+from server.transaction import UnitOfWorkGroup
 
-sync_cli = AppGroup("sync", help="Offline sync housekeeping.")
+sync_cli = UnitOfWorkGroup("sync", help="Offline sync housekeeping.")
 
 
 @sync_cli.command("purge-tombstones")
@@ -44,7 +44,6 @@ def purge_tombstones_cmd(older_than_days: int | None) -> None:
         )
         purged = result.rowcount  # type: ignore[attr-defined]
         clock.purged_below = max(clock.purged_below, newest + 1)
-    db.session.commit()
     click.echo(f"tombstones purged: {purged}; cursors below {clock.purged_below} will resync")
 
 
@@ -70,5 +69,4 @@ def new_epoch_cmd() -> None:
     clock.epoch = uuid.uuid4()
     # Old cursors are refused by the epoch; the new history starts with nothing purged.
     clock.purged_below = 0
-    db.session.commit()
     click.echo(f"new sync epoch {clock.epoch}; stamps lowered: {lowered}")

@@ -12,57 +12,53 @@ Values are compared in their JSON form, the form a pull gives the device (dates 
 ISO strings, enums as their values), so `base` is compared exactly as it was received.
 """
 
-import enum
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError
 
 from server.auth.models import User
+from server.customers.models import Customer
 from server.customers.schemas import CustomerPatchSchema
-from server.customers.services import get_visible_customer, update_customer
+from server.customers.services import update_customer
 from server.errors import ApiError
 from server.extensions import db
+from server.jsonvalue import to_json
+from server.plans.models import CarePlan
 from server.plans.schemas import PlanPatchSchema
-from server.plans.services import get_plan, update_plan
+from server.plans.services import update_plan
+from server.scope import get_visible
 from server.sync.models import SyncConflict
+from server.tasks.models import Task
 from server.tasks.schemas import TaskPatchSchema
-from server.tasks.services import get_visible_task, update_task
+from server.tasks.services import update_task
+from server.warnings.models import ChurnWarning
 from server.warnings.schemas import AnswerSchema
-from server.warnings.services import answer_warning, get_visible_warning
-
-
-def to_json(value: Any) -> Any:
-    """A value in the form a pull shows it, for comparing and for keeping in conflicts."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
-    return value
+from server.warnings.services import answer_warning
 
 
 @dataclass(frozen=True)
 class Editable:
     """How the sync push reads and changes one kind of editable record."""
 
-    entity: str  # the table name, as pulls name it
+    model: type  # looked up in the user's scope, locked (404 when out of it)
     schema: type[Schema]  # the REST PATCH schema: the same field rules as the API
-    fetch: Callable[[User, uuid.UUID], Any]  # locked; 404 when the user may not see it
-    apply: Callable[[User, Any, dict, datetime], Any]  # through the domain service
-    customer_id: Callable[[Any], uuid.UUID | None]
+    apply: Callable[[User, Any, dict, datetime], Any]  # the domain service
     current: Callable[[Any, str], Any] = getattr
+
+    @property
+    def entity(self) -> str:
+        """The table name, as pulls name it."""
+        return self.model.__tablename__  # type: ignore[attr-defined]
+
+    def fetch(self, user: User, row_id: uuid.UUID) -> Any:
+        return get_visible(user, self.model, row_id, for_update=True)
+
+    def customer_id(self, row: Any) -> uuid.UUID | None:
+        return row.id if isinstance(row, Customer) else row.customer_id
 
     def load_changes(self, changes: dict) -> dict:
         """The device's changes, checked as the REST PATCH checks them."""
@@ -83,60 +79,27 @@ class Editable:
             ) from None
 
 
-def _update_task(user: User, task, changes: dict, now: datetime):
-    return update_task(user, task, changes, now=now)
-
-
-def _update_plan(user: User, plan, changes: dict, now: datetime):
-    return update_plan(user, plan.id, changes)
-
-
-def _answer(user: User, warning, changes: dict, now: datetime):
-    return answer_warning(
-        user,
-        warning,
-        changes.get("cause_analysis", warning.cause_analysis),
-        changes.get("retention_plan", warning.retention_plan),
-        at=now,
-    )
-
-
-def _update_customer(user: User, customer, changes: dict, now: datetime):
-    update_customer(user, customer.id, changes)
-    return customer
-
-
-def _customer_field(customer, name: str) -> Any:
+def _customer_field(customer: Customer, name: str) -> Any:
     return customer.tier.code if name == "tier" else getattr(customer, name)
 
 
 TASKS = Editable(
-    entity="tasks",
-    schema=TaskPatchSchema,
-    fetch=lambda user, id: get_visible_task(user, id, for_update=True),
-    apply=_update_task,
-    customer_id=lambda task: task.customer_id,
+    Task,
+    TaskPatchSchema,
+    lambda user, task, changes, now: update_task(user, task, changes, now=now),
 )
 PLANS = Editable(
-    entity="care_plans",
-    schema=PlanPatchSchema,
-    fetch=lambda user, id: get_plan(user, id, for_update=True),
-    apply=_update_plan,
-    customer_id=lambda plan: plan.customer_id,
+    CarePlan, PlanPatchSchema, lambda user, plan, changes, now: update_plan(user, plan, changes)
 )
 WARNINGS = Editable(
-    entity="churn_warnings",
-    schema=AnswerSchema,
-    fetch=lambda user, id: get_visible_warning(user, id, for_update=True),
-    apply=_answer,
-    customer_id=lambda warning: warning.customer_id,
+    ChurnWarning,
+    AnswerSchema,
+    lambda user, warning, changes, now: answer_warning(user, warning, changes, at=now),
 )
 CUSTOMERS = Editable(
-    entity="customers",
-    schema=CustomerPatchSchema,
-    fetch=lambda user, id: get_visible_customer(user, id, for_update=True),
-    apply=_update_customer,
-    customer_id=lambda customer: customer.id,
+    Customer,
+    CustomerPatchSchema,
+    lambda user, customer, changes, now: update_customer(user, customer, changes),
     current=_customer_field,
 )
 EDITABLE = {spec.entity: spec for spec in (TASKS, PLANS, WARNINGS, CUSTOMERS)}

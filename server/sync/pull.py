@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any, cast
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,16 +35,17 @@ from server.customers.models import (
     MonthlySpend,
     Tier,
 )
-from server.customers.services import visible_customers
 from server.errors import ApiError
 from server.extensions import db
 from server.models_base import utcnow
 from server.plans.models import CarePlan
+from server.scope import visible_customers
+from server.stamps import watermark
 from server.sync.devices import check_schema_version, device_for
 from server.sync.models import SyncClock, SyncConflict, SyncTombstone
 from server.sync.rows import serialise_row, synced_columns
-from server.sync.stamps import watermark
 from server.tasks.models import Task
+from server.timeutil import local_today
 from server.visits.models import Visit, VisitRevision
 from server.warnings.models import ChurnWarning
 
@@ -449,9 +451,9 @@ STREAM_NAMES = [name for name, _ in STREAMS]
 
 
 def _spend_window_start(today: date) -> date:
+    """The first month of spend a device keeps: SYNC_SPEND_MONTHS, this month included."""
     months = current_app.config["SYNC_SPEND_MONTHS"]
-    n = today.year * 12 + today.month - 1 - (months - 1)
-    return date(n // 12, n % 12 + 1, 1)
+    return today.replace(day=1) - relativedelta(months=months - 1)
 
 
 def pull(
@@ -467,7 +469,7 @@ def pull(
     device = device_for(user, device_id)
     device.last_pull_at = utcnow()
     scope = _scope_key(user)
-    spend_from = _spend_window_start(utcnow().date())
+    spend_from = _spend_window_start(local_today())
 
     if cursor is None:
         at = Cursor(epoch=epoch, scope=scope, lo=0, spend_from=None)

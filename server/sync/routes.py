@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from server.auth.security import signed_in
-from server.extensions import db
-from server.sync import pull, push, services
-from server.sync.models import ConflictStatus
+from server.scope import get_visible
+from server.sync import conflicts, pull, push
+from server.sync.models import ConflictStatus, SyncConflict
 from server.sync.schemas import (
     ConflictListSchema,
     ConflictQuerySchema,
@@ -27,9 +27,7 @@ blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offlin
 @signed_in()
 def pull_changes(args):
     """Changed rows and tombstones of the device's scope since `cursor` (docs/sync.md)."""
-    result = pull.pull(current_user, **args)
-    db.session.commit()  # device bookkeeping only
-    return result
+    return pull.pull(current_user, **args)
 
 
 @blp.post("/push")
@@ -37,9 +35,7 @@ def pull_changes(args):
 @signed_in()
 def push_mutations(args):
     """Apply a device's queued mutations exactly once, in order (docs/sync.md)."""
-    result = push.push(current_user, **args)
-    db.session.commit()
-    return result
+    return push.push(current_user, **args)
 
 
 @blp.get("/conflicts")
@@ -48,7 +44,7 @@ def push_mutations(args):
 @signed_in()
 def list_conflicts(args):
     """The user's conflicts (a lead: also the team's; an admin: all), oldest first."""
-    return {"items": services.list_conflicts(current_user, status=ConflictStatus(args["status"]))}
+    return {"items": conflicts.list_conflicts(current_user, status=ConflictStatus(args["status"]))}
 
 
 @blp.post("/conflicts/<uuid:conflict_id>/resolve")
@@ -57,6 +53,5 @@ def list_conflicts(args):
 @signed_in()
 def resolve_conflict(args, conflict_id: uuid.UUID):
     """kept / restored (a field conflict); applied / dismissed (lost_access: lead or admin)."""
-    conflict = services.resolve_conflict(current_user, conflict_id, args["choice"])
-    db.session.commit()
-    return conflict
+    conflict = get_visible(current_user, SyncConflict, conflict_id, for_update=True)
+    return conflicts.resolve_conflict(current_user, conflict, args["choice"])

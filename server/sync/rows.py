@@ -5,14 +5,12 @@ same shape, so a device keeps one representation of each row. Personal data the
 field work does not need, password hashes and sync bookkeeping never leave the server.
 """
 
-import enum
-import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+
+from server.jsonvalue import to_json
 
 # Columns a device never receives, by table.
 EXCLUDED_COLUMNS: dict[str, frozenset[str]] = {
@@ -29,30 +27,15 @@ def synced_columns(table: sa.Table) -> list[sa.Column]:
     return [column for column in table.c if column.name not in hidden]
 
 
-def json_value(value: Any) -> Any:
-    """A column value as JSON: uuids, dates and datetimes as ISO strings, Decimals as strings."""
-    if isinstance(value, enum.Enum):  # before str: our enums are StrEnums
-        return value.value
-    if value is None or isinstance(value, bool | int | float | str | list | dict):
-        return value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime | date):  # UTCDateTime hands back aware UTC datetimes
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"cannot serialise {type(value).__name__} for sync")
-
-
 def serialise_row(table: sa.Table, values: Mapping[Any, Any]) -> dict[str, Any]:
     """`values` (a Core row mapping or a dict with at least the synced columns) as sent."""
-    return {column.name: json_value(values[column.name]) for column in synced_columns(table)}
+    return {column.name: to_json(values[column.name]) for column in synced_columns(table)}
 
 
 def serialise(obj: Any) -> dict[str, Any]:
     """An ORM object (a loaded synced row of any synced model) as a device stores it."""
     mapper = sa.inspect(type(obj))
     return {
-        column.name: json_value(getattr(obj, mapper.get_property_by_column(column).key))
+        column.name: to_json(getattr(obj, mapper.get_property_by_column(column).key))
         for column in synced_columns(obj.__table__)
     }

@@ -5,8 +5,8 @@ import uuid
 from sqlalchemy import event, insert
 
 from server.models_base import utcnow
+from server.stamps import SyncStamped
 from server.sync.models import SyncTombstone
-from server.sync.stamps import SyncStamped
 
 
 # A mapper event rather than the session's `deleted` list: rows removed as orphans

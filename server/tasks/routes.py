@@ -7,8 +7,9 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from server.auth.security import signed_in
-from server.extensions import db
+from server.scope import get_visible
 from server.tasks import services
+from server.tasks.models import Task
 from server.tasks.schemas import (
     TaskCreateSchema,
     TaskListQuerySchema,
@@ -35,16 +36,14 @@ def list_tasks(**filters):
 @signed_in()
 def create_task(data):
     """Create a task; a lead or an admin may give it to a manager of the team."""
-    task = services.create_task(current_user, **data)
-    db.session.commit()
-    return task
+    return services.create_task(current_user, **data)
 
 
 @blp.get("/<uuid:task_id>")
 @blp.response(200, TaskSchema)
 @signed_in()
 def get_task(task_id: uuid.UUID):
-    return services.get_visible_task(current_user, task_id)
+    return get_visible(current_user, Task, task_id)
 
 
 @blp.patch("/<uuid:task_id>")
@@ -53,9 +52,8 @@ def get_task(task_id: uuid.UUID):
 @signed_in()
 def update_task(changes, task_id: uuid.UUID):
     """Edit title, notes, due date or status. Optional `version`: a stale one is a 409."""
-    task = services.edit_task(current_user, task_id, changes)
-    db.session.commit()
-    return task
+    task = get_visible(current_user, Task, task_id, for_update=True)
+    return services.update_task(current_user, task, changes)
 
 
 @blp.post("/<uuid:task_id>/complete")
@@ -63,6 +61,5 @@ def update_task(changes, task_id: uuid.UUID):
 @signed_in()
 def complete_task(task_id: uuid.UUID):
     """Mark the task done."""
-    task = services.complete_task(current_user, task_id)
-    db.session.commit()
-    return task
+    task = get_visible(current_user, Task, task_id, for_update=True)
+    return services.complete_task(current_user, task)

@@ -1,13 +1,9 @@
 """Request and response shapes of the follow-up task API."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from server.customers.schemas import (
-    CommaList,
-    optional_text,
-    required_text,
-)
 from server.pagination import PageArgsSchema, PageSchema
+from server.schemas import CommaList, VersionedSchema, optional_text, required_text
 from server.tasks.models import TaskStatus
 from server.timeutil import local_today
 
@@ -64,9 +60,7 @@ class TaskCreateSchema(Schema):
     source_complaint_id = fields.UUID(allow_none=True)
 
 
-class TaskPatchSchema(Schema):
-    # Optimistic concurrency: the version the client last saw; omit to overwrite.
-    version = fields.Integer(strict=True, validate=validate.Range(min=1))
+class TaskPatchSchema(VersionedSchema):
     title = required_text(200)
     notes = optional_text(4000)
     due_date = fields.Date(allow_none=True)

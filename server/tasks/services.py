@@ -1,58 +1,55 @@
-"""Follow-up task rules: who sees and owns which task, creation, edits, completion.
+"""Follow-up task rules: who owns which task, creation, edits, completion.
 
-A task is visible to its owner, to the lead of the owner's team and to admins;
-anyone else gets 404. These functions take the acting user and never read the
-request, so the sync push of a later issue can replay a phone's changes through them.
+A task is visible to its owner, to the lead of the owner's team and to admins
+(server/scope.py); anyone else gets 404. These functions take the acting user and
+never read the request: the REST API and the sync push run the same rules.
 """
 
 import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
+from server import events
 from server.auth.models import Role, User
 from server.complaints.models import Complaint
 from server.customers.models import Customer
-from server.customers.services import get_visible_customer, invalid, visible_customers
-from server.errors import ApiError, not_found
+from server.errors import ApiError, invalid
 from server.extensions import db
-from server.models_base import check_version, utcnow
-from server.pagination import Page, count_rows
+from server.models_base import bulk_update, check_version, utcnow
+from server.pagination import paginate
+from server.scope import get_visible, visible, visible_customer_ids
 from server.tasks.models import Task, TaskStatus
 from server.tasks.schemas import TaskSchema
 from server.timeutil import local_today
 
 
-def visible_tasks(user: User) -> sa.Select[Task]:
-    """SELECT of the tasks `user` may see (and so change)."""
-    stmt = sa.select(Task)
-    if user.role == Role.ADMIN:
-        return stmt
-    if user.role == Role.LEAD and user.team_id is not None:
-        members = sa.select(User.id).where(User.team_id == user.team_id)
-        return stmt.where(sa.or_(Task.owner_id == user.id, Task.owner_id.in_(members)))
-    return stmt.where(Task.owner_id == user.id)
+@events.customer_reassigned.connect
+def _follow_the_customer(
+    customer: Customer,
+    *,
+    previous_manager_id: uuid.UUID | None,
+    new_manager_id: uuid.UUID | None,
+    at: datetime,
+    **_,
+) -> None:
+    """Open tasks about the customer go with it to its new manager.
 
-
-def get_visible_task(user: User, task_id: uuid.UUID, *, for_update: bool = False) -> Task:
-    """The task if `user` may see it; 404 otherwise, so existence does not leak."""
-    stmt = visible_tasks(user).where(Task.id == task_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    task = db.session.scalar(stmt)
-    if task is None:
-        raise not_found("Task")
-    return task
-
-
-def _can_see(user: User, task: Task) -> bool:
-    if user.role == Role.ADMIN or task.owner_id == user.id:
-        return True
-    if user.role == Role.LEAD and user.team_id is not None:
-        owner = db.session.get(User, task.owner_id)
-        return owner is not None and owner.team_id == user.team_id
-    return False
+    A task needs an owner: when the customer goes back to the pool, its tasks stay
+    with the previous manager until it is handed out again.
+    """
+    if previous_manager_id is None or new_manager_id is None:
+        return
+    bulk_update(
+        Task,
+        Task.customer_id == customer.id,
+        Task.owner_id == previous_manager_id,
+        Task.status == TaskStatus.OPEN,
+        values={"owner_id": new_manager_id},
+        at=at,
+    )
 
 
 # --- reading --------------------------------------------------------------------
@@ -69,9 +66,9 @@ def list_tasks(
     page: int = 1,
     per_page: int = 50,
     today: date | None = None,
-) -> Page:
+) -> Pagination:
     """One page of the tasks `user` may see, soonest due first, undated ones last."""
-    stmt = visible_tasks(user)
+    stmt = visible(user, Task)
     if status:
         stmt = stmt.where(Task.status.in_(status))
     if customer_id is not None:
@@ -92,15 +89,13 @@ def list_tasks(
             )
     if due_before is not None:
         stmt = stmt.where(Task.due_date < due_before)
-    total = count_rows(stmt)
-    items = db.session.scalars(
+    return paginate(
         stmt.options(selectinload(Task.customer))
         # NULLS LAST spelled portably: SQLite puts NULLs first on ascending order.
-        .order_by(Task.due_date.is_(None), Task.due_date, Task.created_at, Task.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total)
+        .order_by(Task.due_date.is_(None), Task.due_date, Task.created_at, Task.id),
+        page=page,
+        per_page=per_page,
+    )
 
 
 # --- writing --------------------------------------------------------------------
@@ -132,7 +127,7 @@ def _complaint(actor: User, complaint_id: uuid.UUID) -> Complaint:
     complaint = db.session.scalar(
         sa.select(Complaint).where(
             Complaint.id == complaint_id,
-            Complaint.customer_id.in_(visible_customers(actor).with_only_columns(Customer.id)),
+            Complaint.customer_id.in_(visible_customer_ids(actor)),
         )
     )
     if complaint is None:
@@ -176,20 +171,45 @@ def create_task(
         elif customer_id != complaint.customer_id:
             raise invalid("source_complaint_id", "This complaint is about another customer.")
     if customer_id is not None:
-        get_visible_customer(actor, customer_id)
-        if owner is not actor and (
-            db.session.scalar(
-                visible_customers(owner)
-                .where(Customer.id == customer_id)
-                .with_only_columns(Customer.id)
-            )
-            is None
-        ):
+        customer = get_visible(actor, Customer, customer_id)
+        if owner is not actor and not can_serve(owner, customer):
             raise invalid("owner_id", "This manager is not responsible for the customer.")
 
+    return add_task(
+        id=id,
+        owner_id=owner.id,
+        customer_id=customer_id,
+        title=title,
+        notes=notes,
+        due_date=due_date,
+        source_visit_id=source_visit_id,
+        source_complaint_id=source_complaint_id,
+        created_by=actor,
+    )
+
+
+def can_serve(user: User, customer: Customer) -> bool:
+    return (
+        db.session.scalar(visible_customer_ids(user).where(Customer.id == customer.id)) is not None
+    )
+
+
+def add_task(
+    *,
+    owner_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    title: str,
+    created_by: User,
+    notes: str | None = None,
+    due_date: date | None = None,
+    source_visit_id: uuid.UUID | None = None,
+    source_complaint_id: uuid.UUID | None = None,
+    id: uuid.UUID | None = None,
+) -> Task:
+    """Insert an open task; the caller has checked who may own it (a visit's follow-up)."""
     task = Task(
         id=id or uuid.uuid4(),
-        owner_id=owner.id,
+        owner_id=owner_id,
         customer_id=customer_id,
         title=title,
         notes=notes,
@@ -197,7 +217,7 @@ def create_task(
         status=TaskStatus.OPEN,
         source_visit_id=source_visit_id,
         source_complaint_id=source_complaint_id,
-        created_by_id=actor.id,
+        created_by_id=created_by.id,
     )
     db.session.add(task)
     db.session.flush()
@@ -207,23 +227,15 @@ def create_task(
 EDITABLE = ("title", "notes", "due_date", "status")
 
 
-def update_task(
-    actor: User,
-    task: Task,
-    changes: dict,
-    base_version: int | None = None,
-    *,
-    now: datetime | None = None,
-) -> Task:
-    """Apply changes of title, notes, due_date and status.
+def update_task(actor: User, task: Task, changes: dict, *, now: datetime | None = None) -> Task:
+    """Apply changes of title, notes, due_date and status to a task `actor` may see.
 
-    `base_version` is the version the client last saw: if someone changed the task
-    since, nothing is applied and the 409 carries the current record. Marking it
-    done stamps completed_at; reopening or cancelling clears it.
+    An optional `version` in `changes` is the version the client last saw: if someone
+    changed the task since, nothing is applied and the 409 carries the current record.
+    Marking it done stamps completed_at; reopening or cancelling clears it.
     """
-    if not _can_see(actor, task):
-        raise not_found("Task")
-    check_version(task, base_version, "task", lambda: TaskSchema().dump(task))
+    changes = dict(changes)
+    check_version(task, changes.pop("version", None), "task", lambda: TaskSchema().dump(task))
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise invalid(unknown[0], "Not editable.")
@@ -240,15 +252,6 @@ def update_task(
     return task
 
 
-def edit_task(actor: User, task_id: uuid.UUID, changes: dict) -> Task:
-    """PATCH a task the actor may see; `changes` may carry the optional `version`."""
-    changes = dict(changes)
-    base_version = changes.pop("version", None)
-    task = get_visible_task(actor, task_id, for_update=True)
-    return update_task(actor, task, changes, base_version)
-
-
-def complete_task(actor: User, task_id: uuid.UUID) -> Task:
+def complete_task(actor: User, task: Task, *, now: datetime | None = None) -> Task:
     """Mark a task done; completing a done task again changes nothing."""
-    task = get_visible_task(actor, task_id, for_update=True)
-    return update_task(actor, task, {"status": TaskStatus.DONE})
+    return update_task(actor, task, {"status": TaskStatus.DONE}, now=now)

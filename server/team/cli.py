@@ -1,33 +1,13 @@
 """`fieldbook users ...`: accounts and teams from the shell (the first admin comes from here)."""
 
-from contextlib import contextmanager
-
 import click
-from flask.cli import AppGroup
-from marshmallow import ValidationError
 
 from server.auth.models import Role
-from server.errors import ApiError
-from server.extensions import db
 from server.team import services
 from server.team.schemas import TeamNameSchema, UserCreateSchema
+from server.transaction import UnitOfWorkGroup
 
-users_cli = AppGroup("users", help="Manage user accounts.")
-
-
-@contextmanager
-def _clean_errors():
-    """Business and validation errors become one-line messages and a non-zero exit."""
-    try:
-        yield
-    except ApiError as err:
-        db.session.rollback()
-        raise click.ClickException(err.message) from None
-    except ValidationError as err:
-        db.session.rollback()
-        messages = err.messages if isinstance(err.messages, dict) else {"input": err.messages}
-        parts = [f"{name}: {' '.join(map(str, msgs))}" for name, msgs in sorted(messages.items())]
-        raise click.ClickException("; ".join(parts)) from None
+users_cli = UnitOfWorkGroup("users", help="Manage user accounts.")
 
 
 @users_cli.command("create")
@@ -39,28 +19,26 @@ def _clean_errors():
 @click.option("--password", help="Prompted for (hidden, twice) when not given.")
 def create_cmd(username, role, display_name, team_name, phone, password):
     """Create an account."""
-    with _clean_errors():
-        team = None
-        if team_name is not None:
-            team = services.find_team(team_name)
-            if team is None:
-                raise click.ClickException(
-                    f"No team named {team_name!r}; create it first with "
-                    f"`fieldbook users create-team {team_name!r}`."
-                )
-        if password is None:
-            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        data = UserCreateSchema().load(
-            {
-                "username": username,
-                "display_name": display_name,
-                "role": role,
-                "password": password,
-                "phone": phone,
-            }
-        )
-        user = services.add_user(**data, team=team)
-        db.session.commit()
+    team = None
+    if team_name is not None:
+        team = services.find_team(team_name)
+        if team is None:
+            raise click.ClickException(
+                f"No team named {team_name!r}; create it first with "
+                f"`fieldbook users create-team {team_name!r}`."
+            )
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    data = UserCreateSchema().load(
+        {
+            "username": username,
+            "display_name": display_name,
+            "role": role,
+            "password": password,
+            "phone": phone,
+        }
+    )
+    user = services.add_user(**data, team=team)
     where = f" in team {team.name}" if team else ""
     click.echo(f"Created {user.role} {user.username}{where}.")
 
@@ -69,9 +47,7 @@ def create_cmd(username, role, display_name, team_name, phone, password):
 @click.argument("name")
 def create_team_cmd(name):
     """Create a team."""
-    with _clean_errors():
-        team = services.create_team(TeamNameSchema().load({"name": name})["name"])
-        db.session.commit()
+    team = services.create_team(TeamNameSchema().load({"name": name})["name"])
     click.echo(f"Created team {team.name}.")
 
 
@@ -79,10 +55,8 @@ def create_team_cmd(name):
 @click.argument("username")
 def deactivate_cmd(username):
     """Deactivate an account and sign it out on every device."""
-    with _clean_errors():
-        user = services.find_user(username)
-        warnings = services.deactivate_user(user)
-        db.session.commit()
+    user = services.find_user(username)
+    warnings = services.deactivate_user(user)
     click.echo(f"Deactivated {user.username}; all their devices are signed out.")
     for warning in warnings:
         if warning["code"] == "has_customers":

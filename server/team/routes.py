@@ -5,8 +5,9 @@ from flask_smorest import Blueprint
 
 from server.auth.models import Role
 from server.auth.security import require_roles, signed_in
-from server.extensions import db
+from server.scope import get_visible
 from server.team import services
+from server.team.models import Team
 from server.team.schemas import (
     AdminUserSchema,
     PasswordSchema,
@@ -39,7 +40,6 @@ def list_users(args):
 def create_user(args):
     """Create an account (admin)."""
     user = services.add_user(**args)
-    db.session.commit()
     return user
 
 
@@ -59,7 +59,6 @@ def update_user(args, user_id):
     `warnings` lists what to follow up, e.g. customers still held by a deactivated manager."""
     user = services.get_user(user_id)
     warnings = services.update_user(current_user, user, args)
-    db.session.commit()
     return {"user": user, "warnings": warnings}
 
 
@@ -70,7 +69,6 @@ def update_user(args, user_id):
 def reset_password(args, user_id):
     """Set a new password (admin); the user is signed out on every device."""
     services.reset_password(services.get_user(user_id), args["password"])
-    db.session.commit()
 
 
 @teams_blp.get("")
@@ -87,7 +85,6 @@ def list_teams():
 @require_roles(Role.ADMIN)
 def create_team(args):
     team = services.create_team(args["name"])
-    db.session.commit()
     return services.team_detail(team)
 
 
@@ -96,7 +93,7 @@ def create_team(args):
 @signed_in()
 def get_team(team_id):
     """Members, the lead, and each manager's portfolio size against capacity."""
-    return services.team_detail(services.get_visible_team(current_user, team_id))
+    return services.team_detail(get_visible(current_user, Team, team_id))
 
 
 @teams_blp.patch("/<uuid:team_id>")
@@ -105,7 +102,6 @@ def get_team(team_id):
 @require_roles(Role.ADMIN)
 def rename_team(args, team_id):
     team = services.rename_team(services.get_team(team_id), args["name"])
-    db.session.commit()
     return services.team_detail(team)
 
 
@@ -115,4 +111,3 @@ def rename_team(args, team_id):
 def delete_team(team_id):
     """Delete a team that has no members (admin)."""
     services.delete_team(services.get_team(team_id))
-    db.session.commit()

@@ -4,36 +4,9 @@ from marshmallow import Schema, fields, validate
 
 from server.auth.models import Role
 from server.auth.schemas import UserSchema
+from server.schemas import StrictBoolean, optional_text, required_text
 
 USERNAME_PATTERN = r"^[a-z0-9_.-]+$"
-
-
-class Trimmed(fields.String):
-    """A string with surrounding blanks removed before validation, so "  " is empty."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-class OptionalText(Trimmed):
-    """A trimmed string where blank means "none" (clearing a field from a form)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(allow_none=True, **kwargs)
-
-    def deserialize(self, value, attr=None, data=None, **kwargs):
-        if isinstance(value, str) and not value.strip():
-            return None
-        return super().deserialize(value, attr, data, **kwargs)
-
-
-class StrictBoolean(fields.Boolean):
-    """JSON true/false only: "yes" or 1 in a body is more likely a client bug than intent."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
 
 
 def _username():
@@ -53,20 +26,18 @@ def _password():
 
 
 def _phone():
-    return OptionalText(
-        validate=[
-            validate.Length(max=20),
-            validate.Regexp(r"^\+?[0-9][0-9 -]*$", error="Digits, spaces, '-' and a leading '+'."),
-        ],
+    return optional_text(
+        20,
+        validate.Regexp(r"^\+?[0-9][0-9 -]*$", error="Digits, spaces, '-' and a leading '+'."),
     )
 
 
 def _display_name(**kwargs):
-    return Trimmed(validate=validate.Length(min=1, max=80), **kwargs)
+    return required_text(80, **kwargs)
 
 
 def _team_name():
-    return Trimmed(required=True, validate=validate.Length(min=1, max=80))
+    return required_text(80, required=True)
 
 
 class UserQuerySchema(Schema):

@@ -17,6 +17,7 @@ from server.auth.services import (
 from server.customers.services import portfolio_sizes
 from server.errors import ApiError, not_found
 from server.extensions import db
+from server.scope import visible
 from server.team.models import Team
 
 # --- users -----------------------------------------------------------------------------------
@@ -183,24 +184,6 @@ def reset_password(user: User, password: str) -> None:
 # --- teams -----------------------------------------------------------------------------------
 
 
-def visible_teams(viewer: User) -> sa.Select[Team]:
-    """SELECT of the teams `viewer` may see: an admin all, a lead their own, a manager none."""
-    stmt = sa.select(Team)
-    if viewer.role == Role.ADMIN:
-        return stmt
-    if viewer.role == Role.LEAD and viewer.team_id is not None:
-        return stmt.where(Team.id == viewer.team_id)
-    return stmt.where(sa.false())
-
-
-def get_visible_team(viewer: User, team_id: uuid.UUID) -> Team:
-    """The team if `viewer` may see it; 404 otherwise, so existence does not leak."""
-    team = db.session.scalar(visible_teams(viewer).where(Team.id == team_id))
-    if team is None:
-        raise not_found("Team")
-    return team
-
-
 def get_team(team_id: uuid.UUID) -> Team:
     team = db.session.get(Team, team_id)
     if team is None:
@@ -214,7 +197,7 @@ def find_team(name: str) -> Team | None:
 
 def list_teams(viewer: User) -> list[dict]:
     """Team summaries (lead, member count), by name."""
-    teams = list(db.session.scalars(visible_teams(viewer).order_by(Team.name)))
+    teams = list(db.session.scalars(visible(viewer, Team).order_by(Team.name)))
     ids = [t.id for t in teams]
     counts: dict[uuid.UUID, int] = {}
     leads: dict[uuid.UUID, User] = {}

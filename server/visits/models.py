@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
 from server.plans.models import Channel, Purpose
-from server.sync.stamps import SyncStamped
+from server.stamps import SyncStamped
 
 
 class CustomerResponse(enum.StrEnum):

@@ -7,8 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from server.auth.security import signed_in
-from server.extensions import db
+from server.customers.models import Customer
+from server.scope import get_visible
 from server.visits import services
+from server.visits.models import Visit
 from server.visits.schemas import (
     VisitCreateSchema,
     VisitDetailSchema,
@@ -39,9 +41,9 @@ def log_visit(data):
 
     Sending an `id` that was already logged (a retried upload) returns that visit.
     """
-    view = services.log_visit(current_user, data)
-    db.session.commit()
-    return view
+    # Locked: a first check-in may learn the customer's location.
+    customer = get_visible(current_user, Customer, data.pop("customer_id"), for_update=True)
+    return services.visit_detail(services.create_visit(current_user, customer, **data))
 
 
 @blp.get("/<uuid:visit_id>")
@@ -49,7 +51,7 @@ def log_visit(data):
 @signed_in()
 def get_visit(visit_id: uuid.UUID):
     """A visit with its correction history and follow-up tasks."""
-    return services.get_visit(current_user, visit_id)
+    return services.visit_detail(get_visible(current_user, Visit, visit_id))
 
 
 @blp.patch("/<uuid:visit_id>")
@@ -58,6 +60,5 @@ def get_visit(visit_id: uuid.UUID):
 @signed_in()
 def correct_visit(changes, visit_id: uuid.UUID):
     """Correct a visit (its author or an admin); the earlier values are kept. Optional `version`."""
-    view = services.edit_visit(current_user, visit_id, changes)
-    db.session.commit()
-    return view
+    visit = get_visible(current_user, Visit, visit_id, for_update=True)
+    return services.visit_detail(services.update_visit(current_user, visit, changes))

@@ -5,17 +5,11 @@ so a bad request fails as a 422 naming the field instead of a database error.
 Times must carry a zone: a phone's local wall-clock time alone is ambiguous.
 """
 
-from datetime import date, datetime
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from server.customers.schemas import (
-    CommaList,
-    UserRefSchema,
-    optional_text,
-)
 from server.pagination import PageArgsSchema, PageSchema
 from server.plans.models import Channel, Purpose
+from server.schemas import CommaList, DateOrDateTime, UserRefSchema, VersionedSchema, optional_text
 from server.visits.models import CustomerResponse, LocationStatus
 
 MAX_PRODUCTS = 20
@@ -124,36 +118,15 @@ class VisitCreateSchema(Schema):
             raise ValidationError("Send latitude and longitude together.", missing)
 
 
-class VisitPatchSchema(Schema):
+class VisitPatchSchema(VersionedSchema):
     """What may be corrected after the fact; every change is kept as a revision."""
 
-    # Optimistic concurrency: the version the client last saw; omit to overwrite.
-    version = fields.Integer(strict=True, validate=validate.Range(min=1))
     outcome = optional_text(200)
     notes = optional_text(4000)
     next_step = optional_text(300)
     customer_response = fields.Enum(CustomerResponse, by_value=True, allow_none=True)
     products_discussed = _products()
     ended_at = fields.AwareDateTime(allow_none=True)
-
-
-class DateOrDateTime(fields.Field):
-    """A query bound given as YYYY-MM-DD (a local day) or an ISO datetime with zone."""
-
-    default_error_messages = {"invalid": "Not a date (YYYY-MM-DD) or a datetime with zone."}
-
-    def _deserialize(self, value, attr, data, **kwargs) -> date | datetime:
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        try:
-            if len(value) == 10:
-                return date.fromisoformat(value)
-            parsed = datetime.fromisoformat(value)
-        except ValueError as err:
-            raise self.make_error("invalid") from err
-        if parsed.tzinfo is None:
-            raise self.make_error("invalid")
-        return parsed
 
 
 class VisitListQuerySchema(PageArgsSchema):

@@ -3,36 +3,32 @@
 A visit is visible iff its customer is visible to the user. The customer's manager,
 the lead of the team and admins may log one; only its author or an admin may
 correct it later, and every correction is kept as a VisitRevision (no deletes).
-These functions take the acting user and `now` and never read the request, so the
-sync push of a later issue can replay a phone's log through them.
+These functions take the acting user and `now` and never read the request: the
+REST API and the sync push replay a phone's log through the same rules.
 """
 
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from server.auth.models import Role, User
 from server.customers.models import Customer
-from server.customers.services import (
-    get_former_managers_customer,
-    get_visible_customer,
-    invalid,
-    visible_customers,
-)
-from server.errors import ApiError, not_found
+from server.errors import ApiError, invalid
 from server.extensions import db
+from server.jsonvalue import to_json
 from server.models_base import check_version, utcnow
-from server.pagination import Page, count_rows
+from server.pagination import paginate
 from server.plans.models import CarePlan, Channel, Purpose
 from server.plans.services import complete_plan
+from server.scope import visible
 from server.tasks.models import Task
-from server.tasks.services import create_task
+from server.tasks.services import add_task
 from server.timeutil import accept_client_time, local_today, start_of_local_day
 from server.visits.models import CustomerResponse, LocationStatus, Visit, VisitRevision
 from server.visits.schemas import VisitDetailSchema
@@ -94,24 +90,6 @@ def check_location(
 # --- reading --------------------------------------------------------------------
 
 
-def visible_visits(user: User) -> sa.Select[Visit]:
-    """SELECT of the visits `user` may see: those of the customers they may see."""
-    return sa.select(Visit).where(
-        Visit.customer_id.in_(visible_customers(user).with_only_columns(Customer.id))
-    )
-
-
-def get_visible_visit(user: User, visit_id: uuid.UUID, *, for_update: bool = False) -> Visit:
-    """The visit if `user` may see it; 404 otherwise, so existence does not leak."""
-    stmt = visible_visits(user).where(Visit.id == visit_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    visit = db.session.scalar(stmt)
-    if visit is None:
-        raise not_found("Visit")
-    return visit
-
-
 @dataclass
 class VisitView:
     """A visit with the people it names; reads like the visit it wraps."""
@@ -157,11 +135,6 @@ def visit_detail(visit: Visit) -> VisitView:
     )
 
 
-def get_visit(user: User, visit_id: uuid.UUID) -> VisitView:
-    """A visit `user` may see, with its history."""
-    return visit_detail(get_visible_visit(user, visit_id))
-
-
 def _bound(value: date | datetime, *, end: bool) -> datetime:
     """A list filter bound; a date means a whole local day."""
     if isinstance(value, datetime):
@@ -180,9 +153,9 @@ def list_visits(
     channel: list[Channel] | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> Pagination:
     """One page of the visits `user` may see, newest first."""
-    stmt = visible_visits(user)
+    stmt = visible(user, Visit)
     if customer_id is not None:
         stmt = stmt.where(Visit.customer_id == customer_id)
     if manager_id is not None:
@@ -198,16 +171,17 @@ def list_visits(
         stmt = stmt.where(Visit.purpose.in_(purpose))
     if channel:
         stmt = stmt.where(Visit.channel.in_(channel))
-    total = count_rows(stmt)
-    visits = db.session.scalars(
-        stmt.options(selectinload(Visit.customer))
-        .order_by(Visit.started_at.desc(), Visit.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    result = paginate(
+        stmt.options(selectinload(Visit.customer)).order_by(
+            Visit.started_at.desc(), Visit.id.desc()
+        ),
+        page=page,
+        per_page=per_page,
+    )
+    visits: list[Visit] = result.items
     users = _users({v.manager_id for v in visits})
-    items = [VisitView(visit=v, manager=users.get(v.manager_id)) for v in visits]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    result.items = [VisitView(visit=v, manager=users.get(v.manager_id)) for v in visits]
+    return result
 
 
 # --- logging --------------------------------------------------------------------
@@ -222,8 +196,8 @@ def _task_text(next_step: str) -> tuple[str, str | None]:
 
 def create_visit(
     actor: User,
+    customer: Customer,
     *,
-    customer_id: uuid.UUID,
     channel: Channel,
     started_at: datetime,
     purpose: Purpose | None = None,
@@ -241,37 +215,29 @@ def create_visit(
     next_step_due: date | None = None,
     id: uuid.UUID | None = None,
     now: datetime | None = None,
-    allow_former_manager: bool = False,
+    former_manager: bool = False,
 ) -> Visit:
     """Log a contact with a customer the actor may serve, in one unit of work.
 
-    Completes the plan it answers, learns the customer's location from a sharp
-    first check-in, and turns a next step into a follow-up task (due in a week
-    unless `next_step_due` says otherwise). With a client-made `id` that exists
+    The caller loads the customer in the actor's scope, locked: a first check-in may
+    write the customer's location, and two of them at once must not both think it
+    is unknown. Completes the plan it answers, learns the customer's location from
+    a sharp first check-in, and turns a next step into a follow-up task (due in a
+    week unless `next_step_due` says otherwise). With a client-made `id` that exists
     already (a retried upload), returns that visit unchanged.
 
-    `allow_former_manager` (the sync push): a customer the actor managed once but no
-    longer sees may still get the visit logged offline before the move; its
-    follow-up task then goes to the customer's current manager.
+    `former_manager` (the sync push): the actor managed the customer once and the
+    phone logged the visit offline before the move; its follow-up task goes to the
+    customer's current manager.
     """
     now = now or utcnow()
     if id is not None:
         existing = db.session.get(Visit, id)
         if existing is not None:
-            if existing.manager_id == actor.id and existing.customer_id == customer_id:
+            if existing.manager_id == actor.id and existing.customer_id == customer.id:
                 return existing
             raise ApiError(409, "Another visit already has this id.", code="id_taken")
 
-    # Locked: a first check-in may write the customer's location, and two of them
-    # at once must not both think it is unknown.
-    moved_away = False
-    try:
-        customer = get_visible_customer(actor, customer_id, for_update=True)
-    except ApiError:
-        if not allow_former_manager:
-            raise
-        customer = get_former_managers_customer(actor, customer_id, for_update=True)
-        moved_away = True
     plan = None
     if plan_id is not None:
         plan = db.session.scalar(
@@ -333,37 +299,21 @@ def create_visit(
         complete_plan(plan, at=started, visit_id=visit.id)
     if next_step:
         title, task_notes = _task_text(next_step)
-        due_date = next_step_due or local_today(now) + timedelta(days=NEXT_STEP_DEFAULT_DAYS)
-        if moved_away:
-            # Open work follows the customer (customers.services._hand_over_open_work);
-            # back in the pool, it stays with the actor until the customer is handed out.
-            db.session.add(
-                Task(
-                    owner_id=customer.manager_id or actor.id,
-                    customer_id=customer.id,
-                    title=title,
-                    notes=task_notes,
-                    due_date=due_date,
-                    source_visit_id=visit.id,
-                    created_by_id=actor.id,
-                )
-            )
-        else:
-            create_task(
-                actor,
-                customer_id=customer.id,
-                title=title,
-                notes=task_notes,
-                due_date=due_date,
-                source_visit_id=visit.id,
-            )
+        # Open work follows the customer (events.customer_reassigned): a former
+        # manager's follow-up goes to the current one (back in the pool, it stays
+        # with the actor until the customer is handed out).
+        owner_id = (customer.manager_id or actor.id) if former_manager else actor.id
+        add_task(
+            owner_id=owner_id,
+            customer_id=customer.id,
+            title=title,
+            notes=task_notes,
+            due_date=next_step_due or local_today(now) + timedelta(days=NEXT_STEP_DEFAULT_DAYS),
+            source_visit_id=visit.id,
+            created_by=actor,
+        )
     db.session.flush()
     return visit
-
-
-def log_visit(actor: User, data: dict) -> VisitView:
-    """POST /visits: create (or replay) a visit and answer with its detail."""
-    return visit_detail(create_visit(actor, **data))
 
 
 # --- corrections ----------------------------------------------------------------
@@ -371,36 +321,16 @@ def log_visit(actor: User, data: dict) -> VisitView:
 EDITABLE = ("outcome", "notes", "next_step", "customer_response", "products_discussed", "ended_at")
 
 
-def _json(value: Any) -> Any:
-    """A value as it is kept in a revision's JSON."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, CustomerResponse):
-        return value.value
-    return value
-
-
-def update_visit(
-    actor: User,
-    visit: Visit,
-    changes: dict,
-    base_version: int | None = None,
-    *,
-    now: datetime | None = None,
-) -> Visit:
-    """Correct a visit (author or admin only), keeping the old values as a revision.
+def update_visit(actor: User, visit: Visit, changes: dict, *, now: datetime | None = None) -> Visit:
+    """Correct a visit `actor` may see (author or admin only), keeping the old values.
 
     Only fields whose value really changes are recorded; a correction that changes
-    nothing writes no revision and leaves the version alone.
+    nothing writes no revision and leaves the version alone. An optional `version`
+    in `changes` locks it.
     """
     now = now or utcnow()
-    if (
-        db.session.scalar(
-            visible_visits(actor).where(Visit.id == visit.id).with_only_columns(Visit.id)
-        )
-        is None
-    ):
-        raise not_found("Visit")
+    changes = dict(changes)
+    base_version = changes.pop("version", None)
     if actor.role != Role.ADMIN and visit.manager_id != actor.id:
         raise ApiError(
             403, "Only the author of a visit log or an admin may correct it.", code="not_author"
@@ -412,7 +342,6 @@ def update_visit(
     if unknown:
         raise invalid(unknown[0], "Not editable.")
 
-    changes = dict(changes)
     if changes.get("ended_at") is not None and changes["ended_at"] < visit.started_at:
         raise invalid("ended_at", "Must not be before started_at.")
     if "products_discussed" in changes and changes["products_discussed"] is None:
@@ -422,7 +351,7 @@ def update_visit(
     for name, new in changes.items():
         old = getattr(visit, name)
         if old != new:
-            diff[name] = {"old": _json(old), "new": _json(new)}
+            diff[name] = {"old": to_json(old), "new": to_json(new)}
     if not diff:
         return visit
     for name in diff:
@@ -430,11 +359,3 @@ def update_visit(
     db.session.add(VisitRevision(visit_id=visit.id, editor_id=actor.id, at=now, changes=diff))
     db.session.flush()
     return visit
-
-
-def edit_visit(actor: User, visit_id: uuid.UUID, changes: dict) -> VisitView:
-    """PATCH /visits/<id>: `changes` may carry the optional `version`."""
-    changes = dict(changes)
-    base_version = changes.pop("version", None)
-    visit = get_visible_visit(actor, visit_id, for_update=True)
-    return visit_detail(update_visit(actor, visit, changes, base_version))

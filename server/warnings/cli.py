@@ -3,13 +3,11 @@
 from datetime import datetime
 
 import click
-from flask.cli import AppGroup
 
-from server.errors import ApiError
-from server.extensions import db
+from server.transaction import UnitOfWorkGroup
 from server.warnings import services
 
-warnings_cli = AppGroup("warnings", help="Churn early warnings.")
+warnings_cli = UnitOfWorkGroup("warnings", help="Churn early warnings.")
 
 
 @warnings_cli.command("scan")
@@ -20,12 +18,7 @@ warnings_cli = AppGroup("warnings", help="Churn early warnings.")
 )
 def scan_cmd(month: datetime | None) -> None:
     """Judge every assigned customer's bills and complaints (idempotent; cron-able)."""
-    try:
-        counts = services.scan_warnings(month=month.date() if month else None)
-    except ApiError as err:
-        db.session.rollback()
-        raise click.ClickException(err.message) from None
-    db.session.commit()
+    counts = services.scan_warnings(month=month.date() if month else None)
     click.echo(
         f"month: {counts['month'] or 'none'}, customers scanned: {counts['customers_scanned']},"
         f" warnings opened: {counts['warnings_opened']},"

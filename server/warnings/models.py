@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.customers.models import Stage
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type
-from server.sync.stamps import SyncStamped
+from server.stamps import SyncStamped
 
 
 class WarningStatus(enum.StrEnum):
@@ -23,6 +23,21 @@ class WarningSource(enum.StrEnum):
     SPEND_RULE = "spend_rule"
     COMPLAINT_PRESSURE = "complaint_pressure"
     MANUAL = "manual"  # reported by the manager: competitor, wavering...
+
+
+class ManualReason(enum.StrEnum):
+    """What a manager may report before the bills show anything."""
+
+    COMPETITOR = "competitor"  # 竞争对手接触
+    INTENT_TO_LEAVE = "intent_to_leave"  # 客户表示有离网意向
+    OTHER = "other"
+
+
+class Outcome(enum.StrEnum):
+    """How an open warning ends."""
+
+    RETAINED = "retained"
+    CHURNED = "churned"
 
 
 class ChurnWarning(UUIDPk, Versioned, Timestamps, SyncStamped, Model):

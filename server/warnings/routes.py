@@ -11,8 +11,10 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from server.auth.security import signed_in
-from server.extensions import db
+from server.customers.models import Customer
+from server.scope import get_visible
 from server.warnings import services
+from server.warnings.models import ChurnWarning
 from server.warnings.schemas import (
     AnswerSchema,
     ChurnedListQuerySchema,
@@ -52,7 +54,7 @@ def list_churned(**filters):
 @signed_in()
 def get_warning(warning_id: uuid.UUID):
     """One warning with its reasons, the manager's answer and the outcome."""
-    return services.get_visible_warning(current_user, warning_id)
+    return get_visible(current_user, ChurnWarning, warning_id)
 
 
 @blp.post("")
@@ -64,11 +66,10 @@ def flag_customer(data):
 
     Opens a warning, or adds the reason to the customer's open one. Optional client `id`.
     """
-    warning = services.flag_customer(
-        current_user, data["customer_id"], data["reason"], data["note"], id=data.get("id")
+    customer = get_visible(current_user, Customer, data["customer_id"], for_update=True)
+    return services.flag_customer(
+        current_user, customer, data["reason"], data["note"], id=data.get("id")
     )
-    db.session.commit()
-    return warning
 
 
 @blp.post("/<uuid:warning_id>/answer")
@@ -77,15 +78,8 @@ def flag_customer(data):
 @signed_in()
 def answer_warning(data, warning_id: uuid.UUID):
     """The cause analysis and retention plan; rewritable while open. Optional `version`."""
-    warning = services.answer_warning(
-        current_user,
-        warning_id,
-        data["cause_analysis"],
-        data["retention_plan"],
-        base_version=data.get("version"),
-    )
-    db.session.commit()
-    return warning
+    warning = get_visible(current_user, ChurnWarning, warning_id, for_update=True)
+    return services.answer_warning(current_user, warning, data)
 
 
 @blp.post("/<uuid:warning_id>/resolve")
@@ -94,13 +88,12 @@ def answer_warning(data, warning_id: uuid.UUID):
 @signed_in()
 def resolve_warning(data, warning_id: uuid.UUID):
     """Retained (needs the answer first) or churned (needs exit_reason; plans a win-back)."""
-    warning = services.resolve_warning(
+    warning = get_visible(current_user, ChurnWarning, warning_id, for_update=True)
+    return services.resolve_warning(
         current_user,
-        warning_id,
+        warning,
         data["outcome"],
         note=data.get("note"),
         exit_reason=data.get("exit_reason"),
         base_version=data.get("version"),
     )
-    db.session.commit()
-    return warning

@@ -1,17 +1,12 @@
 """Request and response shapes of the churn warnings API."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from server.customers.models import Stage
-from server.customers.schemas import (
-    CommaList,
-    CustomerSummarySchema,
-    optional_text,
-    required_text,
-)
+from server.customers.schemas import CustomerSummarySchema
 from server.pagination import PageArgsSchema, PageSchema
-from server.warnings.models import WarningSource, WarningStatus
-from server.warnings.services import ManualReason, Outcome
+from server.schemas import CommaList, VersionedSchema, optional_text, required_text
+from server.warnings.models import ManualReason, Outcome, WarningSource, WarningStatus
 
 # --- output ---------------------------------------------------------------------
 
@@ -102,17 +97,12 @@ class FlagSchema(Schema):
     note = required_text(1000, required=True)
 
 
-class _Versioned(Schema):
-    # Optimistic concurrency: the version the client last saw; omit to overwrite.
-    version = fields.Integer(strict=True, validate=validate.Range(min=1))
-
-
-class AnswerSchema(_Versioned):
+class AnswerSchema(VersionedSchema):
     cause_analysis = required_text(4000, required=True)
     retention_plan = required_text(4000, required=True)
 
 
-class ResolveSchema(_Versioned):
+class ResolveSchema(VersionedSchema):
     outcome = fields.Enum(Outcome, by_value=True, required=True)
     note = optional_text(4000)
     exit_reason = optional_text(300)

@@ -14,7 +14,6 @@ scan idempotent and keeps a retained customer from being flagged again by the sa
 month's bills.
 """
 
-import enum
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,20 +21,30 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import cast
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import lazyload, selectinload
 
+from server import events
 from server.auth.models import User
 from server.complaints.models import Complaint
 from server.customers.models import Customer, MonthlySpend, Stage
-from server.customers.services import get_visible_customer, visible_customers
-from server.errors import ApiError, not_found
+from server.customers.services import set_stage, set_stage_in_bulk
+from server.errors import ApiError, invalid
 from server.extensions import db
 from server.models_base import check_version, utcnow
-from server.pagination import Page, count_rows
-from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
-from server.timeutil import local_today, local_zone
-from server.warnings.models import ChurnWarning, WarningSource, WarningStatus
+from server.pagination import paginate
+from server.scope import visible, visible_customers
+from server.timeutil import local_zone
+from server.warnings.models import (
+    ChurnWarning,
+    ManualReason,
+    Outcome,
+    WarningSource,
+    WarningStatus,
+)
+from server.warnings.schemas import ChurnWarningSchema
 
 # Service codes of the billing export and how people call them.
 SERVICE_NAMES = {
@@ -48,17 +57,6 @@ SERVICE_NAMES = {
     "cloud": ("云业务", "Cloud services"),
 }
 _ZH_COUNTS = dict(enumerate("零一两三四五六七八九十", start=0)) | {11: "十一", 12: "十二"}
-
-WIN_BACK_DUE_DAYS = (30, 60)
-
-
-class ManualReason(enum.StrEnum):
-    """What a manager may report before the bills show anything."""
-
-    COMPETITOR = "competitor"  # 竞争对手接触
-    INTENT_TO_LEAVE = "intent_to_leave"  # 客户表示有离网意向
-    OTHER = "other"
-
 
 MANUAL_TEXTS = {
     ManualReason.COMPETITOR: ("竞争对手接触客户", "Approached by a competitor"),
@@ -78,11 +76,6 @@ def service_names(code: str) -> tuple[str, str]:
 class Finding:
     key: str
     reason: dict
-
-
-def _add_months(first_of_month: date, offset: int) -> date:
-    n = first_of_month.year * 12 + first_of_month.month - 1 + offset
-    return date(n // 12, n % 12 + 1, 1)
 
 
 def _money(value: Decimal) -> str:
@@ -140,7 +133,7 @@ def spend_findings(month: date, bills: dict[date, dict[str, Decimal]]) -> list[F
     current = bills.get(month)
     if not current:
         return []
-    reference_months = [_add_months(month, -k) for k in range(1, n + 1)]
+    reference_months = [month - relativedelta(months=k) for k in range(1, n + 1)]
     if not all(bills.get(m) for m in reference_months):
         return []
     found: list[Finding] = []
@@ -238,7 +231,8 @@ def scan_warnings(
 
     bills: dict[uuid.UUID, dict[date, dict[str, Decimal]]] = {}
     if month is not None:
-        months = [_add_months(month, -k) for k in range(config["WARNING_REFERENCE_MONTHS"] + 1)]
+        n = config["WARNING_REFERENCE_MONTHS"]
+        months = [month - relativedelta(months=k) for k in range(n + 1)]
         rows = db.session.execute(
             sa.select(
                 MonthlySpend.customer_id,
@@ -322,7 +316,7 @@ def scan_warnings(
     # New warnings go out in one batched INSERT; the ORM would UPDATE versioned rows
     # one by one, so stages and joined warnings are written in bulk statements instead.
     db.session.flush()
-    _move_to_warning_stage([c.id for c in opened], now)
+    set_stage_in_bulk([c.id for c in opened], Stage.WARNING, now)
     _join_in_bulk(joined, now)
     return {
         "month": month.strftime("%Y-%m") if month else None,
@@ -331,19 +325,6 @@ def scan_warnings(
         "warnings_joined": len(joined),
         "reasons_added": reasons_added,
     }
-
-
-BULK_CHUNK = 500
-
-
-def _move_to_warning_stage(customer_ids: list[uuid.UUID], now: datetime) -> None:
-    for start in range(0, len(customer_ids), BULK_CHUNK):
-        db.session.execute(
-            sa.update(Customer)
-            .where(Customer.id.in_(customer_ids[start : start + BULK_CHUNK]))
-            .values(stage=Stage.WARNING, version=Customer.version + 1, updated_at=now)
-            .execution_options(synchronize_session="fetch")
-        )
 
 
 def _join_in_bulk(joined: list[tuple[ChurnWarning, list[Finding]]], now: datetime) -> None:
@@ -382,25 +363,6 @@ def _join_in_bulk(joined: list[tuple[ChurnWarning, list[Finding]]], now: datetim
 # --- reading --------------------------------------------------------------------
 
 
-def visible_warnings(user: User) -> sa.Select[ChurnWarning]:
-    """SELECT of the warnings `user` may see: those of the customers they may see."""
-    visible_ids = visible_customers(user).with_only_columns(Customer.id)
-    return sa.select(ChurnWarning).where(ChurnWarning.customer_id.in_(visible_ids))
-
-
-def get_visible_warning(
-    user: User, warning_id: uuid.UUID, *, for_update: bool = False
-) -> ChurnWarning:
-    """The warning if `user` may see its customer; 404 otherwise."""
-    stmt = visible_warnings(user).where(ChurnWarning.id == warning_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=ChurnWarning)
-    warning = db.session.scalar(stmt)
-    if warning is None:
-        raise not_found("Warning")
-    return warning
-
-
 def _customer_options():
     return selectinload(ChurnWarning.customer).selectinload(Customer.manager)
 
@@ -413,9 +375,9 @@ def list_warnings(
     manager_id: uuid.UUID | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> Pagination:
     """Warnings `user` may see: open ones first, then the newest."""
-    stmt = visible_warnings(user)
+    stmt = visible(user, ChurnWarning)
     if status:
         stmt = stmt.where(ChurnWarning.status.in_(status))
     if customer_id is not None:
@@ -426,18 +388,15 @@ def list_warnings(
                 sa.select(Customer.id).where(Customer.manager_id == manager_id)
             )
         )
-    total = count_rows(stmt)
-    items = db.session.scalars(
-        stmt.options(_customer_options())
-        .order_by(
+    return paginate(
+        stmt.options(_customer_options()).order_by(
             (ChurnWarning.status != WarningStatus.OPEN),
             ChurnWarning.opened_at.desc(),
             ChurnWarning.id,
-        )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total)
+        ),
+        page=page,
+        per_page=per_page,
+    )
 
 
 @dataclass
@@ -450,7 +409,7 @@ class ChurnedCustomer:
 
 def list_churned(
     user: User, *, manager_id: uuid.UUID | None = None, page: int = 1, per_page: int = 50
-) -> Page:
+) -> Pagination:
     """Churned customers `user` may see, most recently lost first, for win-back follow-up."""
     churned_at = (
         sa.select(sa.func.max(ChurnWarning.resolved_at))
@@ -464,13 +423,14 @@ def list_churned(
     stmt = visible_customers(user).where(Customer.stage == Stage.CHURNED)
     if manager_id is not None:
         stmt = stmt.where(Customer.manager_id == manager_id)
-    total = count_rows(stmt)
-    customers = db.session.scalars(
-        stmt.options(selectinload(Customer.manager))
-        .order_by(churned_at.is_(None), churned_at.desc(), Customer.name, Customer.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    result = paginate(
+        stmt.options(selectinload(Customer.manager)).order_by(
+            churned_at.is_(None), churned_at.desc(), Customer.name, Customer.id
+        ),
+        page=page,
+        per_page=per_page,
+    )
+    customers: list[Customer] = result.items
     latest: dict[uuid.UUID, ChurnWarning] = {}
     if customers:
         for warning in db.session.scalars(
@@ -491,24 +451,11 @@ def list_churned(
                 last_warning=last,
             )
         )
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    result.items = items
+    return result
 
 
 # --- writing --------------------------------------------------------------------
-
-
-def _writable(actor: User, warning: ChurnWarning | uuid.UUID) -> ChurnWarning:
-    """The warning, locked, if `actor` may act on its customer; 404 otherwise.
-
-    Takes a loaded warning too, so the sync push can call the services directly.
-    """
-    if isinstance(warning, uuid.UUID):
-        return get_visible_warning(actor, warning, for_update=True)
-    try:
-        get_visible_customer(actor, warning.customer_id)
-    except ApiError:
-        raise not_found("Warning") from None
-    return warning
 
 
 def _check_open(warning: ChurnWarning) -> None:
@@ -521,14 +468,12 @@ def _check_open(warning: ChurnWarning) -> None:
 
 
 def _check_version(warning: ChurnWarning, base_version: int | None) -> None:
-    from server.warnings.schemas import ChurnWarningSchema
-
     check_version(warning, base_version, "warning", lambda: ChurnWarningSchema().dump(warning))
 
 
 def flag_customer(
     actor: User,
-    customer_id: uuid.UUID,
+    customer: Customer,
     reason: ManualReason,
     note: str,
     *,
@@ -537,11 +482,10 @@ def flag_customer(
 ) -> ChurnWarning:
     """A manager's report (competitor, intent to leave...): opens or joins the open warning.
 
-    `id` makes the report idempotent: a report already recorded under it returns its
-    warning unchanged.
+    `customer` is locked by the caller. `id` makes the report idempotent: a report
+    already recorded under it returns its warning unchanged.
     """
     at = at or utcnow()
-    customer = get_visible_customer(actor, customer_id, for_update=True)
     if id is not None:
         existing = db.session.get(ChurnWarning, id)
         if existing is not None:
@@ -583,40 +527,34 @@ def flag_customer(
         if id is not None:
             fields["id"] = id
         warning = _new_warning(customer, WarningSource.MANUAL, at, **fields)
-        customer.stage = Stage.WARNING
+        set_stage(customer, Stage.WARNING)
     _add_findings(warning, [finding])
     db.session.flush()
     return warning
 
 
 def answer_warning(
-    actor: User,
-    warning: ChurnWarning | uuid.UUID,
-    cause_analysis: str,
-    retention_plan: str,
-    base_version: int | None = None,
-    at: datetime | None = None,
+    actor: User, warning: ChurnWarning, answer: dict, *, at: datetime | None = None
 ) -> ChurnWarning:
-    """The manager's cause analysis and retention plan; may be rewritten while open."""
-    warning = _writable(actor, warning)
+    """The manager's cause analysis and retention plan; may be rewritten while open.
+
+    `answer` (AnswerSchema) may leave out either text, which then stays as it was,
+    and may carry the `version` it was written against.
+    """
+    answer = dict(answer)
     _check_open(warning)
-    _check_version(warning, base_version)
-    warning.cause_analysis = cause_analysis
-    warning.retention_plan = retention_plan
+    _check_version(warning, answer.pop("version", None))
+    warning.cause_analysis = answer.get("cause_analysis", warning.cause_analysis)
+    warning.retention_plan = answer.get("retention_plan", warning.retention_plan)
     warning.answered_at = at or utcnow()
     warning.answered_by_id = actor.id
     db.session.flush()
     return warning
 
 
-class Outcome(enum.StrEnum):
-    RETAINED = "retained"
-    CHURNED = "churned"
-
-
 def resolve_warning(
     actor: User,
-    warning: ChurnWarning | uuid.UUID,
+    warning: ChurnWarning,
     outcome: Outcome,
     *,
     note: str | None = None,
@@ -629,7 +567,6 @@ def resolve_warning(
     Retained needs the cause analysis first: it is what the retention was built on.
     Churned does not: a customer may leave before the manager got to write it.
     """
-    warning = _writable(actor, warning)
     _check_open(warning)
     _check_version(warning, base_version)
     at = at or utcnow()
@@ -642,54 +579,18 @@ def resolve_warning(
                 code="analysis_required",
             )
         warning.status = WarningStatus.RETAINED
-        customer.stage = warning.previous_stage or Stage.MATURITY
+        set_stage(customer, warning.previous_stage or Stage.MATURITY)
     else:
         if not exit_reason:
-            raise ApiError(
-                422,
-                "Some fields are invalid: exit_reason.",
-                fields={"exit_reason": ["Say why the customer left."]},
-            )
+            raise invalid("exit_reason", "Say why the customer left.")
         warning.status = WarningStatus.CHURNED
         warning.exit_reason = exit_reason
-        customer.stage = Stage.CHURNED
-        _plan_win_back(actor, warning, customer, at)
+        set_stage(customer, Stage.CHURNED)
     warning.resolved_at = at
     warning.resolved_by_id = actor.id
     warning.resolution_note = note
     db.session.flush()
+    if outcome == Outcome.CHURNED:
+        # Plans replace the customer's care with a win-back contact.
+        events.customer_churned.send(customer, warning=warning, actor=actor, at=at)
     return warning
-
-
-def _plan_win_back(actor: User, warning: ChurnWarning, customer: Customer, at: datetime) -> None:
-    """Replace the care of a customer who left with one win-back contact.
-
-    The open routine, birthday or marketing plans of a customer who has gone would
-    only clutter the agenda; they are cancelled (kept, not deleted).
-    """
-    today = local_today(at)
-    first, last = WIN_BACK_DUE_DAYS
-    db.session.execute(
-        sa.update(CarePlan)
-        .where(
-            CarePlan.customer_id == customer.id,
-            CarePlan.status.in_([PlanStatus.PLANNED, PlanStatus.MISSED]),
-        )
-        .values(status=PlanStatus.CANCELLED, version=CarePlan.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    )
-    db.session.add(
-        CarePlan(
-            customer_id=customer.id,
-            owner_id=customer.manager_id,
-            purpose=Purpose.WIN_BACK,
-            channel=Channel.PHONE,
-            title=f"流失回访：{customer.name}"[:120],  # noqa: RUF001
-            notes=warning.exit_reason,
-            due_from=today + timedelta(days=first),
-            due_to=today + timedelta(days=last),
-            status=PlanStatus.PLANNED,
-            generation_key=f"winback:{warning.id}",
-            created_by_id=actor.id,
-        )
-    )

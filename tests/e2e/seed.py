@@ -11,13 +11,14 @@ warning and a plan due today.
 
 import json
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from flask_migrate import upgrade
 
 from server import create_app
@@ -34,7 +35,8 @@ from server.plans.services import create_plan
 from server.tasks.services import create_task
 from server.team.models import Team
 from server.timeutil import local_today
-from server.warnings.services import ManualReason, flag_customer
+from server.warnings.models import ManualReason
+from server.warnings.services import flag_customer
 
 PASSWORD = "e2e-password-1"
 # The first customer's name is unique enough to search for; the others share nothing.
@@ -81,8 +83,7 @@ def seed(managers: int) -> dict:
             assign(customer, user, reason="e2e seed", actor=admin, source="api")
             customers.append(customer)
         for back in range(6):
-            months = today.year * 12 + today.month - 1 - back
-            month = date(months // 12, months % 12 + 1, 1)
+            month = today.replace(day=1) - relativedelta(months=back)
             db.session.add(
                 MonthlySpend(
                     customer_id=customers[0].id,
@@ -95,18 +96,18 @@ def seed(managers: int) -> dict:
         task = create_task(user, title=TASK_TITLE, customer_id=customers[0].id, due_date=today)
         complaint = create_complaint(
             user,
-            customer_id=customers[1].id,
+            customers[1],
             category="billing",
             severity=Severity.MEDIUM,
             intake_channel=IntakeChannel.PHONE,
             description="Charged twice for the data pack.",
         )
         warning = flag_customer(
-            user, customers[2].id, ManualReason.COMPETITOR, "A competitor offered a cheaper plan."
+            user, customers[2], ManualReason.COMPETITOR, "A competitor offered a cheaper plan."
         )
         plan = create_plan(
             user,
-            customer_id=customers[0].id,
+            customers[0],
             purpose=Purpose.ROUTINE,
             channel=Channel.VISIT,
             due_from=today,

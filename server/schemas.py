@@ -1,0 +1,127 @@
+"""Schema fields and small shapes every domain's schemas share.
+
+Input strings are trimmed and capped at their column's length, so a bad request fails
+as a 422 naming the field instead of a database error; a blank optional string clears
+the field. Booleans are JSON true/false only.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow.utils import is_collection
+
+from server.timeutil import local_today
+
+
+def _trim(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def blank_to_none(value):
+    """A pre_load step: a blank string is no value."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def required_text(max_len: int, *validators, **kwargs) -> fields.String:
+    """A trimmed string of 1..max_len characters."""
+    return fields.String(
+        pre_load=[_trim], validate=[validate.Length(min=1, max=max_len), *validators], **kwargs
+    )
+
+
+def optional_text(max_len: int, *validators, **kwargs) -> fields.String:
+    """A trimmed string of at most max_len characters; blank or null clears it."""
+    return fields.String(
+        allow_none=True,
+        pre_load=[blank_to_none],
+        validate=[validate.Length(max=max_len), *validators],
+        **kwargs,
+    )
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true/false only: marshmallow's Boolean would also take "yes", 1 or "off"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class CommaList(fields.List):
+    """A query parameter given repeated (?tier=a&tier=b) or comma-separated (?tier=a,b)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) or not is_collection(value):
+            value = [value]
+        parts: list = []
+        for item in value:
+            if isinstance(item, str):
+                parts.extend(piece.strip() for piece in item.split(",") if piece.strip())
+            else:
+                parts.append(item)
+        return super()._deserialize(parts, attr, data, **kwargs)
+
+
+class DateOrDateTime(fields.Field):
+    """A local day (YYYY-MM-DD) or an ISO 8601 datetime with its zone, in and out."""
+
+    default_error_messages = {"invalid": "Not a date (YYYY-MM-DD) or a datetime with zone."}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        raise TypeError(f"not a date: {value!r}")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date | datetime:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
+        except ValueError as err:
+            raise self.make_error("invalid") from err
+        if parsed.tzinfo is None:
+            raise self.make_error("invalid")
+        return parsed
+
+
+def _not_in_future(value: date) -> None:
+    if value > local_today():
+        raise ValidationError("Must not be in the future.")
+
+
+PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()-]*$", error="Not a phone number.")
+BIRTHDAY: list[Callable[[date], object]] = [
+    validate.Range(min=date(1900, 1, 1)),
+    _not_in_future,
+]
+
+
+def version_field() -> fields.Integer:
+    """Optimistic concurrency: the version the client last saw; omit to overwrite."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class VersionedSchema(Schema):
+    """An edit that may name the version it was made against (409 if it moved on)."""
+
+    version = version_field()
+
+
+class UserRefSchema(Schema):
+    id = fields.UUID()
+    display_name = fields.String()
+
+
+class TierRefSchema(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    rank = fields.Integer()

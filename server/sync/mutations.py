@@ -1,0 +1,375 @@
+"""The changes a phone can push, and how each is applied through its domain's services.
+
+Each mutation re-runs the service its REST route calls, as the device's user, after
+checking its arguments with the route's own schema: a phone's bad input is refused
+with the same field messages a browser would get. The record is looked up in the
+user's scope, as the REST route does, once.
+
+A change to a customer the user no longer sees, made before the customer moved to
+another manager (docs/sync.md, Reassignment), is not simply refused: what happened
+(a visit, a complaint heard) is recorded anyway; any other change is kept as a
+lost-access conflict for the lead.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import Schema, ValidationError, fields
+
+from server.auth.models import User
+from server.complaints.models import Complaint
+from server.complaints.schemas import ComplaintCreateSchema, NoteSchema, TransitionSchema
+from server.complaints.services import add_note, create_complaint, transition_complaint
+from server.customers.models import Customer
+from server.errors import ApiError, not_found, validation_fields
+from server.extensions import db
+from server.plans.models import CarePlan
+from server.plans.schemas import PlanCreateSchema
+from server.plans.services import create_plan
+from server.scope import (
+    get_former_managers_customer,
+    get_visible,
+    visible_customer_ids,
+    was_manager_of,
+)
+from server.sync import merge
+from server.sync.models import MutationStatus, SyncConflict
+from server.tasks.models import Task
+from server.tasks.schemas import TaskCreateSchema
+from server.tasks.services import complete_task, create_task
+from server.visits.models import Visit
+from server.visits.schemas import VisitCreateSchema, VisitPatchSchema
+from server.visits.services import create_visit, update_visit
+from server.warnings.models import ChurnWarning
+from server.warnings.schemas import FlagSchema
+from server.warnings.services import flag_customer
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One queued change as the server received it."""
+
+    id: uuid.UUID
+    seq: int
+    name: str
+    args: dict
+    base_version: int | None
+    client_time: datetime | None
+    device_id: uuid.UUID | None
+    received_at: datetime
+
+    def as_json(self) -> dict:
+        """The whole mutation as the device sent it (kept on a lost-access conflict)."""
+        return {
+            "id": str(self.id),
+            "seq": self.seq,
+            "name": self.name,
+            "args": self.args,
+            "base_version": self.base_version,
+            "client_time": self.client_time.isoformat() if self.client_time else None,
+        }
+
+
+@dataclass
+class Outcome:
+    entity: str
+    row: Any
+    conflicts: list[SyncConflict] = field(default_factory=list)
+    status: MutationStatus = MutationStatus.APPLIED
+    code: str | None = None
+    message: str | None = None
+
+
+# --- argument shapes ------------------------------------------------------------
+# The REST bodies plus the id a REST route takes from its URL.
+
+
+class _Id(Schema):
+    id = fields.UUID(required=True)
+
+
+class _Edit(_Id):
+    changes = fields.Dict(required=True)
+    base = fields.Dict(load_default=dict)
+
+
+class _VisitEdit(_Id):
+    changes = fields.Dict(required=True)
+
+
+class _Transition(TransitionSchema):
+    id = fields.UUID(required=True)
+
+
+class _Note(NoteSchema):
+    id = fields.UUID(required=True)
+
+
+class _Answer(_Id):
+    cause_analysis = fields.Raw(required=True)
+    retention_plan = fields.Raw(required=True)
+    base = fields.Dict(load_default=dict)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+# --- the mutations --------------------------------------------------------------
+
+
+def _customer(user: User, customer_id: uuid.UUID, former: bool) -> Customer:
+    """The mutation's customer, locked: in the user's scope, or one they managed once."""
+    if former:
+        return get_former_managers_customer(user, customer_id, for_update=True)
+    return get_visible(user, Customer, customer_id, for_update=True)
+
+
+def _log_visit(user: User, m: Mutation, former: bool) -> Outcome:
+    data = VisitCreateSchema().load(m.args)
+    customer = _customer(user, data.pop("customer_id"), former)
+    visit = create_visit(user, customer, **data, now=m.received_at, former_manager=former)
+    return Outcome("visits", visit)
+
+
+def _update_visit(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _VisitEdit().load(m.args)
+    # Corrections are kept as revisions, so there is nothing to merge: no version.
+    changes = {k: v for k, v in args["changes"].items() if k != "version"}
+    changes = VisitPatchSchema().load(changes)
+    visit = get_visible(user, Visit, args["id"], for_update=True)
+    return Outcome("visits", update_visit(user, visit, changes, now=m.received_at))
+
+
+def _create_task(user: User, m: Mutation, former: bool) -> Outcome:
+    return Outcome("tasks", create_task(user, **TaskCreateSchema().load(m.args)))
+
+
+def _merged(spec: merge.Editable, user: User, m: Mutation, args: dict, changes: dict) -> Outcome:
+    source = merge.Source(user, m.device_id, m.id, m.name)
+    row, conflicts = merge.merge_edit(
+        spec, source, args["id"], changes, args["base"], m.base_version, m.received_at
+    )
+    if not conflicts:
+        return Outcome(spec.entity, row)
+    names = ", ".join(c.field or "" for c in conflicts)
+    return Outcome(
+        spec.entity,
+        row,
+        conflicts,
+        MutationStatus.CONFLICT,
+        "field_conflict",
+        f"Someone else changed {names} too; your values were kept and theirs saved as conflicts.",
+    )
+
+
+def _update_task(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _Edit().load(m.args)
+    return _merged(merge.TASKS, user, m, args, args["changes"])
+
+
+def _complete_task(user: User, m: Mutation, former: bool) -> Outcome:
+    task = get_visible(user, Task, _Id().load(m.args)["id"], for_update=True)
+    return Outcome("tasks", complete_task(user, task, now=m.received_at))
+
+
+def _log_complaint(user: User, m: Mutation, former: bool) -> Outcome:
+    args = dict(m.args)
+    if args.get("received_at") is None and m.client_time is not None:
+        # Heard when the phone recorded it; the deadline runs from then.
+        args["received_at"] = m.client_time.isoformat()
+    data = ComplaintCreateSchema().load(args)
+    customer = _customer(user, data.pop("customer_id"), former)
+    complaint = create_complaint(user, customer, **data, now=m.received_at)
+    return Outcome("complaints", complaint)
+
+
+def _transition_complaint(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _Transition().load(m.args)
+    complaint = get_visible(user, Complaint, args.pop("id"), for_update=True)
+    transition_complaint(user, complaint, args.pop("to"), at=m.received_at, **args)
+    return Outcome("complaints", complaint)
+
+
+def _add_complaint_note(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _Note().load(m.args)
+    if former:
+        # The caller checked that the user managed this complaint's customer once.
+        complaint = db.session.get(Complaint, args["id"])
+        if complaint is None:
+            raise not_found("Complaint")
+    else:
+        complaint = get_visible(user, Complaint, args["id"])
+    return Outcome("complaint_events", add_note(user, complaint, args["note"], at=m.received_at))
+
+
+def _create_plan(user: User, m: Mutation, former: bool) -> Outcome:
+    data = PlanCreateSchema().load(m.args)
+    customer = get_visible(user, Customer, data.pop("customer_id"))
+    return Outcome("care_plans", create_plan(user, customer, **data))
+
+
+def _update_plan(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _Edit().load(m.args)
+    return _merged(merge.PLANS, user, m, args, args["changes"])
+
+
+def _flag_warning(user: User, m: Mutation, former: bool) -> Outcome:
+    data = FlagSchema().load(m.args)
+    customer = get_visible(user, Customer, data["customer_id"], for_update=True)
+    warning = flag_customer(
+        user, customer, data["reason"], data["note"], id=data.get("id"), at=m.received_at
+    )
+    return Outcome("churn_warnings", warning)
+
+
+def _answer_warning(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _Answer().load(m.args)
+    changes = {"cause_analysis": args["cause_analysis"], "retention_plan": args["retention_plan"]}
+    return _merged(merge.WARNINGS, user, m, args, changes)
+
+
+def _update_customer_profile(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _Edit().load(m.args)
+    return _merged(merge.CUSTOMERS, user, m, args, args["changes"])
+
+
+def _row_customer(model) -> Callable[[dict], uuid.UUID | None]:
+    """The customer of the record a mutation's `args.id` names, whoever may see it."""
+
+    def customer_of(args: dict) -> uuid.UUID | None:
+        row_id = _uuid(args.get("id"))
+        if row_id is None:
+            return None
+        if model is Customer:
+            return row_id if db.session.get(Customer, row_id) is not None else None
+        return db.session.scalar(sa.select(model.customer_id).where(model.id == row_id))
+
+    return customer_of
+
+
+def _args_customer(args: dict) -> uuid.UUID | None:
+    return _uuid(args.get("customer_id"))
+
+
+@dataclass(frozen=True)
+class Kind:
+    run: Callable[[User, Mutation, bool], Outcome]
+    entity: str
+    # Finds the customer a mutation concerns when the user cannot see it (reassignment).
+    customer_of: Callable[[dict], uuid.UUID | None] | None = None
+    # Accepted from a customer's former manager: what happened cannot be un-happened.
+    append_only: bool = False
+
+
+# The changes of the domains. push.py adds the sync's own (resolving a conflict).
+DOMAIN_MUTATIONS: dict[str, Kind] = {
+    "log_visit": Kind(_log_visit, "visits", _args_customer, append_only=True),
+    "update_visit": Kind(_update_visit, "visits", _row_customer(Visit)),
+    "create_task": Kind(_create_task, "tasks", _args_customer),
+    "update_task": Kind(_update_task, "tasks", _row_customer(Task)),
+    "complete_task": Kind(_complete_task, "tasks", _row_customer(Task)),
+    "log_complaint": Kind(_log_complaint, "complaints", _args_customer, append_only=True),
+    "transition_complaint": Kind(_transition_complaint, "complaints", _row_customer(Complaint)),
+    "add_complaint_note": Kind(
+        _add_complaint_note, "complaint_events", _row_customer(Complaint), append_only=True
+    ),
+    "create_plan": Kind(_create_plan, "care_plans", _args_customer),
+    "update_plan": Kind(_update_plan, "care_plans", _row_customer(CarePlan)),
+    "flag_warning": Kind(_flag_warning, "churn_warnings", _args_customer),
+    "answer_warning": Kind(_answer_warning, "churn_warnings", _row_customer(ChurnWarning)),
+    "update_customer_profile": Kind(_update_customer_profile, "customers", _row_customer(Customer)),
+}
+
+
+def _lost_access(user: User, m: Mutation, kind: Kind, customer_id: uuid.UUID) -> Outcome:
+    conflict = SyncConflict(
+        kind="lost_access",
+        entity=kind.entity,
+        row_id=_uuid(m.args.get("id")),
+        customer_id=customer_id,
+        user_id=user.id,
+        device_id=m.device_id,
+        mutation_id=m.id,
+        mutation_name=m.name,
+        # NOT NULL columns: an explicit None stores JSON null.
+        base_value=None,
+        kept_value=None,
+        lost_value=None,
+        args=m.as_json(),
+    )
+    db.session.add(conflict)
+    db.session.flush()
+    return Outcome(
+        "sync_conflicts",
+        conflict,
+        [conflict],
+        MutationStatus.CONFLICT,
+        "lost_access",
+        "This customer has moved to another manager; your change was kept for your lead.",
+    )
+
+
+def _former_customer(user: User, kind: Kind, m: Mutation, err: ApiError) -> uuid.UUID | None:
+    """The customer this 404 hides from `user` if they managed it once (a reassignment)."""
+    if err.status != 404 or kind.customer_of is None:
+        return None
+    customer_id = kind.customer_of(m.args)
+    if customer_id is None or not was_manager_of(user, customer_id):
+        return None
+    if db.session.scalar(visible_customer_ids(user).where(Customer.id == customer_id)):
+        return None  # in scope: the 404 was about something else
+    return customer_id
+
+
+def run(user: User, m: Mutation, table: dict[str, Kind]) -> Outcome:
+    """Apply one mutation in a savepoint; a refusal raises (and the savepoint is undone)."""
+    kind = table.get(m.name)
+    if kind is None:
+        raise ApiError(
+            422,
+            f"This server does not know the change {m.name!r}; update the app.",
+            code="unknown_mutation",
+        )
+    try:
+        with db.session.begin_nested():
+            return kind.run(user, m, False)
+    except ApiError as err:
+        customer_id = _former_customer(user, kind, m, err)
+        if customer_id is None:
+            raise
+    # The change predates the customer's move to another manager (docs/sync.md).
+    with db.session.begin_nested():
+        if kind.append_only:
+            return kind.run(user, m, True)
+        return _lost_access(user, m, kind, customer_id)
+
+
+def apply_kept_mutation(actor: User, conflict: SyncConflict, now: datetime) -> Outcome:
+    """A lead applies a lost-access change as themself: the same dispatch, no fallback."""
+    kept = conflict.args or {}
+    kind = DOMAIN_MUTATIONS.get(kept.get("name", ""))
+    if kind is None:
+        raise ApiError(422, "This change cannot be applied.", code="unknown_mutation")
+    client_time = kept.get("client_time")
+    m = Mutation(
+        id=conflict.mutation_id or uuid.uuid4(),
+        seq=kept.get("seq", 0),
+        name=kept["name"],
+        args=kept.get("args") or {},
+        base_version=kept.get("base_version"),
+        client_time=datetime.fromisoformat(client_time) if client_time else None,
+        device_id=None,
+        received_at=now,
+    )
+    try:
+        return kind.run(actor, m, False)
+    except ValidationError as err:
+        raise ApiError(422, "The kept change is invalid.", fields=validation_fields(err)) from None

@@ -1,0 +1,102 @@
+"""The unit of work: one transaction per request, per CLI command and per job.
+
+Services change rows and flush; they never commit. The request is committed once,
+here, after its view returned, and rolled back on any error, before the error
+becomes a response (Indico's `RH.process` is the model). A CLI command is wrapped
+the same way by `UnitOfWorkGroup`. Reads commit too: loading the signed-in user
+slides the device session's expiry, and that must persist.
+
+Some bookkeeping must survive a failed request (the sliding expiry again: a user
+whose every request is refused is still active). `keep_on_failure` registers it;
+after the rollback it is re-applied and committed on its own.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+import click
+from flask import Flask, g, has_app_context
+from flask.cli import AppGroup
+from marshmallow import ValidationError
+
+from server.errors import ApiError, validation_fields
+from server.extensions import db
+
+_KEEP = "_fieldbook_keep_on_failure"
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit what the block did, or roll it all back if it raises (anything)."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        _roll_back()
+        raise
+
+
+def keep_on_failure(reapply: Callable[[], None]) -> None:
+    """Run `reapply` in a fresh transaction if this unit of work is rolled back."""
+    if has_app_context():
+        g.setdefault(_KEEP, []).append(reapply)
+
+
+def _roll_back() -> None:
+    db.session.rollback()
+    kept: list[Callable[[], None]] = g.pop(_KEEP, []) if has_app_context() else []
+    if not kept:
+        return
+    try:
+        for reapply in kept:
+            reapply()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+class Fieldbook(Flask):
+    """Flask, with the request as the unit of work."""
+
+    def dispatch_request(self) -> Any:
+        rv = super().dispatch_request()
+        # A failing commit raises here and is answered like any error of the view.
+        db.session.commit()
+        return rv
+
+    def handle_user_exception(self, e: Exception) -> Any:
+        # Every error of a before_request hook, the view or its commit comes here
+        # first: nothing of the failed work is kept, whatever the answer will be.
+        _roll_back()
+        return super().handle_user_exception(e)
+
+
+def transactional(command: Callable) -> Callable:
+    """A CLI command as one unit of work; a refusal ends it as a one-line message (exit 1)."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            with unit_of_work():
+                return command(*args, **kwargs)
+        except ApiError as err:
+            raise click.ClickException(err.message) from None
+        except ValidationError as err:
+            fields = validation_fields(err)
+            parts = [f"{name}: {' '.join(map(str, msgs))}" for name, msgs in sorted(fields.items())]
+            raise click.ClickException("; ".join(parts)) from None
+
+    return wrapper
+
+
+class UnitOfWorkGroup(AppGroup):
+    """A CLI group whose every command runs in the app context as one unit of work."""
+
+    def command(self, *args, **kwargs):
+        def decorator(f):
+            return AppGroup.command(self, *args, **kwargs)(transactional(f))
+
+        return decorator
