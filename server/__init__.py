@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from config import CONFIGS, Config, ProductionConfig
@@ -14,7 +15,6 @@ from server.complaints.routes import blp as complaints_blp
 from server.complaints.routes import categories_blp as complaint_categories_blp
 from server.customers.routes import blp as customers_blp
 from server.customers.routes import tiers_blp
-from server.demo.cli import demo_cmd
 from server.errors import register_error_handlers
 from server.extensions import api, compress, db, migrate
 from server.imports.cli import import_cli
@@ -51,7 +51,14 @@ API_BLUEPRINTS = (
     sync_blp,
 )
 # Each domain owns its commands (`fieldbook plans generate`, ...).
-COMMANDS = (demo_cmd, import_cli, plans_cli, sync_cli, users_cli, warnings_cli)
+COMMANDS: list[click.Command] = [import_cli, plans_cli, sync_cli, users_cli, warnings_cli]
+try:
+    from server.demo.cli import demo_cmd
+except ModuleNotFoundError as missing:  # Faker comes with the `demo` extra only.
+    if missing.name != "faker":
+        raise
+else:
+    COMMANDS.append(demo_cmd)
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
