@@ -101,6 +101,13 @@ class Config:
         "FIELDBOOK_WEBCLIENT_DIST", str(BASE_DIR / "webclient" / "dist")
     )
 
+    # Background jobs (server/jobs/): RQ on Redis when REDIS_URL is set; without it
+    # (the demo) a job runs in the web process after the request that asked for it.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    JOB_QUEUE = os.environ.get("FIELDBOOK_JOB_QUEUE", "fieldbook")
+    JOB_TIMEOUT_S = 3600
+    JOB_FILES_DIR = os.environ.get("FIELDBOOK_JOB_FILES", str(INSTANCE_DIR / "jobs"))
+
     # OpenAPI (flask-smorest)
     API_TITLE = "Fieldbook API"
     API_VERSION = "v1"
@@ -122,6 +129,10 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
+    # The real queue on the machine's Redis; a queue of this run's own.
+    REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    JOB_QUEUE = f"fieldbook-test-{os.getpid()}"
+    JOB_FILES_DIR = str(INSTANCE_DIR / "test-jobs" / str(os.getpid()))
     # Cheap hashing keeps the suite fast; production uses argon2's defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
@@ -133,11 +144,14 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        missing = [
+            name for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL") if not os.environ.get(name)
+        ]
         if missing:
-            raise SystemExit(
-                f"Fieldbook refuses to start in production: set {' and '.join(missing)}."
+            names = (
+                ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
             )
+            raise SystemExit(f"Fieldbook refuses to start in production: set {names}.")
 
 
 CONFIGS = {

@@ -11,6 +11,7 @@ from server import models  # noqa: F401  (every table registered before migrate/
 from server.agenda.routes import blp as agenda_blp
 from server.auth import security
 from server.auth.routes import blp as auth_blp
+from server.campaigns.routes import blp as campaigns_blp
 from server.complaints.routes import blp as complaints_blp
 from server.complaints.routes import categories_blp as complaint_categories_blp
 from server.customers.routes import blp as customers_blp
@@ -19,6 +20,8 @@ from server.errors import register_error_handlers
 from server.extensions import api, compress, db, migrate
 from server.imports.cli import import_cli
 from server.imports.routes import blp as imports_blp
+from server.jobs.cli import jobs_cli
+from server.jobs.routes import blp as jobs_blp
 from server.plans.cli import plans_cli
 from server.plans.routes import blp as plans_blp
 from server.sync.cli import sync_cli
@@ -49,9 +52,18 @@ API_BLUEPRINTS = (
     warnings_blp,
     agenda_blp,
     sync_blp,
+    jobs_blp,
+    campaigns_blp,
 )
 # Each domain owns its commands (`fieldbook plans generate`, ...).
-COMMANDS: list[click.Command] = [import_cli, plans_cli, sync_cli, users_cli, warnings_cli]
+COMMANDS: list[click.Command] = [
+    import_cli,
+    jobs_cli,
+    plans_cli,
+    sync_cli,
+    users_cli,
+    warnings_cli,
+]
 try:
     from server.demo.cli import demo_cmd
 except ModuleNotFoundError as missing:  # Faker comes with the `demo` extra only.

@@ -1,6 +1,7 @@
 """Imports every domain's models so metadata (and Alembic) see all tables."""
 
 from server.auth.models import DeviceSession, Role, User
+from server.campaigns.models import Campaign, CampaignTarget
 from server.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
 from server.customers.models import (
     AssignmentHistory,
@@ -12,7 +13,9 @@ from server.customers.models import (
     Stage,
     Tier,
 )
+from server.jobs.models import Job
 from server.plans.models import CarePlan
+from server.reviews.models import ReviewExport, ReviewPeriod
 from server.sync import tombstones  # noqa: F401  (registers the deletion listener)
 from server.sync.models import (
     SyncClock,
@@ -28,6 +31,8 @@ from server.warnings.models import ChurnWarning
 
 __all__ = [
     "AssignmentHistory",
+    "Campaign",
+    "CampaignTarget",
     "CarePlan",
     "ChurnWarning",
     "Complaint",
@@ -38,7 +43,10 @@ __all__ = [
     "CustomerKind",
     "DeviceSession",
     "Gender",
+    "Job",
     "MonthlySpend",
+    "ReviewExport",
+    "ReviewPeriod",
     "Role",
     "Stage",
     "SyncClock",

@@ -4,7 +4,9 @@ A manager sees the customers assigned to them; a lead sees their team's managers
 customers and the unassigned pool they hand out from; an admin sees everything.
 Plans, visits, complaints and warnings are visible with their customer; tasks and
 sync conflicts belong to a person and are visible to that person, their team's lead
-and admins; a team to its lead and admins. Whatever is out of scope answers 404,
+and admins; a team to its lead and admins. A campaign is visible to admins, to the
+leads it concerns (their team's, or everyone's) and to the managers it targets
+customers of. Whatever is out of scope answers 404,
 exactly as if it did not exist, so existence does not leak.
 """
 
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.auth.models import Role, User
+from server.campaigns.models import Campaign, CampaignTarget
 from server.complaints.models import Complaint
 from server.customers.models import AssignmentHistory, Customer
 from server.errors import not_found
@@ -29,7 +32,7 @@ from server.warnings.models import ChurnWarning
 M = TypeVar("M")
 
 # Scoped by their customer.
-_BY_CUSTOMER: tuple[type, ...] = (CarePlan, Visit, Complaint, ChurnWarning)
+_BY_CUSTOMER: tuple[type, ...] = (CarePlan, Visit, Complaint, ChurnWarning, CampaignTarget)
 # Scoped by the person they belong to.
 _OWNER_COLUMNS: dict[type, Any] = {Task: Task.owner_id, SyncConflict: SyncConflict.user_id}
 # How a 404 names each kind of row.
@@ -42,6 +45,8 @@ NAMES: dict[type, str] = {
     Task: "Task",
     SyncConflict: "Conflict",
     Team: "Team",
+    Campaign: "Campaign",
+    CampaignTarget: "Campaign target",
 }
 
 
@@ -70,6 +75,15 @@ def rule(user: User, model: type) -> ColumnElement[bool]:
         if user.role == Role.LEAD and user.team_id is not None:
             return Team.id == user.team_id
         return sa.false()
+    if model is Campaign:
+        if user.role == Role.ADMIN:
+            return sa.true()
+        if user.role == Role.LEAD:
+            return sa.or_(Campaign.team_id.is_(None), Campaign.team_id == user.team_id)
+        targeted = sa.select(CampaignTarget.campaign_id).where(
+            CampaignTarget.customer_id.in_(visible_customer_ids(user))
+        )
+        return Campaign.id.in_(targeted)
     if model in _OWNER_COLUMNS:
         return _owned_by(user, _OWNER_COLUMNS[model])
     if model in _BY_CUSTOMER:

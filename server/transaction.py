@@ -25,6 +25,7 @@ from server.errors import ApiError, validation_fields
 from server.extensions import db
 
 _KEEP = "_fieldbook_keep_on_failure"
+_ON_COMMIT = "_fieldbook_on_commit"
 
 
 @contextmanager
@@ -32,10 +33,26 @@ def unit_of_work() -> Iterator[None]:
     """Commit what the block did, or roll it all back if it raises (anything)."""
     try:
         yield
-        db.session.commit()
+        commit()
     except BaseException:
         _roll_back()
         raise
+
+
+def commit() -> None:
+    """Commit the unit of work, then run what waited for it (`on_commit`)."""
+    db.session.commit()
+    waiting: list[Callable[[], None]] = g.pop(_ON_COMMIT, []) if has_app_context() else []
+    for after in waiting:
+        after()
+
+
+def on_commit(after: Callable[[], None]) -> None:
+    """Run `after` once this unit of work has committed (never if it rolls back).
+
+    A job is queued this way: a worker must not look for a row not yet committed.
+    """
+    g.setdefault(_ON_COMMIT, []).append(after)
 
 
 def keep_on_failure(reapply: Callable[[], None]) -> None:
@@ -46,6 +63,8 @@ def keep_on_failure(reapply: Callable[[], None]) -> None:
 
 def _roll_back() -> None:
     db.session.rollback()
+    if has_app_context():
+        g.pop(_ON_COMMIT, None)
     kept: list[Callable[[], None]] = g.pop(_KEEP, []) if has_app_context() else []
     if not kept:
         return
@@ -64,7 +83,7 @@ class Fieldbook(Flask):
     def dispatch_request(self) -> Any:
         rv = super().dispatch_request()
         # A failing commit raises here and is answered like any error of the view.
-        db.session.commit()
+        commit()
         return rv
 
     def handle_user_exception(self, e: Exception) -> Any:

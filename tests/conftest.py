@@ -10,16 +10,19 @@ context of their own and return loaded, detached objects.
 """
 
 import itertools
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
+import redis
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
+from rq import SimpleWorker
 from sqlalchemy import orm
 
 from config import TestConfig
@@ -28,6 +31,7 @@ from server.auth.models import Role, User
 from server.auth.services import create_user
 from server.customers.models import Customer, CustomerKind, Stage, Tier
 from server.extensions import db
+from server.jobs.services import queue
 from server.team.models import Team
 
 PASSWORD = "correct-horse-battery"
@@ -39,9 +43,12 @@ def app() -> Iterator[Flask]:
     with app.app_context():
         _drop_everything()
         upgrade()
+        queue().empty()
     yield app
     with app.app_context():
         db.engine.dispose()
+        queue().delete(delete_jobs=True)
+    shutil.rmtree(app.config["JOB_FILES_DIR"], ignore_errors=True)
 
 
 def _drop_everything() -> None:
@@ -144,6 +151,18 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def run_jobs(app: Flask):
+    """Run the jobs waiting on the real queue (Redis), here, as the worker would."""
+
+    def run() -> None:
+        with app.app_context():
+            connection = redis.Redis.from_url(app.config["REDIS_URL"])
+            SimpleWorker([queue()], connection=connection).work(burst=True)
+
+    return run
 
 
 @pytest.fixture

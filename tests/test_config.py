@@ -11,14 +11,15 @@ from config import ProductionConfig, _normalise_db_url
 @pytest.mark.parametrize(
     ("env", "missing"),
     [
-        ({}, "SECRET_KEY and DATABASE_URL"),
-        ({"SECRET_KEY": "x" * 32}, "DATABASE_URL"),
-        ({"DATABASE_URL": "postgresql://db/fieldbook"}, "SECRET_KEY"),
+        ({}, "SECRET_KEY, DATABASE_URL and REDIS_URL"),
+        ({"SECRET_KEY": "x" * 32, "REDIS_URL": "redis://r"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://db/fieldbook"}, "SECRET_KEY and REDIS_URL"),
+        ({"SECRET_KEY": "x" * 32, "DATABASE_URL": "postgresql://db/fieldbook"}, "REDIS_URL"),
     ],
 )
 def test_production_refuses_to_start_without_secrets(monkeypatch, env, missing):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(SystemExit) as excinfo:
@@ -36,7 +37,7 @@ def test_production_message_is_one_line_on_the_command_line():
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "Fieldbook refuses to start in production: set SECRET_KEY and DATABASE_URL."
+        "Fieldbook refuses to start in production: set SECRET_KEY, DATABASE_URL and REDIS_URL."
     ]
 
 

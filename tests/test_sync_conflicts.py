@@ -30,7 +30,7 @@ def pushed(client, *mutations, device=None) -> dict:
         PUSH,
         json={
             "device_id": str(device or uuid.uuid4()),
-            "schema_version": 1,
+            "schema_version": 2,
             "mutations": list(mutations),
         },
     )

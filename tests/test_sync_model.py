@@ -511,7 +511,7 @@ class SyncWorld(RuleBasedStateMachine):
         before = self.device_row(phone)
         response = phone.client.post(
             PUSH,
-            json={"device_id": str(phone.store.id), "schema_version": 1, "mutations": batch},
+            json={"device_id": str(phone.store.id), "schema_version": 2, "mutations": batch},
         )
         if response.status_code == 401:
             # Nothing applied, nothing acknowledged; the outbox stays as it is.

@@ -500,7 +500,7 @@ def test_a_role_or_team_change_asks_for_a_reset(app, in_app, portfolios):
 
 def test_an_unsupported_schema_version_is_426(app, team_setup):
     device = Device(signed_in(app, team_setup["mgr_a1"].username))
-    response = device.fetch(schema_version=2)
+    response = device.fetch(schema_version=1)
     assert response.status_code == 426
     assert response.json["error"]["code"] == "upgrade_required"
 

@@ -23,7 +23,7 @@ def mutation(seq: int, name: str, args: dict, **extra) -> dict:
     return {"id": str(uuid.uuid4()), "seq": seq, "name": name, "args": args, **extra}
 
 
-def push(client, device, *mutations, schema_version: int = 1):
+def push(client, device, *mutations, schema_version: int = 2):
     return client.post(
         PUSH,
         json={
@@ -339,7 +339,7 @@ def _nothing_applied(in_app, customer, device) -> bool:
 def test_an_unsupported_schema_version_is_426(client, mgr, in_app):
     customer, device = mgr["cust_a1"], uuid.uuid4()
     response = push(
-        client, device, mutation(1, "log_visit", visit_args(customer)), schema_version=2
+        client, device, mutation(1, "log_visit", visit_args(customer)), schema_version=1
     )
     assert response.status_code == 426
     assert response.json["error"]["code"] == "upgrade_required"

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from server.auth.models import User
 from server.customers.models import Customer
@@ -51,16 +52,24 @@ def load(in_app, model, id_):
 
 @pytest.fixture
 def make_plan(in_app):
-    def factory(customer, purpose=Purpose.BIRTHDAY, channel=Channel.PHONE) -> CarePlan:
+    def factory(
+        customer,
+        purpose=Purpose.BIRTHDAY,
+        channel=Channel.PHONE,
+        due_from=date(2026, 3, 1),
+        due_to=date(2026, 3, 31),
+        status=PlanStatus.PLANNED,
+    ) -> CarePlan:
         with in_app():
             plan = CarePlan(
                 customer_id=customer.id,
                 owner_id=customer.manager_id,
                 purpose=purpose,
                 channel=channel,
-                title="Birthday greeting",
-                due_from=date(2026, 3, 1),
-                due_to=date(2026, 3, 31),
+                title=f"{purpose.value} {due_from}",
+                due_from=due_from,
+                due_to=due_to,
+                status=status,
             )
             db.session.add(plan)
             db.session.commit()
@@ -261,6 +270,107 @@ def test_a_plan_of_a_customer_out_of_sight_is_the_same_422(
     assert response.json["error"]["fields"] == {
         "plan_id": ["This customer has no plan with this id."]
     }
+
+
+# 2026-03-10 09:00 in Shanghai.
+MARCH_10 = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)
+
+
+def _status(in_app, plan) -> PlanStatus:
+    return load(in_app, CarePlan, plan.id).status
+
+
+def test_a_visit_without_a_plan_completes_the_open_plan_it_fulfils(
+    client, auth, in_app, team_setup, make_plan
+):
+    """The rule: same customer and purpose, open (planned or missed), window opened by the
+    day of the visit; of several, the first due."""
+    customer = team_setup["cust_a1"]
+    missed = make_plan(
+        customer,
+        Purpose.ROUTINE,
+        due_from=date(2026, 2, 1),
+        due_to=date(2026, 2, 7),
+        status=PlanStatus.MISSED,
+    )
+    current = make_plan(
+        customer, Purpose.ROUTINE, due_from=date(2026, 3, 9), due_to=date(2026, 3, 16)
+    )
+    not_yet = make_plan(
+        customer, Purpose.ROUTINE, due_from=date(2026, 3, 11), due_to=date(2026, 3, 18)
+    )
+    birthday = make_plan(
+        customer, Purpose.BIRTHDAY, due_from=date(2026, 3, 8), due_to=date(2026, 3, 11)
+    )
+    other_customer = make_plan(team_setup["cust_a1_2"], Purpose.ROUTINE, due_from=date(2026, 3, 1))
+    with time_machine.travel(MARCH_10, tick=False):
+        auth.login(team_setup["mgr_a1"].username)
+        first = client.post(API, json=body(customer, started_at=_iso(MARCH_10)))
+        second = client.post(API, json=body(customer, started_at=_iso(MARCH_10)))
+        third = client.post(API, json=body(customer, started_at=_iso(MARCH_10)))
+    # The late one first, then the one due this week; the one not open yet stays.
+    assert first.json["plan_id"] == str(missed.id)
+    assert second.json["plan_id"] == str(current.id)
+    assert third.json["plan_id"] is None
+    assert [_status(in_app, p) for p in (missed, current, not_yet)] == [
+        PlanStatus.DONE,
+        PlanStatus.DONE,
+        PlanStatus.PLANNED,
+    ]
+    assert _status(in_app, birthday) == PlanStatus.PLANNED
+    assert _status(in_app, other_customer) == PlanStatus.PLANNED
+    assert load(in_app, CarePlan, current.id).completed_at == MARCH_10
+
+
+def test_plan_id_null_says_the_visit_fulfils_no_plan(client, auth, in_app, team_setup, make_plan):
+    customer = team_setup["cust_a1"]
+    plan = make_plan(customer, Purpose.ROUTINE, due_from=date(2026, 3, 9), due_to=date(2026, 3, 16))
+    with time_machine.travel(MARCH_10, tick=False):
+        auth.login(team_setup["mgr_a1"].username)
+        response = client.post(API, json=body(customer, plan_id=None, started_at=_iso(MARCH_10)))
+    assert (response.status_code, response.json["plan_id"]) == (201, None)
+    assert _status(in_app, plan) == PlanStatus.PLANNED
+
+
+def test_an_offline_visit_matches_by_the_day_it_happened_on_the_phone(
+    client, auth, in_app, team_setup, make_plan
+):
+    """Synced on the 12th, done on the 10th: the plan opening on the 11th is not fulfilled,
+    the one open on the 10th is, and it is done at the phone's time."""
+    customer = team_setup["cust_a1"]
+    opened_later = make_plan(
+        customer, Purpose.ROUTINE, due_from=date(2026, 3, 11), due_to=date(2026, 3, 18)
+    )
+    open_then = make_plan(
+        customer, Purpose.ROUTINE, due_from=date(2026, 3, 3), due_to=date(2026, 3, 10)
+    )
+    done_at = MARCH_10 + timedelta(hours=2)
+    with time_machine.travel(MARCH_10 + timedelta(days=2), tick=False):
+        auth.login(team_setup["mgr_a1"].username)
+        pushed = client.post(
+            "/api/v1/sync/push",
+            json={
+                "device_id": str(uuid.uuid4()),
+                "schema_version": 2,
+                "mutations": [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "seq": 1,
+                        "name": "log_visit",
+                        "args": {
+                            k: v
+                            for k, v in body(
+                                customer, id=str(uuid.uuid4()), started_at=_iso(done_at)
+                            ).items()
+                        },
+                    }
+                ],
+            },
+        )
+    [result] = pushed.json["results"]
+    assert (result["status"], result["record"]["plan_id"]) == ("applied", str(open_then.id))
+    assert _status(in_app, opened_later) == PlanStatus.PLANNED
+    assert load(in_app, CarePlan, open_then.id).completed_at == done_at
 
 
 def test_without_a_plan_the_purpose_is_required(client, auth, in_app, team_setup):

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from faker import Faker
 
 from server.auth.models import Role, User
@@ -651,15 +652,10 @@ def _choose_spend_patterns(rng: random.Random, drafts: list[_Draft]) -> None:
         draft.pattern = NEAR_SERVICE if position % 2 == 0 else NEAR_TOTAL
 
 
-def _add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _spend_months(today: date) -> list[date]:
     """The last SPEND_MONTHS complete months before `today`, oldest first."""
-    last = _add_months(today.replace(day=1), -1)
-    return [_add_months(last, k - SPEND_MONTHS + 1) for k in range(SPEND_MONTHS)]
+    this_month = today.replace(day=1)
+    return [this_month - relativedelta(months=k) for k in range(SPEND_MONTHS, 0, -1)]
 
 
 def _spend(

@@ -58,6 +58,31 @@ PURPOSE_PRIORITY = (
 # Plans that can still be done: a missed plan is late, not gone (a visit may still
 # complete it), so it counts as open too.
 OPEN_STATUSES = (PlanStatus.PLANNED, PlanStatus.MISSED)
+# The top tiers (rank 1 and 2) are seen in person for routine care, birthdays,
+# renewals and campaigns.
+VISIT_MAX_RANK = 2
+
+
+def matching_plan(customer_id: uuid.UUID, purpose: Purpose, day: date) -> CarePlan | None:
+    """The open plan that a contact with the customer on `day`, for `purpose`, fulfils.
+
+    The rule (docs/indicators.md, "A visit completes the plan it fulfils"): a plan of
+    the same customer and purpose, still open (planned, or missed: late is not gone),
+    whose window has opened by `day`; of several, the one due first. A plan whose
+    window opens later is not fulfilled early. Locked, as the caller completes it.
+    """
+    return db.session.scalar(
+        sa.select(CarePlan)
+        .where(
+            CarePlan.customer_id == customer_id,
+            CarePlan.purpose == purpose,
+            CarePlan.status.in_(OPEN_STATUSES),
+            CarePlan.due_from <= day,
+        )
+        .order_by(CarePlan.due_to, CarePlan.due_from, CarePlan.id)
+        .limit(1)
+        .with_for_update()
+    )
 
 
 def complete_plan(plan: CarePlan, *, at: datetime, visit_id: uuid.UUID | None = None) -> bool:
@@ -278,6 +303,63 @@ def cancel_plan(plan: CarePlan) -> CarePlan:
     return plan
 
 
+@dataclass(frozen=True)
+class Contact:
+    """A contact to plan with one customer: who makes it, and how valuable the customer is."""
+
+    customer_id: uuid.UUID
+    manager_id: uuid.UUID
+    tier_rank: int
+
+
+def plan_contacts(
+    contacts: list[Contact],
+    *,
+    purpose: Purpose,
+    title: str,
+    notes: str | None,
+    due_from: date,
+    due_to: date,
+    generation_key: str,
+    created_by: User | None,
+) -> dict[uuid.UUID, uuid.UUID]:
+    """One plan per customer for the same occasion (a campaign); {customer id: plan id}.
+
+    The top tiers are seen in person, the others called. A customer who already has a
+    plan under `generation_key` keeps it (and its id is returned): running it again
+    makes nothing twice. Inserted in one batch, never a statement per customer.
+    """
+    existing = dict(
+        db.session.execute(
+            sa.select(CarePlan.customer_id, CarePlan.id).where(
+                CarePlan.generation_key == generation_key,
+                CarePlan.customer_id.in_([c.customer_id for c in contacts]),
+            )
+        ).all()
+    )
+    plans = [
+        CarePlan(
+            id=uuid.uuid4(),
+            customer_id=c.customer_id,
+            owner_id=c.manager_id,
+            purpose=purpose,
+            channel=Channel.VISIT if c.tier_rank <= VISIT_MAX_RANK else Channel.PHONE,
+            title=title[:120],
+            notes=notes,
+            due_from=due_from,
+            due_to=due_to,
+            status=PlanStatus.PLANNED,
+            generation_key=generation_key,
+            created_by_id=created_by.id if created_by else None,
+        )
+        for c in contacts
+        if c.customer_id not in existing
+    ]
+    db.session.add_all(plans)
+    db.session.flush()
+    return existing | {plan.customer_id: plan.id for plan in plans}
+
+
 # --- generation -----------------------------------------------------------------
 
 HOLIDAY_TITLES = {
@@ -290,8 +372,6 @@ HOLIDAY_TITLES = {
 # Holiday greetings by tier: a visit for the very top, a text for the broad base.
 HOLIDAY_VISIT_TIERS = frozenset({"diamond"})
 HOLIDAY_SMS_TIERS = frozenset({"gold", "crystal"})
-# The top tiers (rank 1 and 2) are seen in person for routine care, birthdays and renewals.
-VISIT_MAX_RANK = 2
 ROUTINE_WINDOW_DAYS = 7
 # Generated keys of plans whose window closed longer ago than this are not loaded:
 # every occasion generated today ends today or later, and its key names its date or

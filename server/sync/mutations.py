@@ -21,6 +21,9 @@ import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields
 
 from server.auth.models import User
+from server.campaigns.models import CampaignTarget
+from server.campaigns.schemas import OutcomeSchema
+from server.campaigns.services import record_outcome
 from server.complaints.models import Complaint
 from server.complaints.schemas import ComplaintCreateSchema, NoteSchema, TransitionSchema
 from server.complaints.services import add_note, create_complaint, transition_complaint
@@ -241,6 +244,25 @@ def _update_customer_profile(user: User, m: Mutation, former: bool) -> Outcome:
     return _merged(merge.CUSTOMERS, user, m, args, args["changes"])
 
 
+class _Outcome(OutcomeSchema):
+    id = fields.UUID(required=True)
+
+
+def _record_campaign_outcome(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _Outcome().load({k: v for k, v in m.args.items() if k != "version"})
+    if args.get("outcome_at") is None and m.client_time is not None:
+        args["outcome_at"] = m.client_time  # it happened when the phone recorded it
+    target_id = args.pop("id")
+    if former:
+        # The caller checked that the user managed this target's customer once.
+        target = db.session.get(CampaignTarget, target_id, with_for_update=True)
+        if target is None:
+            raise not_found("Campaign target")
+    else:
+        target = get_visible(user, CampaignTarget, target_id, for_update=True)
+    return Outcome("campaign_targets", record_outcome(user, target, args, now=m.received_at))
+
+
 def _row_customer(model) -> Callable[[dict], uuid.UUID | None]:
     """The customer of the record a mutation's `args.id` names, whoever may see it."""
 
@@ -286,6 +308,13 @@ DOMAIN_MUTATIONS: dict[str, Kind] = {
     "flag_warning": Kind(_flag_warning, "churn_warnings", _args_customer),
     "answer_warning": Kind(_answer_warning, "churn_warnings", _row_customer(ChurnWarning)),
     "update_customer_profile": Kind(_update_customer_profile, "customers", _row_customer(Customer)),
+    # What the customer said happened; kept even if the customer moved on meanwhile.
+    "record_campaign_outcome": Kind(
+        _record_campaign_outcome,
+        "campaign_targets",
+        _row_customer(CampaignTarget),
+        append_only=True,
+    ),
 }
 
 

@@ -27,6 +27,7 @@ from flask import current_app
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.auth.models import Role, User
+from server.campaigns.models import Campaign, CampaignTarget
 from server.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
 from server.customers.models import (
     AssignmentHistory,
@@ -316,6 +317,14 @@ def _direct(table: sa.Table) -> Callable[[sa.Select], ColumnElement[bool]]:
     return lambda ids: table.c.customer_id.in_(ids)
 
 
+def _targeting(table: sa.Table) -> Callable[[sa.Select], ColumnElement[bool]]:
+    """Campaigns that target customers in scope (a manager sees no one else's)."""
+    targets = _table(CampaignTarget)
+    return lambda ids: table.c.id.in_(
+        sa.select(targets.c.campaign_id).where(targets.c.customer_id.in_(ids))
+    )
+
+
 def _via(table: sa.Table, fk: str, parent: sa.Table) -> Callable[[sa.Select], ColumnElement[bool]]:
     """Rows linked to customers through a parent row (a visit's revisions, ...)."""
     return lambda ids: table.c[fk].in_(sa.select(parent.c.id).where(parent.c.customer_id.in_(ids)))
@@ -440,6 +449,8 @@ STREAMS: list[tuple[str, Stream]] = [
     ),
     ("tasks", _scoped(Task, _direct(_table(Task)), also_mine="owner_id")),
     ("churn_warnings", _scoped(ChurnWarning, _direct(_table(ChurnWarning)))),
+    ("campaigns", _scoped(Campaign, _targeting(_table(Campaign)))),
+    ("campaign_targets", _scoped(CampaignTarget, _direct(_table(CampaignTarget)))),
     ("sync_conflicts", _conflicts),
     ("expired_spend", _expired_spend),
     ("tombstones", _tombstones),

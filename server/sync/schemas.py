@@ -1,14 +1,16 @@
 from marshmallow import Schema, fields, validate
 
-# The protocol's schema versions this server speaks (docs/sync.md).
-SUPPORTED_SCHEMA_VERSIONS = range(1, 2)
+# The protocol's schema versions this server speaks (docs/sync.md). 2 added campaigns,
+# campaign targets, their outcome mutation and visits' privileges_explained; a phone
+# still on 1 is told to update (426) before it syncs again.
+SUPPORTED_SCHEMA_VERSIONS = range(2, 3)
 
 
 class PullArgsSchema(Schema):
     device_id = fields.UUID(required=True)
     cursor = fields.String(load_default=None, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
-    schema_version = fields.Integer(load_default=1)
+    schema_version = fields.Integer(load_default=2)
 
 
 class MutationSchema(Schema):

@@ -11,6 +11,8 @@ class Team(UUIDPk, Versioned, Timestamps, Model):
     __tablename__ = "teams"
 
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    # The lead lets the team's managers see their rank in "My numbers".
+    show_rank: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     members = relationship("User", back_populates="team", order_by="User.username")
 

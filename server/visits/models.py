@@ -56,6 +56,8 @@ class Visit(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     outcome: Mapped[str | None] = mapped_column(sa.String(200))
     notes: Mapped[str | None] = mapped_column(sa.Text)
     products_discussed: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The manager told the customer of their tier's exclusive privileges (专属特权知晓).
+    privileges_explained: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     customer_response: Mapped[CustomerResponse | None] = mapped_column(enum_type(CustomerResponse))
     next_step: Mapped[str | None] = mapped_column(sa.String(300))
     # Set when the phone's clock put it in the future or far in the past.

@@ -9,7 +9,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from server.pagination import PageArgsSchema, PageSchema
 from server.plans.models import Channel, Purpose
-from server.schemas import CommaList, DateOrDateTime, UserRefSchema, VersionedSchema, optional_text
+from server.schemas import (
+    CommaList,
+    DateOrDateTime,
+    StrictBoolean,
+    UserRefSchema,
+    VersionedSchema,
+    optional_text,
+)
 from server.visits.models import CustomerResponse, LocationStatus
 
 MAX_PRODUCTS = 20
@@ -67,6 +74,7 @@ class VisitSchema(Schema):
     notes = fields.String(allow_none=True)
     products_discussed = fields.List(fields.String())
     customer_response = fields.Enum(CustomerResponse, by_value=True, allow_none=True)
+    privileges_explained = fields.Boolean()
     next_step = fields.String(allow_none=True)
     version = fields.Integer()
     created_at = fields.DateTime()
@@ -91,6 +99,8 @@ class VisitCreateSchema(Schema):
     # Made by the phone so a retried upload cannot log the same visit twice.
     id = fields.UUID()
     customer_id = fields.UUID(required=True)
+    # The plan this contact fulfils. Left out: the open plan of the same purpose whose
+    # window has opened, the first due (docs/indicators.md); null: none.
     plan_id = fields.UUID(allow_none=True)
     channel = fields.Enum(Channel, by_value=True, required=True)
     # Required unless a plan is given: then the plan's purpose is the default.
@@ -105,6 +115,8 @@ class VisitCreateSchema(Schema):
     notes = optional_text(4000)
     products_discussed = _products()
     customer_response = fields.Enum(CustomerResponse, by_value=True, allow_none=True)
+    # The manager told the customer of their tier's exclusive privileges (专属特权).
+    privileges_explained = StrictBoolean(load_default=False)
     next_step = optional_text(300)
     # Due date of the follow-up task; without one the task is due in a week.
     next_step_due = fields.Date(allow_none=True)
@@ -126,6 +138,7 @@ class VisitPatchSchema(VersionedSchema):
     next_step = optional_text(300)
     customer_response = fields.Enum(CustomerResponse, by_value=True, allow_none=True)
     products_discussed = _products()
+    privileges_explained = StrictBoolean()
     ended_at = fields.AwareDateTime(allow_none=True)
 
 

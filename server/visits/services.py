@@ -7,6 +7,7 @@ These functions take the acting user and `now` and never read the request: the
 REST API and the sync push replay a phone's log through the same rules.
 """
 
+import enum
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from server.jsonvalue import to_json
 from server.models_base import check_version, utcnow
 from server.pagination import paginate
 from server.plans.models import CarePlan, Channel, Purpose
-from server.plans.services import complete_plan
+from server.plans.services import complete_plan, matching_plan
 from server.scope import visible
 from server.tasks.models import Task
 from server.tasks.services import add_task
@@ -34,6 +35,15 @@ from server.visits.models import CustomerResponse, LocationStatus, Visit, VisitR
 from server.visits.schemas import VisitDetailSchema
 
 NEXT_STEP_DEFAULT_DAYS = 7
+
+
+class _Match(enum.Enum):
+    MATCH = "match"
+
+
+# `plan_id` not given: the visit completes the open plan it fulfils, if any
+# (plans.services.matching_plan); `plan_id=None` says it fulfils none.
+MATCH = _Match.MATCH
 EARTH_RADIUS_M = 6_371_000
 TASK_TITLE_MAX = 200
 
@@ -201,7 +211,7 @@ def create_visit(
     channel: Channel,
     started_at: datetime,
     purpose: Purpose | None = None,
-    plan_id: uuid.UUID | None = None,
+    plan_id: uuid.UUID | _Match | None = MATCH,
     ended_at: datetime | None = None,
     latitude: float | None = None,
     longitude: float | None = None,
@@ -211,6 +221,7 @@ def create_visit(
     notes: str | None = None,
     products_discussed: list[str] | None = None,
     customer_response: CustomerResponse | None = None,
+    privileges_explained: bool = False,
     next_step: str | None = None,
     next_step_due: date | None = None,
     id: uuid.UUID | None = None,
@@ -239,7 +250,7 @@ def create_visit(
             raise ApiError(409, "Another visit already has this id.", code="id_taken")
 
     plan = None
-    if plan_id is not None:
+    if isinstance(plan_id, uuid.UUID):
         plan = db.session.scalar(
             sa.select(CarePlan)
             .where(CarePlan.id == plan_id, CarePlan.customer_id == customer.id)
@@ -258,6 +269,9 @@ def create_visit(
     if ended_at is not None:
         # A phone clock running ahead moves the whole visit, keeping its length.
         ended_at -= started_at - started
+    if plan_id is MATCH:
+        # Done when the phone says it was done (offline work counts when it happened).
+        plan = matching_plan(customer.id, purpose, local_today(started))
 
     if next_step_due is not None:
         if not next_step:
@@ -290,6 +304,7 @@ def create_visit(
         notes=notes,
         products_discussed=list(products_discussed or []),
         customer_response=customer_response,
+        privileges_explained=privileges_explained,
         next_step=next_step,
     )
     db.session.add(visit)
@@ -318,7 +333,15 @@ def create_visit(
 
 # --- corrections ----------------------------------------------------------------
 
-EDITABLE = ("outcome", "notes", "next_step", "customer_response", "products_discussed", "ended_at")
+EDITABLE = (
+    "outcome",
+    "notes",
+    "next_step",
+    "customer_response",
+    "products_discussed",
+    "privileges_explained",
+    "ended_at",
+)
 
 
 def update_visit(actor: User, visit: Visit, changes: dict, *, now: datetime | None = None) -> Visit:

@@ -1,0 +1,1 @@
+"""Campaigns and offers (营销活动, 专属优惠): who is targeted, and what each customer did."""

@@ -1,0 +1,1 @@
+"""Performance reviews (考核): indicators, scorecards per period, review exports."""
