@@ -119,20 +119,42 @@ class Phone:
 
     # --- forms ---------------------------------------------------------------------------
 
-    def log_visit(self, customer_id: str, *, notes: str) -> None:
-        """Log an ad-hoc visit from the customer card: check in, notes, check out, save."""
+    def open_visit_form(self, customer_id: str) -> Locator:
+        """The visit form, opened from the customer card's "log visit" button."""
         self.open_customer(customer_id)
         self.testid("log-visit-button").click()
         form = self.testid("visit-form")
         expect(form).to_be_visible()
+        return form
+
+    def log_visit(self, customer_id: str, *, notes: str, privileges: bool = False) -> None:
+        """Log an ad-hoc visit from the customer card (the plan select as the form chose)."""
+        self.save_visit(self.open_visit_form(customer_id), notes=notes, privileges=privileges)
+
+    def save_visit(self, form: Locator, *, notes: str, privileges: bool = False) -> None:
+        """On the open visit form: check in, outcome and notes, check out, save."""
         form.get_by_test_id("check-in").click()
         expect(form.get_by_test_id("location-verdict")).to_be_visible()
         form.locator('[name="outcome"]').fill("Interested")
         form.locator('[name="notes"]').fill(notes)
+        form.locator('[name="privileges_explained"]').set_checked(privileges)
         form.get_by_test_id("check-out").click()
         expect(form.get_by_test_id("check-out-status")).to_be_visible()
         form.get_by_test_id("visit-save").click()
         expect(self.testid("customer-card")).to_be_visible()
+
+    def plan_item(self, plan_id: str) -> Locator:
+        """A plan on the open customer card (open ones listed, done ones folded away)."""
+        return self.page.locator(f'[data-testid="plan-item"][data-id="{plan_id}"]')
+
+    def record_campaign_outcome(self, *, outcome: str, months: int | None = None) -> None:
+        """On a campaign target's screen: choose what the customer did, and save."""
+        form = self.testid("campaign-form")
+        form.locator(f'[name="outcome"][value="{outcome}"]').check()
+        if months is not None:
+            form.locator('[name="contract_months"]').fill(str(months))
+        form.get_by_test_id("campaign-save").click()
+        expect(form).to_have_count(0)
 
     def log_complaint(self, customer_id: str, *, description: str) -> None:
         """Log a billing complaint from the customer card."""

@@ -6,7 +6,8 @@ services, so the rows look exactly like the ones the app makes.
 
 Each test takes one manager of the pool (`tests/e2e/conftest.py`), so no two tests
 share a portfolio: a manager has four customers, an open task, a complaint, a churn
-warning and a plan due today.
+warning and a plan due today; their second customer is a target of a running
+campaign (with its plan) and of a closed one.
 """
 
 import json
@@ -24,14 +25,21 @@ from flask_migrate import upgrade
 from server import create_app
 from server.auth.models import Role
 from server.auth.services import create_user
+from server.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    CampaignTarget,
+    Outcome,
+)
 from server.complaints.models import IntakeChannel, Severity
 from server.complaints.services import create_complaint
 from server.customers.models import Customer, CustomerKind, MonthlySpend, Stage, Tier
 from server.customers.services import assign
 from server.extensions import db
 from server.models_base import utcnow
-from server.plans.models import Channel, Purpose
-from server.plans.services import create_plan
+from server.plans.models import CarePlan, Channel, Purpose
+from server.plans.services import Contact, complete_plan, create_plan, plan_contacts
 from server.tasks.services import create_task
 from server.team.models import Team
 from server.timeutil import local_today
@@ -42,6 +50,52 @@ PASSWORD = "e2e-password-1"
 # The first customer's name is unique enough to search for; the others share nothing.
 CUSTOMER_NAMES = ("Amber Li", "Birch Wang", "Cedar Zhou", "Dahlia Sun")
 TASK_TITLE = "Call back about the roaming bill"
+CAMPAIGN_NAME = "Gold members: double data"
+
+
+def _campaign(team: Team, lead, name: str, status: CampaignStatus, today) -> Campaign:
+    """A launched (or closed) campaign of the team, made as a launch leaves it.
+
+    Inserted directly rather than through launch_campaign: that submits a background
+    job, and the seed wants its targets now.
+    """
+    campaign = Campaign(
+        name=name,
+        kind=CampaignKind.PRIVILEGE,
+        offer="Double data for a year for gold members who renew.",
+        segment={"tiers": ["gold"]},
+        team_id=team.id,
+        starts_on=today - timedelta(days=7),
+        ends_on=today + timedelta(days=30),
+        status=status,
+        created_by_id=lead.id,
+        launched_at=utcnow(),
+        launched_by_id=lead.id,
+        closed_at=utcnow() if status == CampaignStatus.CLOSED else None,
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def _target(campaign: Campaign, customer: Customer, manager, lead, today, **fields):
+    """The customer as a target of `campaign`, with the plan a launch makes for it."""
+    plans = plan_contacts(
+        [Contact(customer.id, manager.id, customer.tier.rank)],
+        purpose=Purpose.MARKETING,
+        title=campaign.name,
+        notes=campaign.offer,
+        due_from=today,
+        due_to=campaign.ends_on,
+        generation_key=f"campaign:{campaign.id}",
+        created_by=lead,
+    )
+    target = CampaignTarget(
+        campaign_id=campaign.id, customer_id=customer.id, plan_id=plans[customer.id], **fields
+    )
+    db.session.add(target)
+    db.session.flush()
+    return target
 
 
 def seed(managers: int) -> dict:
@@ -55,6 +109,8 @@ def seed(managers: int) -> dict:
         username="e2e_lead", display_name="Lead", role=Role.LEAD, password=PASSWORD, team=team
     )
     gold = db.session.scalar(sa.select(Tier).where(Tier.code == "gold"))
+    running = _campaign(team, lead, CAMPAIGN_NAME, CampaignStatus.LAUNCHED, today)
+    closed = _campaign(team, lead, "Autumn upgrade offer", CampaignStatus.CLOSED, today)
     pool = []
     for m in range(1, managers + 1):
         user = create_user(
@@ -114,6 +170,19 @@ def seed(managers: int) -> dict:
             due_to=today,
             title="Quarterly visit",
         )
+        target = _target(running, customers[1], user, lead, today)
+        closed_target = _target(
+            closed,
+            customers[1],
+            user,
+            lead,
+            today,
+            outcome=Outcome.TOOK_PART,
+            outcome_at=utcnow(),
+            recorded_by_id=user.id,
+        )
+        # Reached before the campaign closed: its plan is done.
+        complete_plan(db.session.get_one(CarePlan, closed_target.plan_id), at=utcnow())
         pool.append(
             {
                 "username": user.username,
@@ -125,6 +194,10 @@ def seed(managers: int) -> dict:
                 "complaint_id": str(complaint.id),
                 "warning_id": str(warning.id),
                 "plan_id": str(plan.id),
+                "campaign_id": str(running.id),
+                "target_id": str(target.id),
+                "target_plan_id": str(target.plan_id),
+                "closed_target_id": str(closed_target.id),
             }
         )
     db.session.commit()

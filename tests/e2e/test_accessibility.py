@@ -30,6 +30,8 @@ def test_every_screen_passes_axe(phone, manager):
         ("Complaint", f"/complaints/{manager['complaint_id']}", "complaint-detail"),
         ("Task", f"/tasks/{manager['task_id']}", "task-item"),
         ("Warning", f"/warnings/{manager['warning_id']}", "warning-detail"),
+        ("Campaign outcome", f"/campaign-targets/{manager['target_id']}", "campaign-form"),
+        ("Closed campaign", f"/campaign-targets/{manager['closed_target_id']}", "campaign-closed"),
         ("Sync", "/sync", "sync-bar"),
         ("Settings", "/settings", "signout-button"),
     ]

@@ -60,6 +60,10 @@ export type CustomerResponse = "positive" | "neutral" | "negative";
 export type LocationStatus = "verified" | "out_of_range" | "unverified" | "not_applicable";
 export type WarningStatus = "open" | "retained" | "churned";
 export type WarningSource = "spend_rule" | "complaint_pressure" | "manual";
+export type CampaignKind = "retention" | "privilege" | "marketing";
+/** draft: being defined (never on a phone); launched: outcomes recorded; closed: final. */
+export type CampaignStatus = "draft" | "launched" | "closed";
+export type CampaignOutcome = "offered" | "took_part" | "contracted" | "declined" | "not_reached";
 
 export interface Tier extends Versioned, Timestamps, LocalState {
   id: Uuid;
@@ -188,6 +192,11 @@ export interface Visit extends Versioned, Timestamps, LocalState {
   notes: string | null;
   products_discussed: string[];
   customer_response: CustomerResponse | null;
+  /**
+   * The manager told the customer of their tier's exclusive privileges (schema 2).
+   * Rows pulled by an older client lack it: missing means false.
+   */
+  privileges_explained?: boolean;
   next_step: string | null;
   time_flag: string | null;
 }
@@ -272,6 +281,40 @@ export interface ChurnWarning extends Versioned, Timestamps, LocalState {
   exit_reason: string | null;
 }
 
+/** A campaign (营销活动) or exclusive offer that targets customers of this device. */
+export interface Campaign extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  name: string;
+  kind: CampaignKind;
+  /** What the customer is offered, in the words the manager will use. */
+  offer: string;
+  segment: Record<string, unknown>;
+  team_id: Uuid | null;
+  starts_on: IsoDate;
+  ends_on: IsoDate;
+  status: CampaignStatus;
+  created_by_id: Uuid | null;
+  launched_at: IsoDateTime | null;
+  launched_by_id: Uuid | null;
+  closed_at: IsoDateTime | null;
+}
+
+/** One targeted customer of a launched campaign, and what the customer did. */
+export interface CampaignTarget extends Versioned, Timestamps, LocalState {
+  id: Uuid;
+  campaign_id: Uuid;
+  customer_id: Uuid;
+  /** The care plan made for it at launch: a reached outcome completes it. */
+  plan_id: Uuid | null;
+  /** Null: not recorded yet. */
+  outcome: CampaignOutcome | null;
+  contract_months: number | null;
+  decline_reason: string | null;
+  outcome_at: IsoDateTime | null;
+  time_flag: string | null;
+  recorded_by_id: Uuid | null;
+}
+
 export interface SyncConflict extends Versioned, LocalState {
   id: Uuid;
   kind: "field" | "lost_access";
@@ -310,6 +353,8 @@ export interface EntityRows {
   complaint_events: ComplaintEvent;
   tasks: Task;
   churn_warnings: ChurnWarning;
+  campaigns: Campaign;
+  campaign_targets: CampaignTarget;
   sync_conflicts: SyncConflict;
 }
 export type EntityName = keyof EntityRows;
@@ -330,6 +375,8 @@ export const ENTITY_NAMES: readonly EntityName[] = [
   "complaint_events",
   "tasks",
   "churn_warnings",
+  "campaigns",
+  "campaign_targets",
   "sync_conflicts",
 ];
 
@@ -337,7 +384,8 @@ export const ENTITY_NAMES: readonly EntityName[] = [
  * Tables whose rows hang off a customer by `customer_id`: a cascading delete of the
  * customer drops them. sync_conflicts is left out on purpose: the device holds the
  * user's own conflicts whatever their customer, and a pull never sends them again
- * after a cascade (server/sync/pull.py `_conflicts`).
+ * after a cascade (server/sync/pull.py `_conflicts`). A campaign is in scope through
+ * its targets: one left without any goes too (sync/pull.ts `dropCustomer`).
  */
 export const CUSTOMER_CHILD_TABLES = [
   "contacts",
@@ -348,6 +396,7 @@ export const CUSTOMER_CHILD_TABLES = [
   "complaints",
   "tasks",
   "churn_warnings",
+  "campaign_targets",
 ] as const satisfies readonly EntityName[];
 
 /**
@@ -421,7 +470,13 @@ export interface MetaRow {
   value: unknown;
 }
 
-export const SCHEMA_VERSION = 1;
+/**
+ * The sync protocol's schema version this client speaks (server/sync/schemas.py).
+ * 2 added campaigns, campaign targets, `record_campaign_outcome` and visits'
+ * `privileges_explained`. A copy pulled under another version is pulled again from
+ * scratch (sync/pull.ts), as rows it already holds would never bring the new data.
+ */
+export const SCHEMA_VERSION = 2;
 
 export type FieldbookDb = Dexie & {
   [K in EntityName]: EntityTable<EntityRows[K], "id">;
@@ -452,6 +507,11 @@ export function openDb(name = "fieldbook"): FieldbookDb {
     outbox: "seq, &mutation_id, status, *targets",
     meta: "key",
     results: "id, seq",
+  });
+  // Schema 2: campaigns and their targets (sync/pull.ts re-pulls an older copy).
+  db.version(2).stores({
+    campaigns: "id, status",
+    campaign_targets: "id, customer_id, campaign_id, plan_id",
   });
   return db;
 }

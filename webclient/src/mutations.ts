@@ -8,6 +8,7 @@
  * so a change sent with a wrong or missing argument fails `tsc`.
  */
 import type {
+  CampaignOutcome,
   Channel,
   ComplaintStatus,
   Customer,
@@ -30,6 +31,13 @@ export interface LogVisitInput {
   channel: Channel;
   /** Required unless `plan_id` is given (then the plan's purpose). */
   purpose?: Purpose;
+  /**
+   * The plan the visit fulfils: its id, or null for none. Left out, the server
+   * completes the open plan the matching rule picks (plans/services.py
+   * `matching_plan`); `logVisit` never leaves it out, it sends the plan this device
+   * picked by the same rule (data/queries.ts `matchingPlan`), so what the phone
+   * shows done is what the server completes.
+   */
   plan_id?: Uuid | null;
   /** When it happened; default now. */
   started_at?: IsoDateTime;
@@ -42,6 +50,8 @@ export interface LogVisitInput {
   notes?: string | null;
   products_discussed?: string[];
   customer_response?: CustomerResponse | null;
+  /** Told the customer of their tier's exclusive privileges (default false). */
+  privileges_explained?: boolean;
   next_step?: string | null;
   next_step_due?: IsoDate | null;
 }
@@ -57,6 +67,7 @@ export type VisitChanges = Partial<{
   next_step: string | null;
   customer_response: CustomerResponse | null;
   products_discussed: string[];
+  privileges_explained: boolean;
   ended_at: IsoDateTime | null;
 }>;
 
@@ -206,6 +217,23 @@ export type ProfileChanges = Partial<{
   kind: Customer["kind"];
 }>;
 
+// --- campaigns --------------------------------------------------------------------
+
+/**
+ * What the customer did with a campaign's offer: a contract names its months, a
+ * refusal its reason, and no other outcome takes either (the server checks the same).
+ */
+export type CampaignOutcomeInput =
+  | { outcome: Exclude<CampaignOutcome, "contracted" | "declined"> }
+  | { outcome: "contracted"; contract_months: number }
+  | { outcome: "declined"; decline_reason: string };
+
+/** `id` is the campaign target's; `outcome_at`, when it happened on the phone. */
+export type RecordCampaignOutcomeArgs = CampaignOutcomeInput & {
+  id: Uuid;
+  outcome_at?: IsoDateTime;
+};
+
 // --- conflicts --------------------------------------------------------------------
 
 /** `kept`/`restored` for a field conflict; `applied`/`dismissed` (lead, admin) for lost access. */
@@ -233,6 +261,7 @@ export interface MutationArgs {
   flag_warning: FlagWarningArgs;
   answer_warning: AnswerWarningArgs;
   update_customer_profile: EditArgs<ProfileChanges>;
+  record_campaign_outcome: RecordCampaignOutcomeArgs;
   resolve_conflict: ResolveConflictArgs;
 }
 

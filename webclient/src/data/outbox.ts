@@ -53,7 +53,7 @@ export async function enqueue<K extends MutationName>(
       base_version: change.base_version ?? null,
       client_time: nowIso(),
       status: "pending",
-      targets: targetsOf(name, change.args),
+      targets: await targetsOf(name, change.args),
     };
     await applyEntry(entry, await overlayContext());
     await db.outbox.add(entry);

@@ -15,6 +15,8 @@ import {
   db,
   entityTable,
   type AnyRow,
+  type CampaignOutcome,
+  type CarePlan,
   type Complaint,
   type ComplaintStatus,
   type EntityName,
@@ -38,8 +40,12 @@ type Overlay<K extends MutationName> = (
 
 /** How mutation `K` shows on local rows. */
 export interface MutationSpec<K extends MutationName> {
-  /** "entity:id" of each local row the mutation changes. */
-  targets(args: MutationArgs[K]): string[];
+  /**
+   * "entity:id" of each local row the mutation changes, worked out once when it is
+   * queued (inside the write's transaction, so it may read the rows it builds on) and
+   * kept on the outbox entry.
+   */
+  targets(args: MutationArgs[K]): string[] | Promise<string[]>;
   apply: Overlay<K>;
 }
 
@@ -89,6 +95,23 @@ function timestamps(entry: OutboxEntry) {
 /** Hours to resolve, by severity, as the server's COMPLAINT_SEVERITY_FACTORS (config.py). */
 const SEVERITY_FACTORS: Record<string, number> = { critical: 0.5, high: 1, medium: 2, low: 4 };
 
+/** Plans a contact can still complete: a missed plan is late, not gone (plans/services.py). */
+export const OPEN_PLAN_STATUSES: readonly CarePlan["status"][] = ["planned", "missed"];
+
+/** Outcomes that mean the customer was reached: the campaign's plan is done (campaigns/models.py). */
+export const REACHED_OUTCOMES: ReadonlySet<CampaignOutcome> = new Set([
+  "offered",
+  "took_part",
+  "contracted",
+  "declined",
+]);
+
+/** A plan completed at `at` by a contact, as plans/services.py `complete_plan`: only an open one. */
+function completed(row: CarePlan | undefined, at: string): CarePlan | undefined {
+  if (row === undefined || !OPEN_PLAN_STATUSES.includes(row.status)) return row;
+  return patch(row, { status: "done", completed_at: at });
+}
+
 export const COMPLAINT_TRANSITIONS: Record<ComplaintStatus, ComplaintStatus[]> = {
   received: ["in_progress"],
   in_progress: ["resolved"],
@@ -132,10 +155,7 @@ export const MUTATIONS: { [K in MutationName]: MutationSpec<K> } = {
     apply: async (entity, row, entry, ctx) => {
       const a = entry.args;
       if (entity === "care_plans") {
-        return patch(row as EntityRows["care_plans"] | undefined, {
-          status: "done",
-          completed_at: a.started_at,
-        });
+        return completed(row as EntityRows["care_plans"] | undefined, a.started_at);
       }
       return created<EntityRows["visits"]>(row as EntityRows["visits"] | undefined, async () => {
         const plan = a.plan_id ? await db.care_plans.get(a.plan_id) : undefined;
@@ -157,6 +177,7 @@ export const MUTATIONS: { [K in MutationName]: MutationSpec<K> } = {
           notes: a.notes ?? null,
           products_discussed: a.products_discussed ?? [],
           customer_response: a.customer_response ?? null,
+          privileges_explained: a.privileges_explained ?? false,
           next_step: a.next_step ?? null,
           time_flag: null,
           ...timestamps(entry),
@@ -331,6 +352,37 @@ export const MUTATIONS: { [K in MutationName]: MutationSpec<K> } = {
       return patch(row, fields);
     }),
   },
+  record_campaign_outcome: {
+    targets: async (args) => {
+      // The args name the target only; its plan (done when the customer was reached)
+      // is read from the local row, as the server reads it from its own.
+      const target = await db.campaign_targets.get(args.id);
+      return [
+        targetKey("campaign_targets", args.id),
+        ...(target?.plan_id && REACHED_OUTCOMES.has(args.outcome)
+          ? [targetKey("care_plans", target.plan_id)]
+          : []),
+      ];
+    },
+    apply: async (entity, row, entry, ctx) => {
+      const a = entry.args;
+      const at = a.outcome_at ?? entry.client_time;
+      if (entity === "care_plans") {
+        return REACHED_OUTCOMES.has(a.outcome)
+          ? completed(row as EntityRows["care_plans"] | undefined, at)
+          : row;
+      }
+      if (entity !== "campaign_targets") return row;
+      return patch(row as EntityRows["campaign_targets"] | undefined, {
+        outcome: a.outcome,
+        contract_months: a.outcome === "contracted" ? a.contract_months : null,
+        decline_reason: a.outcome === "declined" ? a.decline_reason : null,
+        outcome_at: at,
+        time_flag: null,
+        recorded_by_id: ctx.userId,
+      });
+    },
+  },
   resolve_conflict: {
     targets: (args) => [targetKey("sync_conflicts", args.id)],
     apply: only("sync_conflicts", async (row, entry, ctx) =>
@@ -360,8 +412,11 @@ async function store(entity: EntityName, rowId: string, row: AnyRow | undefined)
   else await table.put(row as never);
 }
 
-/** "entity:id" of each local row mutation `name` with `args` changes. */
-export function targetsOf<K extends MutationName>(name: K, args: MutationArgs[K]): string[] {
+/** "entity:id" of each local row mutation `name` with `args` changes (inside the write's transaction). */
+export async function targetsOf<K extends MutationName>(
+  name: K,
+  args: MutationArgs[K],
+): Promise<string[]> {
   const spec: MutationSpec<K> = MUTATIONS[name];
   return spec.targets(args);
 }

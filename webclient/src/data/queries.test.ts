@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { apiFor, signIn } from "../test/helpers";
-import { customerId, FakeServer, seedPortfolio, taskId } from "../test/fakeServer";
+import { db } from "../db";
+import { apiFor, expectSameAsServer, signIn } from "../test/helpers";
+import {
+  customerId,
+  FakeServer,
+  planId,
+  seedPlan,
+  seedPortfolio,
+  taskId,
+} from "../test/fakeServer";
 import { pull } from "../sync/pull";
+import { push } from "../sync/push";
+import { isoWithOffset, setClock } from "../time";
 import {
   agendaFor,
   complaintCategories,
@@ -21,9 +31,11 @@ import {
   createTask,
   flagWarning,
   logComplaint,
+  logVisit,
   transitionComplaint,
   updateCustomerProfile,
 } from "./writes";
+import { matchingPlan } from "./queries";
 
 async function device(customers: number) {
   const server = new FakeServer();
@@ -145,5 +157,131 @@ describe("queries", () => {
       customer: { name: "客户1" },
     });
     expect(await warningDetail(customerId(1))).toBeUndefined();
+  });
+});
+
+describe("the plan a visit fulfils", () => {
+  /** Customer 1's plans, by number; pulled onto the device. */
+  async function plans(...fields: Record<string, unknown>[]) {
+    const server = new FakeServer();
+    seedPortfolio(server, 2);
+    fields.forEach((f, i) => seedPlan(server, i + 1, 1, f));
+    await signIn(server);
+    await pull(apiFor(server));
+    return server;
+  }
+
+  it("takes the late missed plan before the one due now", async () => {
+    await plans(
+      { due_from: "2026-11-20", due_to: "2026-11-30" },
+      { status: "missed", due_from: "2026-11-01", due_to: "2026-11-10" },
+    );
+    expect((await matchingPlan(customerId(1), "routine", "2026-11-25"))?.id).toBe(planId(2));
+  });
+
+  it("skips a plan whose window opens later, another purpose and closed plans", async () => {
+    await plans(
+      { due_from: "2026-11-26", due_to: "2026-11-26" },
+      { purpose: "birthday", due_from: "2026-11-01", due_to: "2026-11-10" },
+      { status: "done", due_from: "2026-11-01", due_to: "2026-11-10" },
+      { status: "cancelled", due_from: "2026-11-01", due_to: "2026-11-10" },
+      { due_from: "2026-11-25", due_to: "2026-12-31" },
+    );
+    expect((await matchingPlan(customerId(1), "routine", "2026-11-25"))?.id).toBe(planId(5));
+    // The day the first one opens, it is due first.
+    expect((await matchingPlan(customerId(1), "routine", "2026-11-26"))?.id).toBe(planId(1));
+    expect((await matchingPlan(customerId(1), "birthday", "2026-11-25"))?.id).toBe(planId(2));
+    expect(await matchingPlan(customerId(1), "holiday", "2026-11-25")).toBeUndefined();
+    expect(await matchingPlan(customerId(2), "routine", "2026-11-25")).toBeUndefined();
+  });
+
+  it("breaks ties by the earliest due_from, then the smallest id", async () => {
+    await plans(
+      { due_from: "2026-11-22", due_to: "2026-11-30" },
+      { due_from: "2026-11-21", due_to: "2026-11-30" },
+      { due_from: "2026-11-21", due_to: "2026-11-30" },
+    );
+    expect((await matchingPlan(customerId(1), "routine", "2026-11-25"))?.id).toBe(planId(2));
+    await db.care_plans.delete(planId(2));
+    expect((await matchingPlan(customerId(1), "routine", "2026-11-25"))?.id).toBe(planId(3));
+  });
+
+  it("logVisit without a plan sends the matching one, shown done at once and done on the server", async () => {
+    const server = await plans(
+      { due_from: "2026-11-25", due_to: "2026-11-25" },
+      { due_from: "2026-11-24", due_to: "2026-11-24", customer_id: customerId(2) },
+    );
+    setClock(() => new Date(2026, 10, 25, 15, 30));
+    const started = isoWithOffset(new Date(2026, 10, 25, 15, 0));
+    const visit = await logVisit({
+      customer_id: customerId(1),
+      channel: "visit",
+      purpose: "routine",
+      started_at: started,
+    });
+    const none = await logVisit({
+      customer_id: customerId(2),
+      channel: "phone",
+      purpose: "routine",
+      plan_id: null,
+    });
+
+    const [first, second] = await db.outbox.orderBy("seq").toArray();
+    expect(first!.args).toMatchObject({ plan_id: planId(1) });
+    expect(second!.args).toMatchObject({ plan_id: null });
+    expect(await db.care_plans.get(planId(1))).toMatchObject({
+      status: "done",
+      completed_at: started,
+    });
+    expect((await db.care_plans.get(planId(2)))?.status).toBe("planned");
+    expect((await db.visits.get(visit))?.plan_id).toBe(planId(1));
+
+    await push(apiFor(server));
+    await pull(apiFor(server));
+    expect(server.get("care_plans", planId(1))).toMatchObject({ status: "done" });
+    expect(server.get("care_plans", planId(2))).toMatchObject({ status: "planned" });
+    expect(server.get("visits", visit)?.plan_id).toBe(planId(1));
+    expect(server.get("visits", none)?.plan_id).toBeNull();
+    await expectSameAsServer(server);
+  });
+
+  it("the fake server matches the same plan when plan_id is left out", async () => {
+    const server = await plans(
+      { due_from: "2026-11-20", due_to: "2026-11-30" },
+      { status: "missed", due_from: "2026-11-01", due_to: "2026-11-10" },
+      { due_from: "2026-11-26", due_to: "2026-11-26" },
+    );
+    const started = "2026-11-25T09:00:00.000+08:00";
+    expect(server.matchingPlan(customerId(1), "routine", started)?.id).toBe(
+      (await matchingPlan(customerId(1), "routine", "2026-11-25"))?.id,
+    );
+    const answer = await apiFor(server).push(
+      {
+        device_id: "d0000000-0000-4000-8000-000000000001",
+        schema_version: 2,
+        mutations: [
+          {
+            id: "e0000000-0000-4000-8000-000000000001",
+            seq: 1,
+            name: "log_visit",
+            args: {
+              id: "f0000000-0000-4000-8000-000000000001",
+              customer_id: customerId(1),
+              channel: "phone",
+              purpose: "routine",
+              started_at: started,
+            },
+            base_version: null,
+            client_time: started,
+          },
+        ],
+      },
+      server.csrfToken,
+    );
+    expect(answer.results[0]).toMatchObject({ status: "applied", record: { plan_id: planId(2) } });
+    expect(server.get("care_plans", planId(2))).toMatchObject({
+      status: "done",
+      completed_at: started,
+    });
   });
 });

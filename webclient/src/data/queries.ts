@@ -5,6 +5,8 @@
 import {
   db,
   type AssignmentHistory,
+  type Campaign,
+  type CampaignTarget,
   type CarePlan,
   type ChurnWarning,
   type Complaint,
@@ -15,6 +17,7 @@ import {
   type Customer,
   type IsoDate,
   type OutboxEntry,
+  type Purpose,
   type ResultEntry,
   type Stage,
   type SyncConflict,
@@ -25,7 +28,7 @@ import {
   type Visit,
 } from "../db";
 import { localDate, now } from "../time";
-import { COMPLAINT_TRANSITIONS } from "./overlay";
+import { COMPLAINT_TRANSITIONS, OPEN_PLAN_STATUSES } from "./overlay";
 
 // --- customers --------------------------------------------------------------------
 
@@ -119,6 +122,17 @@ export interface SpendTable {
   total: (string | null)[];
 }
 
+/** A campaign's target with its campaign and plan, as the customer card and its form show it. */
+export interface CampaignTargetView {
+  target: CampaignTarget;
+  campaign: Campaign;
+  plan: CarePlan | null;
+  /** The campaign runs: an outcome may still be recorded (a closed one is final). */
+  open: boolean;
+  /** An outcome of this device is not yet confirmed by the server. */
+  unsynced: boolean;
+}
+
 export interface CustomerCard {
   customer: Customer;
   tier: Tier | null;
@@ -132,6 +146,8 @@ export interface CustomerCard {
   warnings: ChurnWarning[];
   assignments: AssignmentHistory[];
   conflicts: SyncConflict[];
+  /** Targets of launched (running first) and closed campaigns. */
+  campaigns: CampaignTargetView[];
 }
 
 /** Cents, exactly: amounts are decimal strings and must not pass through floats. */
@@ -184,6 +200,7 @@ export async function customerCard(id: Uuid): Promise<CustomerCard | undefined> 
     warnings,
     assignments,
     conflicts,
+    campaigns,
   ] = await Promise.all([
     db.tiers.get(customer.tier_id),
     customer.manager_id ? db.users.get(customer.manager_id) : undefined,
@@ -196,6 +213,7 @@ export async function customerCard(id: Uuid): Promise<CustomerCard | undefined> 
     db.churn_warnings.where("customer_id").equals(id).toArray(),
     db.assignment_history.where("customer_id").equals(id).toArray(),
     db.sync_conflicts.where("customer_id").equals(id).toArray(),
+    db.campaign_targets.where("customer_id").equals(id).toArray().then(targetViews),
   ]);
   return {
     customer,
@@ -213,7 +231,89 @@ export async function customerCard(id: Uuid): Promise<CustomerCard | undefined> 
     warnings: warnings.sort(newestFirst((w) => w.opened_at)),
     assignments: assignments.sort(newestFirst((a) => a.at)),
     conflicts: conflicts.filter((c) => c.status === "open"),
+    campaigns,
   };
+}
+
+/**
+ * Targets with their campaigns and plans: a draft's (never sent to a phone) or one
+ * whose campaign the device does not hold are left out. Running campaigns first, then
+ * the one ending first.
+ */
+async function targetViews(targets: CampaignTarget[]): Promise<CampaignTargetView[]> {
+  const [campaigns, plans] = await Promise.all([
+    db.campaigns.bulkGet(targets.map((t) => t.campaign_id)),
+    db.care_plans.bulkGet(targets.map((t) => t.plan_id ?? "")),
+  ]);
+  const views: CampaignTargetView[] = [];
+  targets.forEach((target, i) => {
+    const campaign = campaigns[i];
+    if (campaign === undefined || campaign.status === "draft") return;
+    views.push({
+      target,
+      campaign,
+      plan: plans[i] ?? null,
+      open: campaign.status === "launched",
+      unsynced: unsynced(target),
+    });
+  });
+  return views.sort(
+    (a, b) =>
+      Number(b.open) - Number(a.open) ||
+      a.campaign.ends_on.localeCompare(b.campaign.ends_on) ||
+      a.campaign.name.localeCompare(b.campaign.name),
+  );
+}
+
+export interface CampaignTargetDetail extends CampaignTargetView {
+  customer: CustomerSummary | null;
+}
+
+/** One campaign target, for its outcome form; undefined when the device does not hold it. */
+export async function campaignTargetDetail(id: Uuid): Promise<CampaignTargetDetail | undefined> {
+  const target = await db.campaign_targets.get(id);
+  if (target === undefined) return undefined;
+  const [view] = await targetViews([target]);
+  if (view === undefined) return undefined;
+  return { ...view, customer: await customerSummary(target.customer_id) };
+}
+
+// --- plans ------------------------------------------------------------------------
+
+const byDueThenId = (a: CarePlan, b: CarePlan) =>
+  a.due_to.localeCompare(b.due_to) || a.due_from.localeCompare(b.due_from) || cmp(a.id, b.id);
+
+/** Code-point order, as the server compares ids (never a locale's collation). */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Plans a contact can still complete (planned or missed), the first due first. */
+export function openPlans(plans: CarePlan[]): CarePlan[] {
+  return plans.filter((p) => OPEN_PLAN_STATUSES.includes(p.status)).sort(byDueThenId);
+}
+
+/**
+ * The plan a contact for `purpose` on `day` fulfils, among one customer's `plans`: the
+ * rule of server/plans/services.py `matching_plan`. Same purpose, still open (planned,
+ * or missed: late is not gone), its window opened by `day`; of several, the earliest
+ * due_to, then the earliest due_from, then the smallest id. A plan whose window opens
+ * later is not fulfilled early.
+ */
+export function pickMatchingPlan(
+  plans: CarePlan[],
+  purpose: Purpose,
+  day: IsoDate,
+): CarePlan | undefined {
+  return openPlans(plans).find((p) => p.purpose === purpose && p.due_from <= day);
+}
+
+/** The customer's open plan that a contact for `purpose` on `day` (local) fulfils, if any. */
+export async function matchingPlan(
+  customerId: Uuid,
+  purpose: Purpose,
+  day: IsoDate,
+): Promise<CarePlan | undefined> {
+  const plans = await db.care_plans.where("customer_id").equals(customerId).toArray();
+  return pickMatchingPlan(plans, purpose, day);
 }
 
 /** The tiers, most valuable first (for filters). */
@@ -325,8 +425,21 @@ export async function warningDetail(id: Uuid): Promise<WarningDetail | undefined
 
 // --- agenda -----------------------------------------------------------------------
 
+/** A campaign's plan: done by recording the customer's outcome. */
+export interface AgendaCampaign {
+  target: CampaignTarget;
+  campaign: Campaign;
+}
+
 export type AgendaItem =
-  | { type: "plan"; overdue: boolean; plan: CarePlan; customer: CustomerSummary | null }
+  | {
+      type: "plan";
+      overdue: boolean;
+      plan: CarePlan;
+      customer: CustomerSummary | null;
+      /** The campaign target the plan was made for, while its campaign runs. */
+      campaign: AgendaCampaign | null;
+    }
   | { type: "task"; overdue: boolean; task: Task; customer: CustomerSummary | null }
   | { type: "complaint"; overdue: boolean; complaint: Complaint; customer: CustomerSummary | null }
   | { type: "warning"; overdue: false; warning: ChurnWarning; customer: CustomerSummary | null }
@@ -359,6 +472,8 @@ export async function agendaFor(date: IsoDate): Promise<AgendaItem[]> {
       .toArray(),
   ]);
 
+  const campaignOf = await campaignsByPlan(plans.map((p) => p.id));
+
   const groups: AgendaItem[][] = [[], [], [], [], [], []];
   const [overdueComplaints, overdueWork, dueComplaints, openWarnings, dueToday, birthdays] =
     groups as [AgendaItem[], AgendaItem[], AgendaItem[], AgendaItem[], AgendaItem[], AgendaItem[]];
@@ -373,7 +488,12 @@ export async function agendaFor(date: IsoDate): Promise<AgendaItem[]> {
     else if (deadline === date) dueComplaints.push({ ...item, overdue: false });
   }
   for (const plan of plans) {
-    const item = { type: "plan" as const, plan, customer: customerOf(plan.customer_id) };
+    const item = {
+      type: "plan" as const,
+      plan,
+      customer: customerOf(plan.customer_id),
+      campaign: campaignOf.get(plan.id) ?? null,
+    };
     if (plan.due_to < date) overdueWork.push({ ...item, overdue: true });
     else if (plan.due_from <= date) dueToday.push({ ...item, overdue: false });
   }
@@ -399,6 +519,19 @@ export async function agendaFor(date: IsoDate): Promise<AgendaItem[]> {
       birthdays.push({ type: "birthday", overdue: false, customer });
   }
   return groups.flatMap((group) => group.sort((a, b) => rank(a) - rank(b)));
+}
+
+/** The running campaign's target of each of these plans that has one, by plan id. */
+async function campaignsByPlan(planIds: Uuid[]): Promise<Map<Uuid, AgendaCampaign>> {
+  const targets = await db.campaign_targets.where("plan_id").anyOf(planIds).toArray();
+  const campaigns = await db.campaigns.bulkGet(targets.map((t) => t.campaign_id));
+  const found = new Map<Uuid, AgendaCampaign>();
+  targets.forEach((target, i) => {
+    const campaign = campaigns[i];
+    if (target.plan_id && campaign?.status === "launched")
+      found.set(target.plan_id, { target, campaign });
+  });
+  return found;
 }
 
 // --- sync state -------------------------------------------------------------------

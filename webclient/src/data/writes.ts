@@ -13,6 +13,7 @@ import {
 } from "../db";
 import type {
   Base,
+  CampaignOutcomeInput,
   ConflictChoice,
   CreatePlanInput,
   CreateTaskInput,
@@ -27,11 +28,13 @@ import type {
   VisitChanges,
   WarningAnswer,
 } from "../mutations";
-import { nowIso } from "../time";
+import { localDate, nowIso } from "../time";
 import { COMPLAINT_TRANSITIONS } from "./overlay";
 import { defined, enqueue } from "./outbox";
+import { matchingPlan } from "./queries";
 
 export type {
+  CampaignOutcomeInput,
   ConflictChoice,
   CreatePlanInput,
   CreateTaskInput,
@@ -49,7 +52,7 @@ export type {
 export class LocalRefusal extends Error {
   constructor(
     message: string,
-    readonly code: "not_found" | "illegal_transition" | "validation_error",
+    readonly code: "not_found" | "illegal_transition" | "validation_error" | "campaign_closed",
     readonly fields: Record<string, string[]> = {},
   ) {
     super(message);
@@ -90,11 +93,24 @@ function changedFields<C extends object>(changes: C, current: (name: string) => 
 
 // --- visits -----------------------------------------------------------------------
 
+/**
+ * Log a contact. `plan_id` names the plan it fulfils (null: none); left out, the open
+ * plan the matching rule picks on this device for the purpose and the day it started
+ * (`matchingPlan`), sent by id so the plan the phone shows done is the one the server
+ * completes.
+ */
 export async function logVisit(input: LogVisitInput): Promise<Uuid> {
   const id = crypto.randomUUID();
-  await enqueue("log_visit", () => ({
-    args: defined({ id, ...input, started_at: input.started_at ?? nowIso() }),
-  }));
+  await enqueue("log_visit", async () => {
+    const started_at = input.started_at ?? nowIso();
+    let plan_id = input.plan_id;
+    if (plan_id === undefined) {
+      const day = localDate(new Date(started_at));
+      const plan = input.purpose && (await matchingPlan(input.customer_id, input.purpose, day));
+      plan_id = plan ? plan.id : null;
+    }
+    return { args: defined({ id, ...input, started_at, plan_id }) };
+  });
   return id;
 }
 
@@ -234,6 +250,56 @@ export async function updateCustomerProfile(
     const current = (name: string) =>
       name === "tier" ? tierCode : (customer as unknown as Record<string, unknown>)[name];
     return editOf(customer, changes, current);
+  });
+}
+
+// --- campaigns --------------------------------------------------------------------
+
+const MAX_CONTRACT_MONTHS = 120;
+const MAX_DECLINE_REASON = 300;
+
+/** The outcome's arguments, with only the fields its kind takes (as campaigns/services.py checks). */
+function outcomeArgs(input: CampaignOutcomeInput): CampaignOutcomeInput {
+  switch (input.outcome) {
+    case "contracted": {
+      const months = input.contract_months;
+      if (!Number.isInteger(months) || months < 1 || months > MAX_CONTRACT_MONTHS) {
+        throw new LocalRefusal("Some fields are invalid: contract_months.", "validation_error", {
+          contract_months: [`A whole number of months, 1 to ${MAX_CONTRACT_MONTHS}.`],
+        });
+      }
+      return { outcome: "contracted", contract_months: months };
+    }
+    case "declined": {
+      const reason = input.decline_reason.trim();
+      if (reason === "" || reason.length > MAX_DECLINE_REASON) {
+        throw new LocalRefusal("Some fields are invalid: decline_reason.", "validation_error", {
+          decline_reason: [`Say why, in at most ${MAX_DECLINE_REASON} characters.`],
+        });
+      }
+      return { outcome: "declined", decline_reason: reason };
+    }
+    default:
+      return { outcome: input.outcome };
+  }
+}
+
+/**
+ * What the customer did with a campaign's offer, as it happened now. A later answer
+ * replaces an earlier one while the campaign runs; a closed campaign takes none.
+ * A reached customer's campaign plan shows done at once (data/overlay.ts).
+ */
+export async function recordCampaignOutcome(id: Uuid, input: CampaignOutcomeInput): Promise<void> {
+  await enqueue("record_campaign_outcome", async () => {
+    const target = await mustGet(db.campaign_targets.get(id), "Campaign target");
+    const campaign = await db.campaigns.get(target.campaign_id);
+    if (campaign?.status !== "launched") {
+      throw new LocalRefusal(
+        "This campaign is closed: outcomes can no longer change.",
+        "campaign_closed",
+      );
+    }
+    return { args: { id, ...outcomeArgs(input), outcome_at: nowIso() } };
   });
 }
 

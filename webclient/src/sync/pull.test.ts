@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { db, ENTITY_NAMES } from "../db";
+import { db, ENTITY_NAMES, SCHEMA_VERSION } from "../db";
 import { createTask, logVisit, updateTask } from "../data/writes";
 import { apiFor, expectSameAsServer, signIn } from "../test/helpers";
 import {
+  campaignId,
   contactId,
   customerId,
   FakeServer,
   revisionId,
+  seedCampaign,
   seedPortfolio,
+  targetId,
   taskId,
   visitId,
 } from "../test/fakeServer";
@@ -100,6 +103,47 @@ describe("pull", () => {
     expect(await db.sync_conflicts.count()).toBe(1);
     expect(await db.customers.count()).toBe(2);
     expect(await db.visit_revisions.count()).toBe(2);
+    await expectSameAsServer(server);
+  });
+
+  it("drops a leaving customer's campaign targets, and the campaigns that target no one else here", async () => {
+    const server = await device(3);
+    seedCampaign(server, 1, [1, 2]);
+    seedCampaign(server, 2, [1]);
+    await pull(apiFor(server));
+    expect(await db.campaigns.count()).toBe(2);
+
+    server.reassignAway(customerId(1));
+    await pull(apiFor(server));
+
+    expect(await db.campaign_targets.get(targetId(101))).toBeUndefined();
+    expect(await db.campaign_targets.get(targetId(102))).toBeDefined();
+    expect(await db.campaigns.get(campaignId(1))).toBeDefined();
+    expect(await db.campaigns.get(campaignId(2))).toBeUndefined();
+    await expectSameAsServer(server);
+  });
+
+  it("pulls a copy made under schema 1 again from scratch, keeping the outbox", async () => {
+    const server = await device(2);
+    await pull(apiFor(server));
+    // What a schema-1 client left: its copy and cursor, and a change not sent yet.
+    await db.meta.put({ key: "schema_version", value: 1 });
+    await updateTask(taskId(1), { title: "offline edit" });
+    // Launched before this client could pull campaigns: its stamp is behind the cursor.
+    seedCampaign(server, 1, [2], "launched");
+    const stamp = server.clock - 1;
+    for (const stored of server.rows.values()) if (stored.stamp === stamp) stored.stamp = 1;
+
+    const report = await pull(apiFor(server));
+
+    expect(report).toMatchObject({ reset: true, full: true });
+    expect((await db.meta.get("schema_version"))?.value).toBe(SCHEMA_VERSION);
+    expect(await db.campaign_targets.get(targetId(102))).toBeDefined();
+    expect((await db.tasks.get(taskId(1)))?.title).toBe("offline edit");
+    expect(await db.outbox.count()).toBe(1);
+    expect(await pull(apiFor(server))).toMatchObject({ reset: false, full: false });
+    await push(apiFor(server));
+    await pull(apiFor(server));
     await expectSameAsServer(server);
   });
 

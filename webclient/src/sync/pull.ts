@@ -30,7 +30,10 @@ export const PULL_LIMIT = 2000;
 export interface PullReport {
   pages: number;
   changes: number;
-  /** The server asked for a resync from scratch (410 reset_required) and got one. */
+  /**
+   * The copy was cleared and pulled from scratch: the server asked for it (410
+   * reset_required), or it was pulled under another schema version.
+   */
   reset: boolean;
   /** This pull started without a cursor: a full first sync. */
   full: boolean;
@@ -44,16 +47,29 @@ export interface PullOptions {
   afterApply?: (page: PullPage) => void | Promise<void>;
 }
 
-/** A customer left the scope: drop it and everything hanging off it. */
+/**
+ * A customer left the scope: drop it and everything hanging off it, and the campaigns
+ * that targeted no one else here (a device holds the campaigns of its customers only;
+ * one still targeting another of them stays, and the server sends no delete for it).
+ */
 async function dropCustomer(customerId: string): Promise<void> {
   const visitIds = await db.visits.where("customer_id").equals(customerId).primaryKeys();
   const complaintIds = await db.complaints.where("customer_id").equals(customerId).primaryKeys();
+  const campaignIds = new Set(
+    (await db.campaign_targets.where("customer_id").equals(customerId).toArray()).map(
+      (target) => target.campaign_id,
+    ),
+  );
   await db.visit_revisions.where("visit_id").anyOf(visitIds).delete();
   await db.complaint_events.where("complaint_id").anyOf(complaintIds).delete();
   for (const name of CUSTOMER_CHILD_TABLES) {
     await entityTable(name).where("customer_id").equals(customerId).delete();
   }
   await db.customers.delete(customerId);
+  for (const id of campaignIds) {
+    if ((await db.campaign_targets.where("campaign_id").equals(id).count()) === 0)
+      await db.campaigns.delete(id);
+  }
 }
 
 function isEntity(name: string): name is EntityName {
@@ -86,19 +102,40 @@ function tables() {
   return [db.meta, db.outbox, ...ENTITY_NAMES.map((name) => db[name])];
 }
 
+/** Inside a transaction over `tables()`: see `resetCopy`. */
+async function clearCopy(): Promise<void> {
+  await Promise.all(ENTITY_NAMES.map((name) => db[name].clear()));
+  await db.meta.bulkDelete(["cursor", "last_sync_at"]);
+  const ctx = await overlayContext();
+  for (const entry of await db.outbox.orderBy("seq").toArray()) {
+    if (isUnanswered(entry)) await applyEntry(entry, ctx);
+  }
+}
+
 /**
  * Forget the local copy but not the outbox nor the results: clear every entity
  * table and the cursor, then lay the unsent changes over the empty copy again (so
  * records created offline stay visible while the copy is pulled from scratch).
  */
 export async function resetCopy(): Promise<void> {
-  await db.transaction("rw", tables(), async () => {
-    await Promise.all(ENTITY_NAMES.map((name) => db[name].clear()));
-    await db.meta.bulkDelete(["cursor", "last_sync_at"]);
-    const ctx = await overlayContext();
-    for (const entry of await db.outbox.orderBy("seq").toArray()) {
-      if (isUnanswered(entry)) await applyEntry(entry, ctx);
-    }
+  await db.transaction("rw", tables(), clearCopy);
+}
+
+/**
+ * A copy pulled under another schema version lacks what this one adds (rows pulled
+ * before it carry no new column, and an incremental pull never sends them again): it
+ * is reset as on `reset_required`, outbox kept, and pulled from scratch. True if it was.
+ */
+async function upgradeCopy(): Promise<boolean> {
+  const current = async () => (await db.meta.get("schema_version"))?.value === SCHEMA_VERSION;
+  // Every pull asks; only an upgrade needs the write lock on every table.
+  if (await current()) return false;
+  return db.transaction("rw", tables(), async () => {
+    if (await current()) return false;
+    const hadCopy = (await db.meta.get("cursor")) !== undefined;
+    if (hadCopy) await clearCopy();
+    await db.meta.put({ key: "schema_version", value: SCHEMA_VERSION });
+    return hadCopy;
   });
 }
 
@@ -111,6 +148,7 @@ export async function pull(api: SyncApi, options: PullOptions = {}): Promise<Pul
   const device = await deviceId();
   const limit = options.limit ?? PULL_LIMIT;
   const report: PullReport = { pages: 0, changes: 0, reset: false, full: false };
+  report.reset = await upgradeCopy();
   let first = true;
   for (;;) {
     const cursor = (await db.meta.get("cursor"))?.value as string | undefined;

@@ -72,7 +72,7 @@ export class FakeServer {
   userId = "00000000-0000-4000-8000-000000000001";
   csrfToken = "csrf-1";
   signedIn = true;
-  supportedSchema = [1];
+  supportedSchema = [2];
   epoch = "epoch-1";
   /** The next stamp; the watermark (every stamp below it is finished). */
   clock = 1;
@@ -166,6 +166,15 @@ export class FakeServer {
   }
 
   private visible(stored: Stored): boolean {
+    if (stored.entity === "campaigns") {
+      // In scope through its targets (server/sync/pull.py `_targeting`).
+      return [...this.rows.values()].some(
+        (other) =>
+          other.entity === "campaign_targets" &&
+          other.row.campaign_id === stored.row.id &&
+          this.visible(other),
+      );
+    }
     const customer = this.customerOf(stored);
     if (customer !== null && this.hidden.has(customer)) {
       // The user's own tasks stay in scope.
@@ -399,15 +408,30 @@ export class FakeServer {
     switch (name) {
       case "log_visit": {
         this.visibleRow("customers", a.customer_id);
-        if (a.plan_id)
-          this.update("care_plans", a.plan_id, { status: "done", completed_at: T0 }, stamp);
+        if (this.get("visits", a.id)) return create("visits", () => ({ id: a.id }));
+        let plan: Row | undefined;
+        if (typeof a.plan_id === "string") {
+          plan = this.get("care_plans", a.plan_id);
+          if (!plan || plan.customer_id !== a.customer_id)
+            throw new Refusal(422, "validation_error", "Some fields are invalid: plan_id.", {
+              plan_id: ["This customer has no plan with this id."],
+            });
+        }
+        const purpose = a.purpose ?? (plan?.purpose as string | undefined);
+        if (!purpose)
+          throw new Refusal(422, "validation_error", "Some fields are invalid: purpose.", {
+            purpose: ["Missing data for required field (no plan to take it from)."],
+          });
+        // Left out: the plan the visit fulfils (plans/services.py `matching_plan`).
+        if (!("plan_id" in a)) plan = this.matchingPlan(a.customer_id, purpose, a.started_at);
+        if (plan) this.completePlan(String(plan.id), a.started_at, stamp);
         return create("visits", () => ({
           id: a.id,
           customer_id: a.customer_id,
           manager_id: this.userId,
-          plan_id: a.plan_id ?? null,
+          plan_id: plan?.id ?? null,
           channel: a.channel,
-          purpose: a.purpose ?? "routine",
+          purpose,
           started_at: a.started_at,
           ended_at: a.ended_at ?? null,
           latitude: null,
@@ -419,6 +443,7 @@ export class FakeServer {
           notes: a.notes ?? null,
           products_discussed: a.products_discussed ?? [],
           customer_response: a.customer_response ?? null,
+          privileges_explained: a.privileges_explained ?? false,
           next_step: a.next_step ?? null,
           time_flag: null,
           version: 1,
@@ -519,6 +544,52 @@ export class FakeServer {
             : a.changes;
         return this.merge(m, entity, a.id, changes, a.base ?? {}, stamp);
       }
+      case "record_campaign_outcome": {
+        const target = this.visibleRow("campaign_targets", a.id);
+        const campaign = this.get("campaigns", String(target.campaign_id));
+        if (campaign?.status !== "launched")
+          throw new Refusal(
+            409,
+            "campaign_closed",
+            `This campaign is ${String(campaign?.status)}: outcomes can no longer change.`,
+          );
+        // Checked as the server does, whatever the client's types promised.
+        const raw = a as Record<string, unknown>;
+        const fields: Record<string, string[]> = {};
+        if (a.outcome === "contracted") {
+          const months = raw.contract_months;
+          if (typeof months !== "number" || !Number.isInteger(months) || months < 1 || months > 120)
+            fields.contract_months = ["How many months the contract runs."];
+        } else if (raw.contract_months != null) fields.contract_months = ["Only for a contract."];
+        if (a.outcome === "declined") {
+          if (!raw.decline_reason) fields.decline_reason = ["Say why the customer declined."];
+        } else if (raw.decline_reason != null)
+          fields.decline_reason = ["Only when the customer declined."];
+        if (Object.keys(fields).length)
+          throw new Refusal(
+            422,
+            "validation_error",
+            `Some fields are invalid: ${Object.keys(fields).join(", ")}.`,
+            fields,
+          );
+        const at = a.outcome_at ?? m.client_time;
+        const row = this.update(
+          "campaign_targets",
+          a.id,
+          {
+            outcome: a.outcome,
+            contract_months: raw.contract_months ?? null,
+            decline_reason: raw.decline_reason ?? null,
+            outcome_at: at,
+            time_flag: null,
+            recorded_by_id: this.userId,
+          },
+          stamp,
+        );
+        if (a.outcome !== "not_reached" && typeof target.plan_id === "string")
+          this.completePlan(target.plan_id, at, stamp);
+        return { entity: "campaign_targets", row, conflicts: [] };
+      }
       case "resolve_conflict":
         return {
           entity: "sync_conflicts",
@@ -537,6 +608,35 @@ export class FakeServer {
           `This server does not know the change '${m.name}'.`,
         );
     }
+  }
+
+  /** The open plan a contact on the local day of `startedAt` fulfils, as the server picks it. */
+  matchingPlan(customerId: string, purpose: string, startedAt: string): Row | undefined {
+    const day = startedAt.slice(0, 10); // the phone's wall-clock date, with its offset
+    const open = [...this.rows.values()]
+      .filter(
+        (s) =>
+          s.entity === "care_plans" &&
+          s.row.customer_id === customerId &&
+          s.row.purpose === purpose &&
+          (s.row.status === "planned" || s.row.status === "missed") &&
+          String(s.row.due_from) <= day,
+      )
+      .map((s) => s.row);
+    const key = (p: Row) => [String(p.due_to), String(p.due_from), p.id];
+    open.sort((x, y) => {
+      const [a, b] = [key(x), key(y)];
+      for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+      return 0;
+    });
+    return open[0] ? structuredClone(open[0]) : undefined;
+  }
+
+  /** plans/services.py `complete_plan`: only an open plan is completed. */
+  private completePlan(id: string, at: string, stamp: number): void {
+    const plan = this.get("care_plans", id);
+    if (plan && (plan.status === "planned" || plan.status === "missed"))
+      this.update("care_plans", id, { status: "done", completed_at: at }, stamp);
   }
 
   /** docs/sync.md "Conflicts lose nothing", field by field. */
@@ -610,6 +710,101 @@ export const visitId = (n: number) => uuid("60000000", n);
 export const revisionId = (n: number) => uuid("61000000", n);
 export const warningId = (n: number) => uuid("70000000", n);
 export const complaintId = (n: number) => uuid("80000000", n);
+export const planId = (n: number) => uuid("90000000", n);
+export const campaignId = (n: number) => uuid("a0000000", n);
+export const targetId = (n: number) => uuid("b0000000", n);
+
+/** A care plan of customer `customer` (open, routine, due 2026-11-20..2026-11-30 by default). */
+export function seedPlan(
+  server: FakeServer,
+  n: number,
+  customer: number,
+  fields: Record<string, unknown> = {},
+): Row {
+  return server.put("care_plans", {
+    id: planId(n),
+    customer_id: customerId(customer),
+    owner_id: server.userId,
+    purpose: "routine",
+    channel: "phone",
+    title: `计划${n}`,
+    notes: null,
+    due_from: "2026-11-20",
+    due_to: "2026-11-30",
+    status: "planned",
+    generation_key: null,
+    completed_at: null,
+    created_by_id: null,
+    version: 1,
+    created_at: T0,
+    updated_at: T0,
+    ...fields,
+  });
+}
+
+/**
+ * Campaign `n` (launched unless `status` says otherwise) targeting `customers`, each
+ * target `targetId(n * 100 + customer)` with a marketing plan `planId(n * 100 + customer)`,
+ * as a launch makes them (campaigns/services.py).
+ */
+export function seedCampaign(
+  server: FakeServer,
+  n: number,
+  customers: number[],
+  status: "launched" | "closed" = "launched",
+): void {
+  const stamp = server.tick();
+  server.put(
+    "campaigns",
+    {
+      id: campaignId(n),
+      name: `Campaign ${n}`,
+      kind: "privilege",
+      offer: "Double data for a year",
+      segment: {},
+      team_id: null,
+      starts_on: "2026-11-01",
+      ends_on: "2026-12-31",
+      status,
+      created_by_id: null,
+      launched_at: T0,
+      launched_by_id: null,
+      closed_at: status === "closed" ? T0 : null,
+      version: 1,
+      created_at: T0,
+      updated_at: T0,
+    },
+    stamp,
+  );
+  for (const c of customers) {
+    const plan = seedPlan(server, n * 100 + c, c, {
+      purpose: "marketing",
+      title: `Campaign ${n}`,
+      due_from: "2026-11-01",
+      due_to: "2026-12-31",
+      generation_key: `campaign:${campaignId(n)}`,
+    });
+    server.put(
+      "campaign_targets",
+      {
+        id: targetId(n * 100 + c),
+        campaign_id: campaignId(n),
+        customer_id: customerId(c),
+        plan_id: plan.id,
+        outcome: null,
+        contract_months: null,
+        decline_reason: null,
+        outcome_at: null,
+        time_flag: null,
+        recorded_by_id: null,
+        version: 1,
+        created_at: T0,
+        updated_at: T0,
+      },
+      stamp,
+    );
+  }
+}
 
 /** Reference data, the user, and `customers` customers each with a contact, a task and a visit. */
 export function seedPortfolio(server: FakeServer, customers = 3): void {

@@ -14,6 +14,7 @@ export const ROUTES = {
   complaint: "/complaints/:id",
   task: "/tasks/:id",
   warning: "/warnings/:id",
+  campaignTarget: "/campaign-targets/:id",
   sync: "/sync",
   settings: "/settings",
 } as const;

@@ -1,3 +1,4 @@
+import { campaign } from "./campaign";
 import { common } from "./common";
 import { customer } from "./customer";
 import { forms } from "./forms";
@@ -7,7 +8,16 @@ import { sync } from "./sync";
 import { today } from "./today";
 
 /** Every area's messages; a screen's area file is added here once. */
-export const catalogues = [common, shell, today, sync, portfolio, customer, forms] as const;
+export const catalogues = [
+  common,
+  shell,
+  today,
+  sync,
+  portfolio,
+  customer,
+  forms,
+  campaign,
+] as const;
 
 /** An area as it must be: its English and Chinese catalogues have the same keys. */
 type SameKeys<Area> = Area extends { en: infer En; zh: infer Zh }

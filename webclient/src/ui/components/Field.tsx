@@ -74,6 +74,7 @@ export function Choices<T extends string | number>({
             <input
               type="radio"
               name={name}
+              value={String(option.value)}
               checked={value === option.value}
               onChange={() => onChange(option.value)}
             />

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import type { ChurnWarning, Customer, WarningReason } from "../../db";
-import { customerCard, type CustomerCard as Card } from "../../data";
+import { customerCard, openPlans, type CustomerCard as Card } from "../../data";
 import {
   fmtDate,
   fmtDateTime,
@@ -18,6 +18,7 @@ import { TaskItem } from "../components/TaskItem";
 import { TierBadge } from "../components/TierBadge";
 import { useLive } from "../components/useLive";
 import { href } from "../router";
+import { campaignLine, outcomeText } from "./CampaignOutcome";
 import type { ScreenProps } from "./types";
 import "../screens.css";
 
@@ -75,6 +76,7 @@ export function CustomerCard({ route }: ScreenProps) {
       <Warnings warnings={card.warnings} />
       <Spend card={card} />
       <Plans card={card} />
+      {card.campaigns.length > 0 && <Campaigns card={card} />}
       <Tasks card={card} />
       <Complaints card={card} />
       <Visits card={card} />
@@ -187,7 +189,10 @@ function Spend({ card }: { card: Card }) {
 }
 
 function Plans({ card }: { card: Card }) {
-  const open = card.plans.filter((p) => p.status === "planned");
+  const open = openPlans(card.plans);
+  const done = card.plans
+    .filter((p) => p.status === "done")
+    .sort((a, b) => (b.completed_at ?? "").localeCompare(a.completed_at ?? ""));
   const day = today();
   return (
     <Section id="card-plans" title={t("card.plans")}>
@@ -199,6 +204,7 @@ function Plans({ card }: { card: Card }) {
             class={`fb-item${plan.due_to < day ? " fb-overdue" : ""}`}
             data-testid="plan-item"
             data-id={plan.id}
+            data-status={plan.status}
           >
             <div class="fb-item-main">
               <span class="fb-item-title">{plan.title}</span>
@@ -216,6 +222,72 @@ function Plans({ card }: { card: Card }) {
             </a>
           </li>
         ))}
+      </ul>
+      {done.length > 0 && (
+        <details class="fb-more">
+          <summary>{t("card.donePlans", { count: done.length })}</summary>
+          <ul class="fb-list">
+            {done.map((plan) => (
+              <li
+                key={plan.id}
+                class="fb-item"
+                data-testid="plan-item"
+                data-id={plan.id}
+                data-status={plan.status}
+              >
+                <div class="fb-item-main">
+                  <span class="fb-item-title">{plan.title}</span>
+                  <span class="fb-meta">
+                    {t(`purpose.${plan.purpose}`)} ·{" "}
+                    {t("card.planDone", { date: fmtDate(plan.completed_at) })}
+                    {plan._local || plan._base ? ` · ${t("card.notSynced")}` : ""}
+                  </span>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </Section>
+  );
+}
+
+function Campaigns({ card }: { card: Card }) {
+  return (
+    <Section id="card-campaigns" title={t("campaign.section")}>
+      <ul class="fb-list">
+        {card.campaigns.map((view) => {
+          const { target, campaign } = view;
+          return (
+            <li
+              key={target.id}
+              class="fb-item"
+              data-testid="campaign-item"
+              data-id={target.id}
+              data-outcome={target.outcome ?? ""}
+            >
+              <div class="fb-item-main">
+                <span class="fb-item-title">{campaign.name}</span>
+                <span class="fb-meta">{campaignLine(view)}</span>
+                <span class="fb-meta fb-notes">{campaign.offer}</span>
+                <span class="fb-meta">
+                  {outcomeText(target)}
+                  {view.unsynced ? ` · ${t("card.notSynced")}` : ""}
+                </span>
+              </div>
+              <a
+                class="fb-button fb-secondary"
+                href={href("campaignTarget", { id: target.id })}
+                data-testid="campaign-open"
+              >
+                {view.open
+                  ? t(target.outcome ? "campaign.change" : "campaign.record")
+                  : t("campaign.view")}
+                <span class="fb-visually-hidden"> {campaign.name}</span>
+              </a>
+            </li>
+          );
+        })}
       </ul>
     </Section>
   );
@@ -293,6 +365,7 @@ function Visits({ card }: { card: Card }) {
                 {t(`purpose.${v.purpose}`)}
                 {v.channel === "visit" ? ` · ${t(`location.${v.location_status}`)}` : ""}
                 {v.customer_response ? ` · ${t(`response.${v.customer_response}`)}` : ""}
+                {v.privileges_explained ? ` · ${t("card.privilegesExplained")}` : ""}
                 {v._local ? ` · ${t("card.notSynced")}` : ""}
               </span>
               {(v.outcome || v.notes) && (

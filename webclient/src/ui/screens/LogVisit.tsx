@@ -1,8 +1,8 @@
 import { useRef, useState } from "preact/hooks";
 import type { CarePlan, Channel, Customer, CustomerResponse, Purpose } from "../../db";
-import { customerCard, logVisit } from "../../data";
-import { fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
-import { isoWithOffset, now, today } from "../../time";
+import { customerCard, logVisit, openPlans, pickMatchingPlan } from "../../data";
+import { fmtDate, fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
+import { isoWithOffset, localDate, now, today } from "../../time";
 import { Choices, Field, FormFooter, SelectField } from "../components/Field";
 import { useLive } from "../components/useLive";
 import { checkInVerdict, currentFix, type Fix } from "../geo";
@@ -39,7 +39,9 @@ export function LogVisit({ route }: ScreenProps) {
   if (live.value === undefined) return <Missing />;
   const planId = route.query.get("plan");
   const plan = live.value.plans.find((p) => p.id === planId) ?? null;
-  return <VisitForm route={route} customer={live.value.customer} plan={plan} />;
+  return (
+    <VisitForm route={route} customer={live.value.customer} plans={live.value.plans} plan={plan} />
+  );
 }
 
 export function Missing() {
@@ -62,18 +64,28 @@ interface CheckIn {
 
 type Errors = Partial<Record<"outcome" | "next_step_due" | "products" | "form", string>>;
 
+/** The plan select's value for "fulfils no plan". */
+const NO_PLAN = "none";
+
 function VisitForm({
   route,
   customer,
+  plans,
   plan,
 }: {
   route: Route;
   customer: Customer;
+  /** The customer's plans (any status), as the card holds them. */
+  plans: CarePlan[];
+  /** The plan the form was opened for (?plan=), if any. */
   plan: CarePlan | null;
 }) {
   const opened = useRef(now());
   const [channel, setChannel] = useState<Channel>(plan?.channel ?? "visit");
   const [purpose, setPurpose] = useState<Purpose>(plan?.purpose ?? "routine");
+  // null: the user has not picked one since the purpose last changed (the default holds).
+  const [planChoice, setPlanChoice] = useState<string | null>(null);
+  const [privileges, setPrivileges] = useState(false);
   const [checkIn, setCheckIn] = useState<CheckIn | null>(null);
   const [checkOut, setCheckOut] = useState<Date | null>(null);
   const [outcome, setOutcome] = useState("");
@@ -85,6 +97,18 @@ function VisitForm({
   const [errors, setErrors] = useState<Errors>({});
   const [saving, setSaving] = useState(false);
   const inPerson = channel === "visit";
+
+  // The plan the visit fulfils: the one it was opened for while the purpose is that
+  // plan's, else the plan the server's matching rule picks for the purpose and the day
+  // of the visit (data/queries.ts `pickMatchingPlan`), unless the user chose.
+  const open = openPlans(plans);
+  const day = localDate(checkIn?.at ?? opened.current);
+  const opener =
+    plan && plan.purpose === purpose && open.some((p) => p.id === plan.id) ? plan : undefined;
+  const fallback = (opener ?? pickMatchingPlan(open, purpose, day))?.id ?? NO_PLAN;
+  const picked =
+    planChoice === NO_PLAN || open.some((p) => p.id === planChoice) ? planChoice : null;
+  const chosenPlan = picked ?? fallback;
 
   async function doCheckIn() {
     const at = now();
@@ -122,7 +146,7 @@ function VisitForm({
         customer_id: customer.id,
         channel,
         purpose,
-        plan_id: plan?.id ?? null,
+        plan_id: chosenPlan === NO_PLAN ? null : chosenPlan,
         started_at: isoWithOffset(checkIn?.at ?? opened.current),
         ended_at: checkOut ? isoWithOffset(checkOut) : null,
         ...(fix
@@ -137,6 +161,7 @@ function VisitForm({
         notes: notes.trim() || null,
         products_discussed: productList,
         customer_response: response,
+        privileges_explained: privileges,
         next_step: nextStep.trim() || null,
         next_step_due: nextDue || null,
       });
@@ -153,7 +178,6 @@ function VisitForm({
         {t("form.backTo", { name: customer.name })}
       </a>
       <h1 id="visit-title">{t("visit.title", { name: customer.name })}</h1>
-      {plan && <p class="fb-meta">{t("visit.forPlan", { title: plan.title })}</p>}
       <form class="fb-form" data-testid="visit-form" onSubmit={save} noValidate>
         <SelectField
           label={t("visit.channel")}
@@ -169,8 +193,33 @@ function VisitForm({
           options={PURPOSES}
           prefix="purpose."
           value={purpose}
-          onChange={setPurpose}
+          onChange={(next) => {
+            setPurpose(next);
+            setPlanChoice(null);
+          }}
         />
+        <Field label={t("visit.plan")} hint={t("visit.planHint")}>
+          {(props) => (
+            <select
+              {...props}
+              name="plan_id"
+              value={chosenPlan}
+              onChange={(e) => setPlanChoice(e.currentTarget.value)}
+            >
+              {open.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {t("visit.planOption", {
+                    title: p.title,
+                    purpose: t(`purpose.${p.purpose}`),
+                    from: fmtDate(p.due_from),
+                    to: fmtDate(p.due_to),
+                  })}
+                </option>
+              ))}
+              <option value={NO_PLAN}>{t("visit.planNone")}</option>
+            </select>
+          )}
+        </Field>
 
         <fieldset class="fb-checkin">
           <legend>{t("visit.timeAndPlace")}</legend>
@@ -231,6 +280,15 @@ function VisitForm({
             />
           )}
         </Field>
+        <label class="fb-check">
+          <input
+            type="checkbox"
+            name="privileges_explained"
+            checked={privileges}
+            onChange={(e) => setPrivileges(e.currentTarget.checked)}
+          />
+          <span>{t("visit.privileges")}</span>
+        </label>
         <Choices
           legend={t("visit.response")}
           name="customer_response"

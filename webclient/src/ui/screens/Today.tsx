@@ -145,6 +145,16 @@ function reasonText(reason: { code: string; text_zh?: string; text_en?: string }
 function describe(item: AgendaItem): { link: string; title: string; when: string } {
   switch (item.type) {
     case "plan":
+      if (item.campaign) {
+        // Done by recording what the customer did with the offer (a visit may follow).
+        return {
+          link: href("campaignTarget", { id: item.campaign.target.id }, { from: "today" }),
+          title: item.campaign.campaign.name,
+          when: t(item.overdue ? "today.planOverdue" : "today.planDue", {
+            date: fmtDate(item.plan.due_to),
+          }),
+        };
+      }
       return {
         link: href("logVisit", { id: item.plan.customer_id }, { plan: item.plan.id }),
         title: purposeTitle(item.plan),
@@ -188,16 +198,17 @@ function describe(item: AgendaItem): { link: string; title: string; when: string
 function AgendaRow({ item, date }: { item: AgendaItem; date?: string | undefined }) {
   const { link, title, when } = describe(item);
   const customer = item.customer;
+  const kind = item.type === "plan" && item.campaign ? "campaign" : item.type;
   const phone = customer?.phone ?? null;
   return (
     <li
       class={`fb-agenda fb-agenda-${item.type}${item.overdue ? " fb-overdue" : ""}`}
       data-testid="agenda-item"
-      data-type={item.type}
+      data-type={kind}
     >
       <a class="fb-agenda-main" href={link}>
         <span class="fb-agenda-kind">
-          {t(`today.kind.${item.type}`)}
+          {t(`today.kind.${kind}`)}
           {item.overdue && <span class="fb-flag"> · {t("today.overdueFlag")}</span>}
           {date && <span> · {fmtDate(date)}</span>}
         </span>

@@ -1,6 +1,7 @@
 /** Which screen shows each route (see ../router.ts). */
 import type { FunctionComponent } from "preact";
 import type { RouteName } from "../router";
+import { CampaignOutcome } from "./CampaignOutcome";
 import { Complaint } from "./Complaint";
 import { CustomerCard } from "./CustomerCard";
 import { LogComplaint } from "./LogComplaint";
@@ -22,6 +23,7 @@ export const SCREENS: Record<RouteName, FunctionComponent<ScreenProps>> = {
   complaint: Complaint,
   task: Task,
   warning: Warning,
+  campaignTarget: CampaignOutcome,
   sync: SyncCenter,
   settings: Settings,
 };
