@@ -24,6 +24,7 @@ from server.jobs.cli import jobs_cli
 from server.jobs.routes import blp as jobs_blp
 from server.plans.cli import plans_cli
 from server.plans.routes import blp as plans_blp
+from server.reviews.routes import blp as reviews_blp
 from server.sync.cli import sync_cli
 from server.sync.routes import blp as sync_blp
 from server.tasks.routes import blp as tasks_blp
@@ -54,6 +55,7 @@ API_BLUEPRINTS = (
     sync_blp,
     jobs_blp,
     campaigns_blp,
+    reviews_blp,
 )
 # Each domain owns its commands (`fieldbook plans generate`, ...).
 COMMANDS: list[click.Command] = [
