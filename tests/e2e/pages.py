@@ -176,6 +176,31 @@ class Phone:
         form.get_by_test_id("task-save").click()
         expect(form).to_have_count(0)
 
+    # --- my numbers ----------------------------------------------------------------------
+
+    def open_my_numbers(self) -> Locator:
+        """My numbers as a manager gets there: the "Me" tab, then its link."""
+        self.go("/settings")
+        self.testid("my-numbers-link").click()
+        screen = self.testid("numbers-screen")
+        expect(screen.get_by_test_id("numbers-as-of")).to_be_visible()
+        return screen
+
+    def indicator(self, code: str) -> Locator:
+        """One indicator's card on the open My numbers screen."""
+        return self.page.locator(f'[data-testid="indicator"][data-code="{code}"]')
+
+    def fetch_json(self, path: str) -> Any:
+        """GET `path` from the page, with the phone's own session cookie."""
+        return self.page.evaluate(
+            """async (path) => {
+                const answer = await fetch(path, { credentials: "same-origin" });
+                if (!answer.ok) throw new Error(`GET ${path}: ${answer.status}`);
+                return answer.json();
+            }""",
+            path,
+        )
+
 
 class Api:
     """The server's REST API, signed in as someone (to check what reached the server)."""

@@ -7,7 +7,9 @@ services, so the rows look exactly like the ones the app makes.
 Each test takes one manager of the pool (`tests/e2e/conftest.py`), so no two tests
 share a portfolio: a manager has four customers, an open task, a complaint, a churn
 warning and a plan due today; their second customer is a target of a running
-campaign (with its plan) and of a closed one.
+campaign (with its plan) and of a closed one. So that "My numbers" has figures this
+month, their third customer had a routine plan due on the 1st, completed by a phone
+call that told them of their privileges, and a complaint closed with satisfaction 4.
 """
 
 import json
@@ -32,8 +34,8 @@ from server.campaigns.models import (
     CampaignTarget,
     Outcome,
 )
-from server.complaints.models import IntakeChannel, Severity
-from server.complaints.services import create_complaint
+from server.complaints.models import ComplaintStatus, IntakeChannel, Severity
+from server.complaints.services import create_complaint, transition_complaint
 from server.customers.models import Customer, CustomerKind, MonthlySpend, Stage, Tier
 from server.customers.services import assign
 from server.extensions import db
@@ -43,6 +45,7 @@ from server.plans.services import Contact, complete_plan, create_plan, plan_cont
 from server.tasks.services import create_task
 from server.team.models import Team
 from server.timeutil import local_today
+from server.visits.services import create_visit
 from server.warnings.models import ManualReason
 from server.warnings.services import flag_customer
 
@@ -96,6 +99,45 @@ def _target(campaign: Campaign, customer: Customer, manager, lead, today, **fiel
     db.session.add(target)
     db.session.flush()
     return target
+
+
+def _month_so_far(user, customer: Customer, today) -> None:
+    """Work done this month that "My numbers" counts: a routine plan due on the 1st,
+    completed by a call that explained the customer's privileges, and a complaint
+    closed with satisfaction 4."""
+    first = today.replace(day=1)
+    plan = create_plan(
+        user,
+        customer,
+        purpose=Purpose.ROUTINE,
+        channel=Channel.PHONE,
+        due_from=first,
+        due_to=first,
+        title="Monthly call",
+    )
+    create_visit(
+        user,
+        customer,
+        channel=Channel.PHONE,
+        started_at=utcnow(),
+        plan_id=plan.id,
+        privileges_explained=True,
+        notes="Monthly call; explained the gold privileges.",
+    )
+    complaint = create_complaint(
+        user,
+        customer,
+        category="billing",
+        severity=Severity.LOW,
+        intake_channel=IntakeChannel.PHONE,
+        description="Asked why the bill went up.",
+    )
+    transition_complaint(user, complaint, ComplaintStatus.IN_PROGRESS)
+    transition_complaint(
+        user, complaint, ComplaintStatus.RESOLVED, resolution="Explained the new data pack."
+    )
+    transition_complaint(user, complaint, ComplaintStatus.INFORMED)
+    transition_complaint(user, complaint, ComplaintStatus.CLOSED, satisfaction=4)
 
 
 def seed(managers: int) -> dict:
@@ -183,6 +225,7 @@ def seed(managers: int) -> dict:
         )
         # Reached before the campaign closed: its plan is done.
         complete_plan(db.session.get_one(CarePlan, closed_target.plan_id), at=utcnow())
+        _month_so_far(user, customers[2], today)
         pool.append(
             {
                 "username": user.username,

@@ -34,6 +34,7 @@ def test_every_screen_passes_axe(phone, manager):
         ("Closed campaign", f"/campaign-targets/{manager['closed_target_id']}", "campaign-closed"),
         ("Sync", "/sync", "sync-bar"),
         ("Settings", "/settings", "signout-button"),
+        ("My numbers", "/me/numbers", "numbers-as-of"),
     ]
     for name, route, ready in screens:
         p.go(route)

@@ -24,7 +24,8 @@ export function App({ engine }: { engine: SyncEngine }) {
   }, [engine, state.kind]);
 
   useEffect(() => {
-    const screen = t(`shell.screen.${tabOf(route.name)}`);
+    const screen =
+      route.name === "myNumbers" ? t("numbers.title") : t(`shell.screen.${tabOf(route.name)}`);
     document.title = `${screen} · ${t("app.name")}`;
   });
 
@@ -138,6 +139,8 @@ type Tab = "today" | "portfolio" | "sync" | "settings";
 
 function tabOf(route: RouteName): Tab {
   if (route === "today" || route === "sync" || route === "settings") return route;
+  // Reached from "Me" (the tab bar has no room for a fifth tab on a 360 px phone).
+  if (route === "myNumbers") return "settings";
   if (route === "task" || route === "warning" || route === "complaint") return "today";
   return "portfolio";
 }

@@ -452,6 +452,62 @@ interface ResultFields {
 /** A rejected or conflicting change, shown to the user until dismissed. */
 export type ResultEntry<K extends MutationName = MutationName> = ResultFields & Mutation<K>;
 
+/**
+ * "My numbers" (我的指标) as GET /reviews/me answers them (server/reviews/schemas.py
+ * `MyNumbersSchema`). Figures carry codes and numbers only: the client words them.
+ */
+export type IndicatorUnit = "ratio" | "score" | "count";
+
+export interface IndicatorFigure {
+  code: string;
+  /** ratio: 0..1, shown as a percentage; score: 1..5; count: a whole number. */
+  unit: IndicatorUnit;
+  /** Null: no data (never the same as 0). */
+  value: number | null;
+  numerator: number;
+  denominator: number;
+  /** By indicator: satisfaction's `answers` per score ("1".."5"), coverage by tier, ... */
+  details: Record<string, unknown>;
+}
+
+export interface ReviewPeriodRef {
+  /** A configured review period's id; null for a plain calendar month. */
+  id: Uuid | null;
+  name: string;
+  starts_on: IsoDate;
+  ends_on: IsoDate;
+}
+
+export interface MyPeriodNumbers {
+  period: ReviewPeriodRef;
+  as_of: IsoDateTime;
+  figures: Record<string, IndicatorFigure>;
+  /** The points of each weighted indicator (null: no data); monitored ones are absent. */
+  scores: Record<string, number | null>;
+  /** The weighted score out of 100; null when no weighted indicator had data. */
+  score: number | null;
+  /** Only when the team's lead lets managers see it (`show_rank`). */
+  rank?: number | null;
+  team_size?: number | null;
+}
+
+export interface MyNumbers {
+  show_rank: boolean;
+  current: MyPeriodNumbers;
+  previous: MyPeriodNumbers;
+  /** The last 6 months, oldest first; `month` is YYYY-MM. */
+  trend: { month: string; score: number | null }[];
+}
+
+/** The last answer of GET /reviews/me, kept for reading offline (meta `my_numbers`). */
+export interface StoredMyNumbers {
+  /** Whose numbers: shown only while this user is the one bound to the device. */
+  user_id: Uuid;
+  /** When the device fetched them: "as of" on the screen. */
+  fetched_at: IsoDateTime;
+  numbers: MyNumbers;
+}
+
 export interface MetaValues {
   device_id: Uuid;
   /** The pull cursor; absent before the first full sync and after a reset. */
@@ -463,6 +519,8 @@ export interface MetaValues {
   user_id: Uuid;
   csrf_token: string;
   schema_version: number;
+  /** Written by the sync engine after a pull (sync/numbers.ts); wiped with the rest. */
+  my_numbers: StoredMyNumbers;
 }
 export type MetaKey = keyof MetaValues;
 export interface MetaRow {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { db } from "../db";
+import { db, type StoredMyNumbers } from "../db";
 import { apiFor, expectSameAsServer, signIn } from "../test/helpers";
 import {
   customerId,
   FakeServer,
+  sampleNumbers,
   planId,
   seedPlan,
   seedPortfolio,
@@ -14,9 +15,13 @@ import { push } from "../sync/push";
 import { isoWithOffset, setClock } from "../time";
 import {
   agendaFor,
+  answerCount,
   complaintCategories,
   complaintDetail,
   customerCard,
+  INDICATOR_CODES,
+  myNumbers,
+  numbersView,
   pendingCount,
   portfolioSize,
   searchCustomers,
@@ -282,6 +287,113 @@ describe("the plan a visit fulfils", () => {
     expect(server.get("care_plans", planId(2))).toMatchObject({
       status: "done",
       completed_at: started,
+    });
+  });
+});
+
+describe("my numbers", () => {
+  const USER = "00000000-0000-4000-8000-000000000001";
+  const FETCHED = "2026-11-25T10:00:00.000+08:00";
+
+  function storedCopy(numbers = sampleNumbers(), user = USER): StoredMyNumbers {
+    return { user_id: user, fetched_at: FETCHED, numbers };
+  }
+
+  async function store(copy: StoredMyNumbers, boundUser = USER) {
+    await db.meta.bulkPut([
+      { key: "user_id", value: boundUser },
+      { key: "my_numbers", value: copy },
+    ]);
+  }
+
+  it("are none before a sync brought them, and never another user's", async () => {
+    expect(await myNumbers()).toBeNull();
+    await store(storedCopy(sampleNumbers(), "someone-else"));
+    expect(await myNumbers()).toBeNull();
+    await store(storedCopy());
+    expect(await myNumbers()).toMatchObject({ fetchedAt: FETCHED, rank: null });
+  });
+
+  it("list the indicators in the review's order, weighted ones apart from the monitored", async () => {
+    await store(storedCopy());
+    const view = (await myNumbers())!;
+    const weighted = view.weighted.map((line) => line.code);
+    const monitored = view.monitored.map((line) => line.code);
+    // Weighted: a key of `scores`, with points or without data (null).
+    expect(weighted).toEqual([
+      "routine_care",
+      "greetings_on_time",
+      "privilege_awareness",
+      "offer_participation",
+      "retention_contract_rate",
+      "value_retained",
+      "customers_retained",
+      "satisfaction",
+    ]);
+    expect(monitored).toEqual([
+      "contact_coverage",
+      "complaints_on_time",
+      "overdue_tasks",
+      "open_warnings",
+      "warnings_kept",
+    ]);
+    expect([...weighted, ...monitored]).toEqual([...INDICATOR_CODES]);
+  });
+
+  it("keep no data as null, never 0, and a zero as 0", async () => {
+    await store(storedCopy());
+    const view = (await myNumbers())!;
+    const line = (code: string) =>
+      [...view.weighted, ...view.monitored].find((l) => l.code === code)!;
+    expect(line("greetings_on_time")).toMatchObject({
+      unit: "ratio",
+      current: { value: null },
+      previous: { value: null },
+      points: null,
+    });
+    expect(line("routine_care")).toMatchObject({
+      current: { value: 0.5 },
+      previous: { value: null },
+      points: 0,
+    });
+    expect(line("overdue_tasks")).toMatchObject({
+      unit: "count",
+      current: { value: 0 },
+      points: null,
+    });
+    expect(view.current.score).toBe(60);
+    expect(view.previous.score).toBeNull();
+    expect(answerCount(line("satisfaction").current)).toBe(2);
+    expect(answerCount(line("satisfaction").previous)).toBe(0);
+  });
+
+  it("give the rank only when the lead lets managers see it", async () => {
+    const numbers = sampleNumbers();
+    numbers.current = { ...numbers.current, rank: 2, team_size: 5 };
+    expect(numbersView(storedCopy(numbers)).rank).toBeNull();
+    numbers.show_rank = true;
+    expect(numbersView(storedCopy(numbers)).rank).toEqual({ rank: 2, teamSize: 5 });
+    // Shown, but no score this period: no rank either.
+    numbers.current = { ...numbers.current, rank: null };
+    expect(numbersView(storedCopy(numbers)).rank).toBeNull();
+  });
+
+  it("keep an indicator a newer server adds, after the known ones", () => {
+    const numbers = sampleNumbers();
+    const extra = {
+      code: "new_thing",
+      unit: "count" as const,
+      value: 3,
+      numerator: 3,
+      denominator: 0,
+      details: {},
+    };
+    numbers.current.figures = { ...numbers.current.figures, new_thing: extra };
+    const view = numbersView(storedCopy(numbers));
+    expect(view.monitored.at(-1)).toMatchObject({
+      code: "new_thing",
+      current: { value: 3 },
+      previous: null,
     });
   });
 });

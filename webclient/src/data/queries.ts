@@ -15,11 +15,17 @@ import {
   type ComplaintStatus,
   type Contact,
   type Customer,
+  type IndicatorFigure,
+  type IndicatorUnit,
   type IsoDate,
+  type IsoDateTime,
+  type MyNumbers,
+  type MyPeriodNumbers,
   type OutboxEntry,
   type Purpose,
   type ResultEntry,
   type Stage,
+  type StoredMyNumbers,
   type SyncConflict,
   type Task,
   type Tier,
@@ -532,6 +538,105 @@ async function campaignsByPlan(planIds: Uuid[]): Promise<Map<Uuid, AgendaCampaig
       found.set(target.plan_id, { target, campaign });
   });
   return found;
+}
+
+// --- my numbers -------------------------------------------------------------------
+
+/** The indicators in the order a review shows them (server/reviews/indicators.py `CODES`). */
+export const INDICATOR_CODES = [
+  "routine_care",
+  "greetings_on_time",
+  "privilege_awareness",
+  "offer_participation",
+  "retention_contract_rate",
+  "value_retained",
+  "customers_retained",
+  "satisfaction",
+  "contact_coverage",
+  "complaints_on_time",
+  "overdue_tasks",
+  "open_warnings",
+  "warnings_kept",
+] as const;
+
+/** One indicator in both periods. A figure is null when the server sent none for it. */
+export interface IndicatorLine {
+  code: string;
+  unit: IndicatorUnit;
+  current: IndicatorFigure | null;
+  previous: IndicatorFigure | null;
+  /** This period's points (weighted indicators only); null: no data, it does not count. */
+  points: number | null;
+}
+
+export interface MyNumbersView {
+  /** When the device fetched them: the screen's "as of". */
+  fetchedAt: IsoDateTime;
+  current: MyPeriodNumbers;
+  previous: MyPeriodNumbers;
+  /** The rank in the team this period, only when the lead lets managers see it. */
+  rank: { rank: number; teamSize: number } | null;
+  /** The last 6 months' weighted scores, oldest first. */
+  trend: MyNumbers["trend"];
+  /** In this period's scorecard (a key of `scores`): their points make the score. */
+  weighted: IndicatorLine[];
+  /** Weight 0: shown, never scored. */
+  monitored: IndicatorLine[];
+}
+
+const indicatorOrder = (code: string) => {
+  const i = (INDICATOR_CODES as readonly string[]).indexOf(code);
+  return i === -1 ? INDICATOR_CODES.length : i;
+};
+
+/** The stored answer of GET /reviews/me, arranged for the screen. */
+export function numbersView(stored: StoredMyNumbers): MyNumbersView {
+  const { current, previous, show_rank, trend } = stored.numbers;
+  // Known indicators in the review's order; any a newer server adds, after them.
+  const codes = [...new Set([...Object.keys(current.figures), ...Object.keys(previous.figures)])];
+  codes.sort((a, b) => indicatorOrder(a) - indicatorOrder(b) || cmp(a, b));
+  const weighted: IndicatorLine[] = [];
+  const monitored: IndicatorLine[] = [];
+  for (const code of codes) {
+    const thisPeriod = current.figures[code] ?? null;
+    const lastPeriod = previous.figures[code] ?? null;
+    const unit = (thisPeriod ?? lastPeriod)!.unit;
+    const isWeighted = Object.hasOwn(current.scores, code);
+    const line: IndicatorLine = {
+      code,
+      unit,
+      current: thisPeriod,
+      previous: lastPeriod,
+      points: isWeighted ? (current.scores[code] ?? null) : null,
+    };
+    (isWeighted ? weighted : monitored).push(line);
+  }
+  const rank =
+    show_rank && typeof current.rank === "number" && typeof current.team_size === "number"
+      ? { rank: current.rank, teamSize: current.team_size }
+      : null;
+  return { fetchedAt: stored.fetched_at, current, previous, rank, trend, weighted, monitored };
+}
+
+/**
+ * The signed-in user's numbers as of the last sync that fetched them; null before the
+ * first one (or when the stored copy is not this user's).
+ */
+export async function myNumbers(): Promise<MyNumbersView | null> {
+  const [stored, user] = await Promise.all([db.meta.get("my_numbers"), db.meta.get("user_id")]);
+  const value = stored?.value as StoredMyNumbers | undefined;
+  if (value === undefined || user === undefined || value.user_id !== user.value) return null;
+  return numbersView(value);
+}
+
+/** How many answers a satisfaction figure counts (its `details.answers`, per score). */
+export function answerCount(figure: IndicatorFigure | null): number {
+  const answers = figure?.details.answers;
+  if (typeof answers !== "object" || answers === null) return 0;
+  return Object.values(answers as Record<string, unknown>).reduce<number>(
+    (sum, n) => sum + (typeof n === "number" ? n : 0),
+    0,
+  );
 }
 
 // --- sync state -------------------------------------------------------------------

@@ -84,6 +84,14 @@ export function fmtNumber(value: number): string {
   return new Intl.NumberFormat(current.value).format(value);
 }
 
+/** A number with exactly `digits` decimals: 48.5, 4.00. */
+export function fmtFixed(value: number, digits: number): string {
+  return new Intl.NumberFormat(current.value, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(value);
+}
+
 export function fmtMoney(value: number | string): string {
   return new Intl.NumberFormat(current.value, { style: "currency", currency: "CNY" }).format(
     Number(value),

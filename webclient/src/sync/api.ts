@@ -2,7 +2,7 @@
  * The HTTP side of the sync protocol (docs/sync.md): the only module that calls
  * `fetch`. Cookies ride along (same origin); writes carry the session's CSRF token.
  */
-import type { EntityName, PushResult } from "../db";
+import type { EntityName, MyNumbers, PushResult } from "../db";
 import type { Mutation, MutationName } from "../mutations";
 
 export interface PullChange {
@@ -90,6 +90,8 @@ export interface SyncApi {
   push(body: PushBody, csrfToken: string | null): Promise<PushAnswer>;
   /** The session's CSRF token again (GET /auth/me), after a `csrf_failed`. */
   csrfToken(): Promise<string>;
+  /** The signed-in user's own figures, scores and trend (GET /reviews/me). */
+  myNumbers(): Promise<MyNumbers>;
 }
 
 export class HttpSyncApi implements SyncApi, AuthApi {
@@ -121,6 +123,10 @@ export class HttpSyncApi implements SyncApi, AuthApi {
   async csrfToken() {
     const me = await this.request<{ csrf_token: string }>("/auth/me", { method: "GET" });
     return me.csrf_token;
+  }
+
+  myNumbers() {
+    return this.request<MyNumbers>("/reviews/me", { method: "GET" });
   }
 
   login(username: string, password: string, remember: boolean) {

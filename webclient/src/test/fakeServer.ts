@@ -5,7 +5,7 @@
  * device's last seq with the mutation's result, answers replays from stored results,
  * merges edits field by field, and can lose answers, fail, sign out or change epoch.
  */
-import { ENTITY_NAMES, type EntityName } from "../db";
+import { ENTITY_NAMES, type EntityName, type IndicatorFigure, type MyNumbers } from "../db";
 import type { FetchLike, PullChange, PushBody, PushMutation } from "../sync/api";
 
 type Row = Record<string, unknown> & { id: string };
@@ -89,6 +89,10 @@ export class FakeServer {
   /** Statuses to answer with, without processing, one per request. */
   failures: { status: number; code: string }[] = [];
   log: { method: string; path: string }[] = [];
+  /** What GET /reviews/me answers ("My numbers"); tests change it. */
+  numbers: MyNumbers = sampleNumbers();
+  /** GET /reviews/me answers 503 this many more times (the sync itself is unaffected). */
+  numbersFailures = 0;
 
   // --- data ------------------------------------------------------------------------
 
@@ -212,6 +216,12 @@ export class FakeServer {
       const headers = new Headers(init.headers);
       if (headers.get("X-CSRF-Token") !== this.csrfToken) return error(403, "csrf_failed");
       response = this.push(JSON.parse(String(init.body)) as PushBody);
+    } else if (url.pathname === "/api/v1/reviews/me" && method === "GET") {
+      if (this.numbersFailures > 0) {
+        this.numbersFailures -= 1;
+        return error(503, "unavailable");
+      }
+      response = json(200, this.numbers);
     } else response = error(404, "not_found");
     if (this.dropAnswers > 0) {
       this.dropAnswers -= 1;
@@ -957,4 +967,111 @@ export function seedPortfolio(server: FakeServer, customers = 3): void {
       stamp,
     );
   }
+}
+
+function figure(
+  code: string,
+  unit: IndicatorFigure["unit"],
+  value: number | null,
+  details: Record<string, unknown> = {},
+): IndicatorFigure {
+  return { code, unit, value, numerator: value ?? 0, denominator: value === null ? 0 : 1, details };
+}
+
+/**
+ * A manager's numbers as GET /reviews/me sends them (server/reviews/schemas.py
+ * `MyNumbersSchema`), keys in the server's sorted order: routine care and offers with
+ * data this period, greetings without; satisfaction from 2 answers; no score last period.
+ */
+export function sampleNumbers(): MyNumbers {
+  const period = (id: string | null, name: string, starts: string, ends: string) => ({
+    id,
+    name,
+    starts_on: starts,
+    ends_on: ends,
+  });
+  const noData = (code: string, unit: IndicatorFigure["unit"] = "ratio") =>
+    figure(code, unit, null);
+  return {
+    show_rank: false,
+    current: {
+      period: period(null, "2026-11", "2026-11-01", "2026-11-30"),
+      as_of: "2026-11-25T00:00:00+00:00",
+      figures: {
+        complaints_on_time: noData("complaints_on_time"),
+        contact_coverage: figure("contact_coverage", "ratio", 0.25, {
+          by_tier: { gold: { covered: 1, customers: 4 } },
+        }),
+        customers_retained: noData("customers_retained"),
+        greetings_on_time: noData("greetings_on_time"),
+        offer_participation: figure("offer_participation", "ratio", 1),
+        open_warnings: figure("open_warnings", "count", 1, { mean_age_days: 2.5 }),
+        overdue_tasks: figure("overdue_tasks", "count", 0),
+        privilege_awareness: figure("privilege_awareness", "ratio", 0.25),
+        retention_contract_rate: noData("retention_contract_rate"),
+        routine_care: figure("routine_care", "ratio", 0.5),
+        satisfaction: figure("satisfaction", "score", 4.5, { answers: { "4": 1, "5": 1 } }),
+        value_retained: noData("value_retained"),
+        warnings_kept: noData("warnings_kept"),
+      },
+      scores: {
+        customers_retained: null,
+        greetings_on_time: null,
+        offer_participation: 13.2,
+        privilege_awareness: 0,
+        retention_contract_rate: null,
+        routine_care: 0,
+        satisfaction: 18,
+        value_retained: null,
+      },
+      score: 60,
+      rank: null,
+      team_size: null,
+    },
+    previous: {
+      period: period(null, "2026-10", "2026-10-01", "2026-10-31"),
+      as_of: "2026-11-01T00:00:00+08:00",
+      figures: Object.fromEntries(
+        [
+          "complaints_on_time",
+          "contact_coverage",
+          "customers_retained",
+          "greetings_on_time",
+          "offer_participation",
+          "privilege_awareness",
+          "retention_contract_rate",
+          "routine_care",
+          "value_retained",
+          "warnings_kept",
+        ]
+          .map((code) => [code, noData(code)])
+          .concat([
+            ["open_warnings", figure("open_warnings", "count", 0)],
+            ["overdue_tasks", figure("overdue_tasks", "count", 0)],
+            ["satisfaction", noData("satisfaction", "score")],
+          ]),
+      ) as Record<string, IndicatorFigure>,
+      scores: {
+        customers_retained: null,
+        greetings_on_time: null,
+        offer_participation: null,
+        privilege_awareness: null,
+        retention_contract_rate: null,
+        routine_care: null,
+        satisfaction: null,
+        value_retained: null,
+      },
+      score: null,
+      rank: null,
+      team_size: null,
+    },
+    trend: [
+      { month: "2026-06", score: null },
+      { month: "2026-07", score: null },
+      { month: "2026-08", score: null },
+      { month: "2026-09", score: null },
+      { month: "2026-10", score: null },
+      { month: "2026-11", score: 60 },
+    ],
+  };
 }

@@ -17,6 +17,7 @@ export const ROUTES = {
   campaignTarget: "/campaign-targets/:id",
   sync: "/sync",
   settings: "/settings",
+  myNumbers: "/me/numbers",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -2,6 +2,7 @@ import { campaign } from "./campaign";
 import { common } from "./common";
 import { customer } from "./customer";
 import { forms } from "./forms";
+import { numbers } from "./numbers";
 import { portfolio } from "./portfolio";
 import { shell } from "./shell";
 import { sync } from "./sync";
@@ -17,6 +18,7 @@ export const catalogues = [
   customer,
   forms,
   campaign,
+  numbers,
 ] as const;
 
 /** An area as it must be: its English and Chinese catalogues have the same keys. */

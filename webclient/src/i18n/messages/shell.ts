@@ -17,6 +17,9 @@ export const shell = {
     "shell.updateReady": "A new version of the app is ready.",
     "shell.updateRequired": "The server needs a newer version of the app.",
     "shell.reload": "Reload",
+    "shell.loadingScreen": "Loading…",
+    "shell.screenFailed": "This screen could not be loaded. Check the connection and try again.",
+    "shell.tryAgain": "Try again",
 
     "login.title": "Sign in",
     "login.explain": "Your customers stay on this phone, so you can work without signal.",
@@ -73,6 +76,9 @@ export const shell = {
     "shell.updateReady": "应用有新版本可用。",
     "shell.updateRequired": "服务器需要更新版本的应用。",
     "shell.reload": "重新加载",
+    "shell.loadingScreen": "正在载入…",
+    "shell.screenFailed": "无法载入此页面。请检查网络连接后重试。",
+    "shell.tryAgain": "重试",
 
     "login.title": "登录",
     "login.explain": "客户资料保存在手机上，没有信号也能工作。",

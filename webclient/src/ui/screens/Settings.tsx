@@ -1,6 +1,9 @@
 import { useState } from "preact/hooks";
-import { fmtNumber, setLocale, t, useLocale, type Locale } from "../../i18n";
+import { myNumbers } from "../../data";
+import { fmtFixed, fmtNumber, setLocale, t, useLocale, type Locale } from "../../i18n";
 import { logout, session } from "../../sync/session";
+import { useLive } from "../components/useLive";
+import { href } from "../router";
 import type { ScreenProps } from "./types";
 
 const LANGUAGES: { value: Locale; label: string }[] = [
@@ -47,6 +50,8 @@ export function Settings({ engine }: ScreenProps) {
           )}
         </dl>
       )}
+
+      <MyNumbersLink />
 
       <fieldset class="fb-choices">
         <legend>{t("settings.language")}</legend>
@@ -114,5 +119,25 @@ export function Settings({ engine }: ScreenProps) {
         )}
       </section>
     </section>
+  );
+}
+
+/** "My numbers" lives here, under "Me" (我的 › 我的指标): the tab bar has no room left. */
+function MyNumbersLink() {
+  const numbers = useLive(myNumbers, []).value ?? null;
+  const score = numbers?.current.score ?? null;
+  return (
+    <ul class="fb-list">
+      <li>
+        <a class="fb-row" href={href("myNumbers")} data-testid="my-numbers-link">
+          <span class="fb-row-name">{t("numbers.title")}</span>
+          <span class="fb-meta">
+            {score === null
+              ? t("numbers.linkHint")
+              : t("numbers.linkScore", { score: fmtFixed(score, 1) })}
+          </span>
+        </a>
+      </li>
+    </ul>
   );
 }

@@ -4,6 +4,7 @@ import type { RouteName } from "../router";
 import { CampaignOutcome } from "./CampaignOutcome";
 import { Complaint } from "./Complaint";
 import { CustomerCard } from "./CustomerCard";
+import { lazyScreen } from "./lazy";
 import { LogComplaint } from "./LogComplaint";
 import { LogVisit } from "./LogVisit";
 import { Portfolio } from "./Portfolio";
@@ -26,4 +27,6 @@ export const SCREENS: Record<RouteName, FunctionComponent<ScreenProps>> = {
   campaignTarget: CampaignOutcome,
   sync: SyncCenter,
   settings: Settings,
+  // Not needed on the first view, and it draws a chart: in a chunk of its own.
+  myNumbers: lazyScreen(() => import("./MyNumbers").then((module) => module.MyNumbers)),
 };
