@@ -8,15 +8,18 @@ from collections import Counter
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 
 from server.agenda.services import agenda
 from server.auth.models import Role, User
 from server.complaints.models import Complaint, ComplaintEvent, ComplaintStatus
 from server.customers.models import Customer, Stage
 from server.demo.activity import seed_activity
+from server.demo.reviews import seed_review_history
 from server.demo.seed import DEFAULT_SEED, seed_demo
 from server.extensions import db
 from server.plans.models import CarePlan, PlanStatus, Purpose
+from server.reviews.services import month_period, resolve_scope, review
 from server.tasks.models import Task, TaskStatus
 from server.timeutil import start_of_local_day
 from server.visits.models import Visit
@@ -229,3 +232,17 @@ def _digest() -> str:
         ).all(),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_every_indicator_of_each_demo_team_shows_a_real_figure_for_last_month(in_app):
+    with in_app():
+        _seed()
+        history = seed_review_history(DEFAULT_SEED, TODAY, _now())
+        assert history["targets"] > 0 and history["routine"] > 0
+        last_month = month_period(TODAY.replace(day=1) - relativedelta(days=1))
+        assert last_month.stored is not None  # configured as a review period
+        for lead in ("lead1", "lead2"):
+            result = review(resolve_scope(_user(lead)), last_month, now=_now())
+            missing = [code for code, fig in result.total.figures.items() if fig.value is None]
+            assert missing == []
+            assert all(m.scored.total is not None for m in result.managers)

@@ -13,6 +13,7 @@ from werkzeug.serving import run_simple
 
 from server.auth.models import User
 from server.demo.activity import seed_activity
+from server.demo.reviews import seed_review_history
 from server.demo.seed import DEFAULT_SEED, DEMO_PASSWORD, demo_usernames, seed_demo
 from server.extensions import db
 from server.models_base import utcnow
@@ -51,15 +52,23 @@ def _seed_once() -> None:
         today = local_today(now)
         summary = seed_demo(DEFAULT_SEED, today)
         activity = seed_activity(DEFAULT_SEED, today, now)
+        reviews = seed_review_history(DEFAULT_SEED, today, now)
         click.echo(
             f"Created {summary['customers']} customers ({summary['organisations']} organisations), "
             f"{summary['spend_rows']} monthly bills, {summary['users']} users."
         )
         click.echo(
-            f"Logged {activity['visits']} visits, {sum(activity['complaints'].values())} "
+            f"Logged {activity['visits']} visits, "
+            f"{sum(activity['complaints'].values()) + reviews['complaints']} "
             f"complaints, {sum(activity['plans'].values())} care plans, "
             f"{activity['tasks'].get('open', 0)} open tasks and "
             f"{activity['warnings'].get('open', 0)} open churn warnings."
+        )
+        click.echo(
+            f"Reviewable history: {reviews['routine']} past routine plans, "
+            f"{reviews['greetings']} birthday greetings, {reviews['targets']} campaign targets "
+            f"in 6 campaigns, {reviews['complaints']} of the complaints closed last month; "
+            f"last month configured as a review period."
         )
     else:
         click.echo("The database already has users: the demo data is already there, kept as is.")

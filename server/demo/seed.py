@@ -38,7 +38,7 @@ from server.extensions import db
 from server.models_base import utcnow
 from server.stamps import stamp_for
 from server.team.models import Team
-from server.timeutil import local_today
+from server.timeutil import local_today, start_of_local_day
 
 DEFAULT_SEED = 20261125
 DEMO_PASSWORD = "fieldbook-demo"
@@ -289,12 +289,18 @@ def seed_demo(seed: int = DEFAULT_SEED, today: date | None = None) -> dict[str, 
     with db.session.no_autoflush:
         for customer, draft in zip(customers, drafts, strict=True):
             if draft.manager is not None:
-                assign(
+                entry = assign(
                     customer,
                     managers[draft.manager],
                     reason=ASSIGN_REASON,
                     actor=admin,
                     source="demo",
+                )
+                # Each customer has been with its manager since it joined: the reviews
+                # attribute past work by this history.
+                assert entry is not None
+                entry.at = customer.assigned_at = start_of_local_day(
+                    draft.fields["activation_date"]
                 )
         _bulk_insert(
             Customer,

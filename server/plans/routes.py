@@ -10,11 +10,14 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from server.auth.security import signed_in
+from server.auth.models import Role
+from server.auth.security import require_roles, signed_in
 from server.customers.models import Customer
+from server.jobs.schemas import JobSchema
 from server.plans import services
 from server.plans.models import CarePlan
 from server.plans.schemas import (
+    GenerateSchema,
     PlanCreateSchema,
     PlanListQuerySchema,
     PlanPageSchema,
@@ -44,6 +47,15 @@ def create_plan(data):
     """Plan a contact with a customer; it belongs to the customer's manager."""
     customer = get_visible(current_user, Customer, data.pop("customer_id"))
     return services.create_plan(current_user, customer, **data)
+
+
+@blp.post("/generate")
+@blp.arguments(GenerateSchema)
+@blp.response(202, JobSchema)
+@require_roles(Role.ADMIN)
+def generate(args):
+    """Generate the plans falling due soon for every customer, as a job (also a daily cron)."""
+    return services.start_generation(current_user, args.get("date"))
 
 
 @blp.get("/<uuid:plan_id>")

@@ -86,6 +86,11 @@ class PlanCreateSchema(Schema):
         _window_in_order(data)
 
 
+class GenerateSchema(Schema):
+    # As of this day; default: today in the operator's time zone.
+    date = fields.Date()
+
+
 class PlanPatchSchema(VersionedSchema):
     due_from = fields.Date()
     due_to = fields.Date()

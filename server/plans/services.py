@@ -19,6 +19,8 @@ from server.birthdays import celebrations
 from server.customers.models import Customer, Stage, Tier
 from server.errors import ApiError, invalid
 from server.extensions import db
+from server.jobs.models import Job
+from server.jobs.services import Progress, handler, submit
 from server.models_base import bulk_update, check_version
 from server.pagination import paginate
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
@@ -427,6 +429,35 @@ def generate_plans(today: date, customer_ids: Iterable[uuid.UUID] | None = None)
             counts["missed"] += mark_missed_plans(today, chunk)
             _generate_for(today, Customer.id.in_(chunk), counts)
     return counts
+
+
+GENERATE_CHUNK = 1000
+
+
+def start_generation(actor: User, today: date | None) -> Job:
+    """Generate the due care plans of every customer as a background job."""
+    return submit("plans_generate", {"date": today or local_today()}, actor)
+
+
+@handler("plans_generate")
+def _run_generation(job: Job, progress: Progress) -> dict[str, int]:
+    """Plan generation a chunk of customers per transaction, so that phones' pulls are
+    not held back by one long write; idempotent, so a rerun after a crash is safe."""
+    today = date.fromisoformat(job.params["date"])
+    ids = list(
+        db.session.scalars(
+            sa.select(Customer.id)
+            .where(Customer.manager_id.is_not(None), Customer.stage != Stage.CHURNED)
+            .order_by(Customer.id)
+        )
+    )
+    totals: dict[str, int] = {}
+    for start in range(0, len(ids), GENERATE_CHUNK):
+        counts = generate_plans(today, ids[start : start + GENERATE_CHUNK])
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+        progress.checkpoint(int(100 * min(start + GENERATE_CHUNK, len(ids)) / len(ids)), "plans")
+    return totals
 
 
 def mark_missed_plans(today: date, customer_ids: list[uuid.UUID] | None = None) -> int:

@@ -104,6 +104,10 @@ class TrendSchema(Schema):
 
 class MinePeriodSchema(Schema):
     period = fields.Nested(PeriodRefSchema)
+    # The period's weights of the scored indicators (points are out of these).
+    weights = fields.Function(
+        lambda m: {e["indicator"]: e["weight"] for e in m["period"].scorecard if e["weight"] > 0}
+    )
     as_of = fields.DateTime()
     figures = _figures()
     scores = fields.Function(lambda m: m["scored"].scores)

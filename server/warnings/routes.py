@@ -10,8 +10,10 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from server.auth.security import signed_in
+from server.auth.models import Role
+from server.auth.security import require_roles, signed_in
 from server.customers.models import Customer
+from server.jobs.schemas import JobSchema
 from server.scope import get_visible
 from server.warnings import services
 from server.warnings.models import ChurnWarning
@@ -23,6 +25,7 @@ from server.warnings.schemas import (
     ChurnWarningSchema,
     FlagSchema,
     ResolveSchema,
+    ScanSchema,
     WarningListQuerySchema,
 )
 
@@ -47,6 +50,16 @@ def list_warnings(**filters):
 def list_churned(**filters):
     """Customers who left, with why and their last warning, for win-back follow-up."""
     return services.list_churned(current_user, **filters)
+
+
+@blp.post("/scan")
+@blp.arguments(ScanSchema)
+@blp.response(202, JobSchema)
+@require_roles(Role.ADMIN)
+def scan(args):
+    """Judge every assigned customer's bills and complaints, as a job (also after imports)."""
+    month = args.get("month")
+    return services.start_scan(current_user, month.replace(day=1) if month else None)
 
 
 @blp.get("/<uuid:warning_id>")

@@ -89,6 +89,11 @@ class ChurnedListQuerySchema(PageArgsSchema):
     manager_id = fields.UUID()
 
 
+class ScanSchema(Schema):
+    # The billing month to judge (any day of it); default: the latest month with bills.
+    month = fields.Date()
+
+
 class FlagSchema(Schema):
     # A client-made UUID makes the report idempotent (offline phones resend).
     id = fields.UUID()

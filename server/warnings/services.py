@@ -33,6 +33,8 @@ from server.customers.models import Customer, MonthlySpend, Stage
 from server.customers.services import set_stage, set_stage_in_bulk
 from server.errors import ApiError, invalid
 from server.extensions import db
+from server.jobs.models import Job
+from server.jobs.services import Progress, handler, submit
 from server.models_base import check_version, utcnow
 from server.pagination import paginate
 from server.scope import visible, visible_customers
@@ -325,6 +327,38 @@ def scan_warnings(
         "warnings_joined": len(joined),
         "reasons_added": reasons_added,
     }
+
+
+SCAN_CHUNK = 2000
+
+
+def start_scan(actor: User, month: date | None) -> Job:
+    """Scan every customer's bills and complaints as a background job."""
+    return submit("warnings_scan", {"month": month}, actor)
+
+
+@handler("warnings_scan")
+def _run_scan(job: Job, progress: Progress) -> dict:
+    """The scan a chunk of customers per transaction (idempotent: a rerun is safe)."""
+    month = date.fromisoformat(job.params["month"]) if job.params.get("month") else None
+    now = utcnow()
+    ids = list(
+        db.session.scalars(
+            sa.select(Customer.id)
+            .where(Customer.manager_id.is_not(None), Customer.stage != Stage.CHURNED)
+            .order_by(Customer.id)
+        )
+    )
+    totals: dict = {}
+    for start in range(0, len(ids), SCAN_CHUNK):
+        counts = scan_warnings(month=month, now=now, customer_ids=ids[start : start + SCAN_CHUNK])
+        for key, value in counts.items():
+            if isinstance(value, int):
+                totals[key] = totals.get(key, 0) + value
+            else:
+                totals[key] = value  # the month judged
+        progress.checkpoint(int(100 * min(start + SCAN_CHUNK, len(ids)) / len(ids)), "customers")
+    return totals
 
 
 def _join_in_bulk(joined: list[tuple[ChurnWarning, list[Finding]]], now: datetime) -> None:
