@@ -377,7 +377,7 @@ def _closed_complaints(rng, today, managers, portfolios) -> int:
             resolved = received + allowed * (
                 rng.uniform(1.1, 1.5) if late else rng.uniform(0.2, 0.8)
             )
-            steps = (
+            steps: tuple[tuple[ComplaintStatus, dict, datetime], ...] = (
                 (ComplaintStatus.IN_PROGRESS, {}, received + allowed * 0.1),
                 (ComplaintStatus.RESOLVED, {"resolution": resolution}, resolved),
                 (ComplaintStatus.INFORMED, {}, resolved + timedelta(hours=2)),
