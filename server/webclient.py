@@ -1,4 +1,5 @@
-"""The phone web client (webclient/dist, built by `npm run build`), served at /.
+"""The web client (webclient/dist, built by `npm run build`): the phone app at /, the
+console for leads and admins at /console (a second page of the same build).
 
 Cache rules: files under /assets/ have content hashes in their names, so browsers may
 keep them for a year; everything that names them (index.html, the service worker, the
@@ -48,10 +49,15 @@ def client(path: str):
     if path and (dist / path).is_file():
         if path.startswith("assets/"):
             return _send(dist, path, _IMMUTABLE)
-        if path in ("sw.js", "manifest.webmanifest", "index.html"):
+        if path in ("sw.js", "manifest.webmanifest", "index.html", "console.html"):
             return _send(dist, path, _REVALIDATE)
         return _send(dist, path, _SHORT)
     # A missing hashed file is an old version's: answering HTML would break the script.
     if path.startswith("assets/"):
         abort(404)
+    # The console routes its own addresses (history API): any page under it is its page.
+    if path == "console" or path.startswith("console/"):
+        if not (dist / "console.html").is_file():
+            abort(404)
+        return _send(dist, "console.html", _REVALIDATE)
     return _send(dist, "index.html", _REVALIDATE)

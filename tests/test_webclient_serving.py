@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 INDEX = "<!doctype html><title>Fieldbook</title><div id=app></div>"
+CONSOLE = "<!doctype html><title>Fieldbook 管理台</title><div id=console></div>"
 
 
 def get(client, path: str, **kwargs):
@@ -20,6 +21,9 @@ def get(client, path: str, **kwargs):
 def dist(app, monkeypatch, tmp_path: Path) -> Path:
     (tmp_path / "assets").mkdir()
     (tmp_path / "index.html").write_text(INDEX)
+    (tmp_path / "console.html").write_text(CONSOLE)
+    (tmp_path / "assets" / "console").mkdir()
+    (tmp_path / "assets" / "console" / "console-def456.js").write_text("console.log('console')")
     (tmp_path / "assets" / "index-abc123.js").write_text("console.log('fieldbook')")
     (tmp_path / "sw.js").write_text("self.addEventListener('fetch', () => {})")
     (tmp_path / "manifest.webmanifest").write_text('{"name": "Fieldbook 客户经理"}')
@@ -64,6 +68,40 @@ def test_unknown_page_addresses_open_the_app(client, dist, path):
     assert response.status_code == 200
     assert response.get_data(as_text=True) == INDEX
     assert response.headers["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.parametrize(
+    "path", ["/console", "/console/", "/console/assign", "/console/managers/42?period=this_month"]
+)
+def test_console_addresses_open_the_console_page(client, dist, path):
+    response = get(client, path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert response.get_data(as_text=True) == CONSOLE
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_console_html_itself_is_revalidated(client, dist):
+    response = get(client, "/console.html")
+    assert response.get_data(as_text=True) == CONSOLE
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_console_chunks_are_hashed_assets(client, dist):
+    response = get(client, "/assets/console/console-def456.js")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert get(client, "/assets/console/console-old000.js").status_code == 404
+
+
+def test_a_page_that_only_starts_like_the_console_is_the_phone_app(client, dist):
+    assert get(client, "/consoles").get_data(as_text=True) == INDEX
+
+
+def test_a_build_without_the_console_answers_404_there(client, dist):
+    (dist / "console.html").unlink()
+    assert get(client, "/console/assign").status_code == 404
+    assert get(client, "/").status_code == 200
 
 
 def test_a_missing_asset_is_a_404_not_the_app(client, dist):

@@ -2,6 +2,18 @@ import preact from "@preact/preset-vite";
 import { VitePWA } from "vite-plugin-pwa";
 import { defineConfig } from "vitest/config";
 
+/**
+ * Modules only the console (console.html, src/console/) loads: its own code and
+ * ECharts. Their chunks go to assets/console/, which the service worker does not
+ * precache: a phone never downloads the back office.
+ */
+const CONSOLE_ONLY = /\/src\/console\/|\/node_modules\/(echarts|zrender|tslib)\//;
+
+function consoleChunk(moduleIds: string[]): boolean {
+  const own = moduleIds.filter((id) => !id.startsWith("\0"));
+  return own.length > 0 && own.every((id) => CONSOLE_ONLY.test(id));
+}
+
 export default defineConfig({
   plugins: [
     preact(),
@@ -15,7 +27,11 @@ export default defineConfig({
       injectRegister: false,
       registerType: "prompt",
       // The manifest and its icons are added by the plugin; list the rest of the shell.
-      injectManifest: { globPatterns: ["**/*.{js,css,html}"] },
+      // The console is online only: its page and chunks stay out of the precache.
+      injectManifest: {
+        globPatterns: ["**/*.{js,css,html}"],
+        globIgnores: ["console.html", "assets/console/**"],
+      },
       includeAssets: ["icons/apple-touch-icon.png"],
       manifest: {
         name: "Fieldbook 客户经理",
@@ -45,7 +61,30 @@ export default defineConfig({
     // The Flask app serves /api; the dev server forwards to it so cookies stay same-origin.
     proxy: { "/api": "http://127.0.0.1:5000" },
   },
-  build: { target: "es2022" },
+  build: {
+    target: "es2022",
+    // Two pages, one build: the phone app and the console share preact, signals and
+    // the i18n core as common chunks; each loads only its own screens.
+    manifest: true,
+    rolldownOptions: {
+      input: {
+        index: "index.html",
+        console: "console.html",
+      },
+      output: {
+        entryFileNames: (chunk) =>
+          chunk.name === "console" ? "assets/console/[name]-[hash].js" : "assets/[name]-[hash].js",
+        chunkFileNames: (chunk) =>
+          consoleChunk(chunk.moduleIds)
+            ? "assets/console/[name]-[hash].js"
+            : "assets/[name]-[hash].js",
+        assetFileNames: (asset) =>
+          asset.names.every((name) => name.startsWith("console"))
+            ? "assets/console/[name]-[hash][extname]"
+            : "assets/[name]-[hash][extname]",
+      },
+    },
+  },
   test: {
     environment: "node",
     setupFiles: ["src/test/setup.ts"],

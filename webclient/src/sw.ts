@@ -20,9 +20,12 @@ declare const self: ServiceWorkerGlobalScope & {
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 
-// Any page address opens the app; /api/ must reach the server (and fail there) instead.
+// Any page address opens the app; /api/ must reach the server (and fail there) instead,
+// and the console (/console, online only, not precached) is the server's to answer.
 registerRoute(
-  new NavigationRoute(createHandlerBoundToURL("/index.html"), { denylist: [/^\/api\//] }),
+  new NavigationRoute(createHandlerBoundToURL("/index.html"), {
+    denylist: [/^\/api\//, /^\/console(\/|$)/],
+  }),
 );
 
 self.addEventListener("message", (event: ExtendableMessageEvent) => {

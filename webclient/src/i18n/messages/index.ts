@@ -1,3 +1,4 @@
+import type { EveryArea, KeysOfAreas } from "../core";
 import { campaign } from "./campaign";
 import { common } from "./common";
 import { customer } from "./customer";
@@ -8,7 +9,7 @@ import { shell } from "./shell";
 import { sync } from "./sync";
 import { today } from "./today";
 
-/** Every area's messages; a screen's area file is added here once. */
+/** Every area of the phone app's messages; a screen's area file is added here once. */
 export const catalogues = [
   common,
   shell,
@@ -21,16 +22,8 @@ export const catalogues = [
   numbers,
 ] as const;
 
-/** An area as it must be: its English and Chinese catalogues have the same keys. */
-type SameKeys<Area> = Area extends { en: infer En; zh: infer Zh }
-  ? { en: Record<keyof Zh, string>; zh: Record<keyof En, string> }
-  : never;
-type EveryArea<Areas> = { [I in keyof Areas]: SameKeys<Areas[I]> };
-
 // A key missing from either language of an area fails `tsc` here, naming the key.
 catalogues satisfies EveryArea<typeof catalogues>;
 
-type KeysOf<T> = T extends unknown ? keyof T : never;
-
 /** Every message key of every area: `t()` takes nothing else. */
-export type MessageKey = KeysOf<(typeof catalogues)[number]["en"]>;
+export type MessageKey = KeysOfAreas<typeof catalogues>;

@@ -1,0 +1,45 @@
+/**
+ * The console's words: its own areas, plus the vocabulary it shares with the phone
+ * (tiers, stages, indicator names), over the same locale and formatting (../i18n/core).
+ */
+import { translator, type EveryArea, type KeysOfAreas } from "../i18n/core";
+import { common } from "../i18n/messages/common";
+import { numbers } from "../i18n/messages/numbers";
+import { consoleAdmin } from "./messages/admin";
+import { consoleAssign } from "./messages/assign";
+import { consoleCampaigns } from "./messages/campaigns";
+import { consoleDashboard } from "./messages/dashboard";
+import { consoleShell } from "./messages/shell";
+
+export {
+  fmtDate,
+  fmtDateTime,
+  fmtFixed,
+  fmtMoney,
+  fmtNumber,
+  locale,
+  setLocale,
+  useLocale,
+} from "../i18n/core";
+
+const catalogues = [
+  common,
+  numbers,
+  consoleShell,
+  consoleDashboard,
+  consoleAssign,
+  consoleCampaigns,
+  consoleAdmin,
+] as const;
+
+// A key missing from either language of an area fails `tsc` here, naming the key.
+catalogues satisfies EveryArea<typeof catalogues>;
+
+export type ConsoleKey = KeysOfAreas<typeof catalogues>;
+
+const words = translator(catalogues);
+
+/** The message `key` in the current language, with `{name}` placeholders filled. */
+export const t = words.t;
+/** Whether a key built from data (a reason code, a status) has a message. */
+export const hasMessage = words.hasMessage;

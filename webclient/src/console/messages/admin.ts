@@ -1,0 +1,1 @@
+export const consoleAdmin = { en: {}, zh: {} };

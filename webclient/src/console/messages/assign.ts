@@ -1,0 +1,1 @@
+export const consoleAssign = { en: {}, zh: {} };

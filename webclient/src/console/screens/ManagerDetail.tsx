@@ -1,0 +1,5 @@
+import type { ScreenProps } from "../screens";
+
+export function ManagerDetail(_props: ScreenProps) {
+  return <h1>ManagerDetail</h1>;
+}

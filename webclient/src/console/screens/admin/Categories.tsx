@@ -1,0 +1,5 @@
+import type { ScreenProps } from "../../screens";
+
+export function Categories(_props: ScreenProps) {
+  return <h1>Categories</h1>;
+}
