@@ -191,8 +191,14 @@ export class ConsoleApi {
 
   tiers = () => this.get<Tier[]>("/tiers");
   updateTier = (id: string, body: Partial<Tier>) => this.send<Tier>("PATCH", `/tiers/${id}`, body);
-  categories = async () => (await this.get<{ items: Category[] }>("/complaint-categories")).items;
-  createCategory = (body: Omit<Category, "id">) =>
+  /** Active categories; `all`: the retired ones too (admins). */
+  categories = async (all = false) =>
+    (
+      await this.get<{ items: Category[] }>(
+        `/complaint-categories${queryString({ all: all || undefined })}`,
+      )
+    ).items;
+  createCategory = (body: Omit<Category, "id" | "version">) =>
     this.send<Category>("POST", "/complaint-categories", body);
   updateCategory = (key: string, body: Partial<Omit<Category, "id" | "code">>) =>
     this.send<Category>("PATCH", `/complaint-categories/${key}`, body);

@@ -116,6 +116,7 @@ export interface Category {
   name_zh: string;
   name_en: string;
   active?: boolean;
+  version?: number;
 }
 
 // --- reviews --------------------------------------------------------------------------

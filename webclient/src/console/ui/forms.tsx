@@ -9,6 +9,11 @@ export function fieldError(error: unknown, path: string): string | null {
   return messages.length ? messages.join(" ") : null;
 }
 
+/** Whether a failed write named fields (then the messages show next to them). */
+export function hasFieldErrors(error: unknown): boolean {
+  return error instanceof ApiError && Object.keys(error.fields).length > 0;
+}
+
 interface InputProps {
   label: ComponentChildren;
   name: string;

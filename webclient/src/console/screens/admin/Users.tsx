@@ -1,5 +1,428 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api } from "../../api";
+import { fmtDate, fmtDateTime, hasMessage, t } from "../../i18n";
+import { filterRows } from "../../lib/table";
 import type { ScreenProps } from "../../screens";
+import type { AdminUser, Role, TeamSummary } from "../../types";
+import { Check, fieldError, hasFieldErrors, Select, TextInput } from "../../ui/forms";
+import { useTeams } from "../../ui/Pickers";
+import { useResource } from "../../ui/resource";
+import { Async, errorText, Notice } from "../../ui/States";
+import { TableBox } from "../../ui/Table";
 
-export function Users(_props: ScreenProps) {
-  return <h1>Users</h1>;
+const ROLES: Role[] = ["manager", "lead", "admin"];
+
+export function Users({ user }: ScreenProps) {
+  const users = useResource(() => api.users(), []);
+  const teams = useTeams(user);
+  const [role, setRole] = useState("");
+  const [text, setText] = useState("");
+  const [editing, setEditing] = useState<AdminUser | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
+  const teamList = teams.data ?? [];
+  return (
+    <section data-testid="users">
+      <h1>{t("users.title")}</h1>
+      <NewUser
+        teams={teamList}
+        onCreated={(u) => {
+          setCreated(u.display_name);
+          users.reload();
+        }}
+      />
+      {created && <Notice kind="ok">{t("users.created", { name: created })}</Notice>}
+      <div class="cn-toolbar">
+        <Select
+          label={t("users.filterRole")}
+          name="role_filter"
+          value={role}
+          onValue={setRole}
+          options={[
+            { value: "", label: t("console.all") },
+            ...ROLES.map((r) => ({ value: r, label: t(`console.role.${r}`) })),
+          ]}
+        />
+        <TextInput
+          label={t("users.filterText")}
+          name="user_filter"
+          type="search"
+          value={text}
+          onValue={setText}
+        />
+      </div>
+      <Async resource={users}>
+        {(list) => {
+          const rows = filterRows(
+            list.filter((u) => !role || u.role === role),
+            text,
+            (u) => [u.username, u.display_name],
+          );
+          return (
+            <TableBox caption={t("users.title")} testid="user-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("users.username")}</th>
+                  <th scope="col">{t("users.displayName")}</th>
+                  <th scope="col">{t("users.role")}</th>
+                  <th scope="col">{t("users.team")}</th>
+                  <th scope="col">{t("users.col.status")}</th>
+                  <th scope="col">{t("users.col.created")}</th>
+                  <th scope="col">{t("console.actions")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((u) => (
+                  <tr key={u.id} data-testid="user-row" data-username={u.username}>
+                    <th scope="row">{u.username}</th>
+                    <td>{u.display_name}</td>
+                    <td>{t(`console.role.${u.role}`)}</td>
+                    <td>{u.team?.name ?? "–"}</td>
+                    <td>
+                      <span class={`cn-badge${u.active ? " cn-badge-ok" : ""}`}>
+                        {t(u.active ? "users.active" : "users.inactive")}
+                      </span>
+                    </td>
+                    <td>{fmtDate(u.created_at)}</td>
+                    <td>
+                      <button
+                        type="button"
+                        class="cn-link"
+                        aria-label={t("users.edit", { name: u.display_name })}
+                        onClick={() => setEditing(u)}
+                      >
+                        {t("console.edit")}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </TableBox>
+          );
+        }}
+      </Async>
+      {editing && (
+        <EditUser
+          key={editing.id}
+          user={editing}
+          teams={teamList}
+          onClose={() => setEditing(null)}
+          onSaved={() => users.reload()}
+        />
+      )}
+    </section>
+  );
+}
+
+function teamOptions(teams: TeamSummary[]) {
+  return [
+    { value: "", label: t("users.noTeam") },
+    ...teams.map((x) => ({ value: x.id, label: x.name })),
+  ];
+}
+
+function NewUser({
+  teams,
+  onCreated,
+}: {
+  teams: TeamSummary[];
+  onCreated: (u: AdminUser) => void;
+}) {
+  const empty = {
+    username: "",
+    display_name: "",
+    role: "manager",
+    password: "",
+    team_id: "",
+    phone: "",
+  };
+  const [form, setForm] = useState(empty);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (name: keyof typeof empty) => (value: string) =>
+    setForm((f) => ({ ...f, [name]: value }));
+  const e = (path: string) => fieldError(error, path);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api.createUser({
+        username: form.username.trim(),
+        display_name: form.display_name,
+        role: form.role,
+        password: form.password,
+        team_id: form.team_id || null,
+        ...(form.phone.trim() ? { phone: form.phone } : {}),
+      });
+      setForm(empty);
+      onCreated(created);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form
+      class="cn-panel"
+      onSubmit={submit}
+      noValidate
+      data-testid="new-user"
+      aria-labelledby="new-user-title"
+    >
+      <h2 id="new-user-title">{t("users.new")}</h2>
+      <div class="cn-form-grid">
+        <TextInput
+          label={t("users.username")}
+          name="username"
+          value={form.username}
+          onValue={set("username")}
+          error={e("username")}
+          autocomplete="off"
+        />
+        <TextInput
+          label={t("users.displayName")}
+          name="display_name"
+          value={form.display_name}
+          onValue={set("display_name")}
+          error={e("display_name")}
+        />
+        <Select
+          label={t("users.role")}
+          name="role"
+          value={form.role}
+          onValue={set("role")}
+          error={e("role")}
+          options={ROLES.map((r) => ({ value: r, label: t(`console.role.${r}`) }))}
+        />
+        <Select
+          label={t("users.team")}
+          name="team_id"
+          value={form.team_id}
+          onValue={set("team_id")}
+          error={e("team_id")}
+          options={teamOptions(teams)}
+        />
+        <TextInput
+          label={t("users.phone")}
+          name="phone"
+          type="tel"
+          value={form.phone}
+          onValue={set("phone")}
+          error={e("phone")}
+        />
+        <TextInput
+          label={t("users.password")}
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          value={form.password}
+          onValue={set("password")}
+          error={e("password")}
+        />
+      </div>
+      {error !== null && !hasFieldErrors(error) && <Notice kind="error">{errorText(error)}</Notice>}
+      <p class="cn-actions">
+        <button type="submit" class="cn-button" disabled={busy} data-testid="create-user">
+          {t("console.create")}
+        </button>
+      </p>
+    </form>
+  );
+}
+
+function EditUser({
+  user,
+  teams,
+  onClose,
+  onSaved,
+}: {
+  user: AdminUser;
+  teams: TeamSummary[];
+  onClose: () => void;
+  onSaved: () => void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [form, setForm] = useState({
+    display_name: user.display_name,
+    role: user.role as string,
+    team_id: user.team_id ?? "",
+    active: user.active,
+  });
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [note, setNote] = useState<string[]>([]);
+  const devices = useResource(() => api.devices(user.id), [user.id]);
+  useEffect(() => dialog.current?.showModal(), []);
+  const e = (path: string) => fieldError(error, path);
+
+  async function save(event: Event) {
+    event.preventDefault();
+    setError(null);
+    setNote([]);
+    try {
+      const answer = await api.updateUser(user.id, {
+        display_name: form.display_name,
+        role: form.role,
+        team_id: form.team_id || null,
+        active: form.active,
+      });
+      setNote([
+        t("users.saved"),
+        ...answer.warnings.map((w) => {
+          const key = `users.followUp.${w.code}`;
+          return hasMessage(key) ? t(key, { count: w.count }) : w.code;
+        }),
+      ]);
+      onSaved();
+      devices.reload();
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  async function reset() {
+    setError(null);
+    setNote([]);
+    try {
+      await api.resetPassword(user.id, password);
+      setPassword("");
+      setNote([t("users.resetDone")]);
+      devices.reload();
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  async function revoke(deviceId: string) {
+    try {
+      await api.revokeDevice(user.id, deviceId);
+      setNote([t("users.revoked")]);
+      devices.reload();
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  return (
+    <dialog
+      ref={dialog}
+      class="cn-dialog cn-dialog-wide"
+      aria-labelledby="edit-user-title"
+      onClose={onClose}
+      data-testid="edit-user"
+    >
+      <h2 id="edit-user-title">
+        {t("users.editTitle", { name: `${user.display_name} (${user.username})` })}
+      </h2>
+      <form onSubmit={save} noValidate class="cn-form">
+        <TextInput
+          label={t("users.displayName")}
+          name="display_name"
+          value={form.display_name}
+          onValue={(v) => setForm((f) => ({ ...f, display_name: v }))}
+          error={e("display_name")}
+        />
+        <Select
+          label={t("users.role")}
+          name="role"
+          value={form.role}
+          onValue={(v) => setForm((f) => ({ ...f, role: v }))}
+          error={e("role")}
+          options={ROLES.map((r) => ({ value: r, label: t(`console.role.${r}`) }))}
+        />
+        <Select
+          label={t("users.team")}
+          name="team_id"
+          value={form.team_id}
+          onValue={(v) => setForm((f) => ({ ...f, team_id: v }))}
+          error={e("team_id")}
+          options={teamOptions(teams)}
+        />
+        <Check
+          label={t("users.active")}
+          name="active"
+          checked={form.active}
+          onChange={(v) => setForm((f) => ({ ...f, active: v }))}
+        />
+        <p class="cn-actions">
+          <button type="submit" class="cn-button">
+            {t("console.save")}
+          </button>
+        </p>
+      </form>
+      <h3>{t("users.reset")}</h3>
+      <div class="cn-toolbar">
+        <TextInput
+          label={t("users.newPassword")}
+          name="new_password"
+          type="password"
+          autocomplete="new-password"
+          value={password}
+          onValue={setPassword}
+          error={e("password")}
+        />
+        <button type="button" class="cn-button cn-secondary" onClick={() => void reset()}>
+          {t("users.reset")}
+        </button>
+      </div>
+      {note.map((line, i) => (
+        <Notice key={i} kind="ok">
+          {line}
+        </Notice>
+      ))}
+      {error !== null && !hasFieldErrors(error) && <Notice kind="error">{errorText(error)}</Notice>}
+      <h3>{t("users.devices")}</h3>
+      {devices.state === "error" ? (
+        <p class="cn-muted">
+          {t("users.devicesUnavailable", { message: errorText(devices.error) })}
+        </p>
+      ) : (
+        <Async resource={devices}>
+          {(list) =>
+            list.length === 0 ? (
+              <p class="cn-muted">{t("users.devicesNone")}</p>
+            ) : (
+              <TableBox caption={t("users.devices")} testid="devices">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("users.device.agent")}</th>
+                    <th scope="col">{t("users.device.created")}</th>
+                    <th scope="col">{t("users.device.lastSeen")}</th>
+                    <th scope="col">{t("users.device.expires")}</th>
+                    <th scope="col">{t("console.actions")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((d) => (
+                    <tr key={d.id}>
+                      <td class="cn-address" title={d.user_agent ?? undefined}>
+                        {d.user_agent ?? "–"}
+                        {d.remember && <> · {t("users.device.remember")}</>}
+                      </td>
+                      <td>{fmtDateTime(d.created_at)}</td>
+                      <td>{fmtDateTime(d.last_seen_at)}</td>
+                      <td>{fmtDateTime(d.expires_at)}</td>
+                      <td>
+                        <button type="button" class="cn-link" onClick={() => void revoke(d.id)}>
+                          {t("users.revoke")}
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </TableBox>
+            )
+          }
+        </Async>
+      )}
+      <form method="dialog">
+        <button type="submit" class="cn-button cn-secondary">
+          {t("console.close")}
+        </button>
+      </form>
+    </dialog>
+  );
 }
