@@ -16,6 +16,7 @@ from server.complaints.routes import blp as complaints_blp
 from server.complaints.routes import categories_blp as complaint_categories_blp
 from server.customers.routes import blp as customers_blp
 from server.customers.routes import tiers_blp
+from server.dashboard.routes import blp as dashboard_blp
 from server.errors import register_error_handlers
 from server.extensions import api, compress, db, migrate
 from server.imports.cli import import_cli
@@ -56,6 +57,7 @@ API_BLUEPRINTS = (
     jobs_blp,
     campaigns_blp,
     reviews_blp,
+    dashboard_blp,
 )
 # Each domain owns its commands (`fieldbook plans generate`, ...).
 COMMANDS: list[click.Command] = [

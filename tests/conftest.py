@@ -156,6 +156,8 @@ def auth(client: FlaskClient) -> AuthActions:
 @pytest.fixture
 def run_jobs(app: Flask):
     """Run the jobs waiting on the real queue (Redis), here, as the worker would."""
+    with app.app_context():
+        queue().empty()  # what earlier tests queued and never ran is not this test's
 
     def run() -> None:
         with app.app_context():

@@ -237,7 +237,13 @@ def test_bulk_assigns_and_counts_unchanged(client, auth, in_app, team_setup):
     auth.login(lead.username)
     response = assign_bulk(client, customers, m1, reason="m2 on leave")
     assert response.status_code == 200
-    assert response.json == {"assigned": 2, "unchanged": 1, "warnings": [], "dry_run": False}
+    assert response.json == {
+        "assigned": 2,
+        "unchanged": 1,
+        "warnings": [],
+        "dry_run": False,
+        "moves": {"plans": 0, "tasks": 0, "complaints": 0},
+    }
     assert [manager_of(in_app, c) for c in customers] == [m1.id, m1.id, m1.id]
     assert sorted(history(in_app), key=str) == sorted(
         [

@@ -117,7 +117,13 @@ def test_categories_are_listed_for_anyone_signed_in(client, auth, team_setup):
     )
     assert codes[-1] == "other"
     broadband = next(c for c in response.json["items"] if c["code"] == "broadband")
-    assert broadband == {"code": "broadband", "name_zh": "宽带故障", "name_en": "Broadband fault"}
+    assert {k: broadband[k] for k in ("code", "name_zh", "name_en", "active", "version")} == {
+        "code": "broadband",
+        "name_zh": "宽带故障",
+        "name_en": "Broadband fault",
+        "active": True,
+        "version": 1,
+    }
 
 
 # --- logging ----------------------------------------------------------------------

@@ -207,8 +207,68 @@ def test_summary_row_shape(client, auth, portfolio):
         "stage": "maturity",
         "manager": {"id": str(portfolio["mgr"].id), "display_name": "Wang Fang"},
         "contract_end_date": "2026-03-31",
+        "address": None,
         "version": 1,
+        "last_contact_at": None,
+        "open_warning": False,
     }
+
+
+def test_the_list_filters_by_area_last_contact_and_open_warning(client, auth, in_app, portfolio):
+    from datetime import UTC, datetime, timedelta
+
+    from server.models_base import utcnow
+    from server.plans.models import Channel, Purpose
+    from server.visits.models import LocationStatus, Visit
+    from server.warnings.models import ChurnWarning, WarningSource, WarningStatus
+
+    now = utcnow()
+    with in_app():
+        db.session.get(Customer, portfolio["anning"].id).address = "浙江省杭州市西湖区文三路 8 号"
+        db.session.get(Customer, portfolio["chen"].id).address = "浙江省杭州市上城区解放路"
+        for key, days in (("anning", 3), ("baiyun", 40), ("chen", 100)):
+            db.session.add(
+                Visit(
+                    customer_id=portfolio[key].id,
+                    manager_id=portfolio["mgr"].id,
+                    channel=Channel.PHONE,
+                    purpose=Purpose.ROUTINE,
+                    started_at=now - timedelta(days=days),
+                    location_status=LocationStatus.NOT_APPLICABLE,
+                )
+            )
+        db.session.add(
+            ChurnWarning(
+                customer_id=portfolio["baiyun"].id,
+                status=WarningStatus.OPEN,
+                source=WarningSource.MANUAL,
+                reasons=[],
+                finding_keys=[],
+                opened_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )
+        db.session.commit()
+    auth.login("portfolio_mgr")
+
+    def names(**query) -> list[str]:
+        response = client.get(API, query_string=query)
+        assert response.status_code == 200, response.json
+        return [row["name"] for row in response.json["items"]]
+
+    assert names(area="西湖区") == ["Anning Hotel"]
+    # Not contacted for 30 days or more: 40 and 100 days ago, and the never-contacted.
+    assert names(no_contact_days=30) == ["Baiyun Li", "Chen Hua", "Dongfang 100% Foods", "陈静"]
+    assert names(no_contact_days=60) == ["Chen Hua", "Dongfang 100% Foods", "陈静"]
+    assert names(open_warning="true") == ["Baiyun Li"]
+    assert len(names(open_warning="false")) == 4
+    # Longest without contact first, the never-contacted before everyone.
+    assert names(sort="last_contact")[:2] == ["Dongfang 100% Foods", "陈静"]
+    assert names(sort="last_contact")[2:] == ["Chen Hua", "Baiyun Li", "Anning Hotel"]
+    row = client.get(API, query_string={"q": "Baiyun"}).json["items"][0]
+    assert row["open_warning"] is True
+    assert datetime.fromisoformat(row["last_contact_at"]) == now - timedelta(days=40)
+    bad = client.get(API, query_string={"no_contact_days": "-1"})
+    assert (bad.status_code, list(bad.json["error"]["fields"])) == (422, ["no_contact_days"])
 
 
 @pytest.mark.parametrize(

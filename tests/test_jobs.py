@@ -39,7 +39,7 @@ def test_plan_generation_runs_as_a_job_and_reports_its_counts(
     with in_app():
         made = db.session.scalar(sa.select(sa.func.count()).select_from(CarePlan))
     assert made > 0
-    assert sum(v for k, v in done["result"].items() if k != "missed") == made
+    assert sum(v for k, v in done["result"].items() if k != "missed") == made, done
     # Idempotent: the same day again makes nothing.
     again = client.post("/api/v1/plans/generate", json={"date": "2026-03-10"}).json
     run_jobs()

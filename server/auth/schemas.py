@@ -11,6 +11,17 @@ class LoginSchema(Schema):
     remember = fields.Boolean(load_default=False)
 
 
+class DeviceSchema(Schema):
+    """A signed-in browser or phone."""
+
+    id = fields.UUID()
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    remember = fields.Boolean()
+    user_agent = fields.String(allow_none=True)
+
+
 class TeamRefSchema(Schema):
     id = fields.UUID()
     name = fields.String()

@@ -10,7 +10,7 @@ from flask import current_app
 
 from server.auth.models import DeviceSession, Role, User
 from server.auth.passwords import hash_password, needs_rehash, verify_password
-from server.errors import ApiError
+from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models_base import utcnow
 from server.team.models import Team
@@ -138,6 +138,30 @@ def slide(session_id: uuid.UUID, last_seen_at: datetime, expires_at: datetime) -
         )
         .values(last_seen_at=last_seen_at, expires_at=expires_at)
     )
+
+
+def signed_in_devices(user: User, now: datetime | None = None) -> list[DeviceSession]:
+    """The devices `user` is signed in on now, the most recently seen first."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(DeviceSession)
+            .where(
+                DeviceSession.user_id == user.id,
+                DeviceSession.revoked_at.is_(None),
+                DeviceSession.expires_at > now,
+            )
+            .order_by(DeviceSession.last_seen_at.desc(), DeviceSession.id)
+        )
+    )
+
+
+def sign_out_device(user: User, session_id: uuid.UUID) -> None:
+    """End one of `user`'s signed-in devices (an admin's act); 404 if it is not theirs."""
+    ds = db.session.get(DeviceSession, session_id)
+    if ds is None or ds.user_id != user.id:
+        raise not_found("Device")
+    end_device_session(ds)
 
 
 def end_device_session(ds: DeviceSession) -> None:

@@ -9,11 +9,16 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from server.auth.security import signed_in
+from server.auth.models import Role
+from server.auth.security import require_roles, signed_in
 from server.complaints import services
 from server.complaints.models import Complaint
 from server.complaints.schemas import (
+    CategoryCreateSchema,
     CategoryListSchema,
+    CategoryPatchSchema,
+    CategoryQuerySchema,
+    CategorySchema,
     ComplaintCreateSchema,
     ComplaintDetailSchema,
     ComplaintListSchema,
@@ -35,11 +40,31 @@ categories_blp = Blueprint(
 
 
 @categories_blp.get("")
+@categories_blp.arguments(CategoryQuerySchema, location="query", unknown=RAISE)
 @categories_blp.response(200, CategoryListSchema)
 @signed_in()
-def list_categories():
-    """Active complaint categories."""
-    return {"items": services.list_categories()}
+def list_categories(args):
+    """Active complaint categories (`all=true`: the retired ones too, for admins)."""
+    everything = args["all"] and current_user.role == Role.ADMIN
+    return {"items": services.list_categories(include_inactive=everything)}
+
+
+@categories_blp.post("")
+@categories_blp.arguments(CategoryCreateSchema)
+@categories_blp.response(201, CategorySchema)
+@require_roles(Role.ADMIN)
+def create_category(data):
+    """A new complaint category (admin)."""
+    return services.create_category(data)
+
+
+@categories_blp.patch("/<uuid:category_id>")
+@categories_blp.arguments(CategoryPatchSchema)
+@categories_blp.response(200, CategorySchema)
+@require_roles(Role.ADMIN)
+def update_category(changes, category_id: uuid.UUID):
+    """Rename or retire a category (admin); complaints keep theirs. Optional `version`."""
+    return services.update_category(services.get_category(category_id), changes)
 
 
 @blp.get("")

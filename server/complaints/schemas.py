@@ -11,7 +11,14 @@ from server.complaints.models import (
 )
 from server.models_base import utcnow
 from server.pagination import PageArgsSchema, PageSchema
-from server.schemas import CommaList, UserRefSchema, optional_text, required_text
+from server.schemas import (
+    CommaList,
+    StrictBoolean,
+    UserRefSchema,
+    VersionedSchema,
+    optional_text,
+    required_text,
+)
 
 MAX_TEXT = 4000
 
@@ -19,9 +26,33 @@ MAX_TEXT = 4000
 
 
 class CategorySchema(Schema):
+    id = fields.UUID()
     code = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
+    active = fields.Boolean()
+    version = fields.Integer()
+
+
+class CategoryQuerySchema(Schema):
+    # Retired categories too (admins).
+    all = fields.Boolean(load_default=False)
+
+
+class CategoryCreateSchema(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,29}$", error="Lowercase letters, digits, _."),
+    )
+    name_zh = required_text(40, required=True)
+    name_en = required_text(60, required=True)
+    active = StrictBoolean(load_default=True)
+
+
+class CategoryPatchSchema(VersionedSchema):
+    name_zh = required_text(40)
+    name_en = required_text(60)
+    active = StrictBoolean()
 
 
 class CategoryListSchema(Schema):

@@ -28,9 +28,9 @@ from server.complaints.models import (
     Severity,
 )
 from server.customers.models import Customer, Tier
-from server.errors import ApiError, invalid, invalid_fields
+from server.errors import ApiError, invalid, invalid_fields, not_found
 from server.extensions import db
-from server.models_base import bulk_update, utcnow
+from server.models_base import bulk_update, check_version, utcnow
 from server.pagination import paginate
 from server.scope import visible
 from server.timeutil import accept_client_time
@@ -79,15 +79,46 @@ def overdue_clause(now: datetime):
     return sa.and_(Complaint.status.in_(UNRESOLVED), Complaint.deadline_at < now)
 
 
-def list_categories() -> list[ComplaintCategory]:
-    """Active categories by English name, "other" last."""
-    return list(
-        db.session.scalars(
-            sa.select(ComplaintCategory)
-            .where(ComplaintCategory.active)
-            .order_by(ComplaintCategory.code == "other", ComplaintCategory.name_en)
-        )
+def list_categories(*, include_inactive: bool = False) -> list[ComplaintCategory]:
+    """Active categories (or all, for the admin) by English name, "other" last."""
+    stmt = sa.select(ComplaintCategory).order_by(
+        ComplaintCategory.code == "other", ComplaintCategory.name_en
     )
+    if not include_inactive:
+        stmt = stmt.where(ComplaintCategory.active)
+    return list(db.session.scalars(stmt))
+
+
+def create_category(data: dict) -> ComplaintCategory:
+    """A new category (admin); codes are unique and never change."""
+    taken = db.session.scalar(
+        sa.select(ComplaintCategory.id).where(ComplaintCategory.code == data["code"])
+    )
+    if taken is not None:
+        raise ApiError(
+            409, "This code is taken.", code="conflict", fields={"code": ["Already taken."]}
+        )
+    category = ComplaintCategory(**data)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def update_category(category: ComplaintCategory, changes: dict) -> ComplaintCategory:
+    """Rename a category or retire it (active false): complaints keep theirs."""
+    changes = dict(changes)
+    check_version(category, changes.pop("version", None), "category")
+    for name, value in changes.items():
+        setattr(category, name, value)
+    db.session.flush()
+    return category
+
+
+def get_category(category_id: uuid.UUID) -> ComplaintCategory:
+    category = db.session.get(ComplaintCategory, category_id)
+    if category is None:
+        raise not_found("Category")
+    return category
 
 
 # --- reading --------------------------------------------------------------------

@@ -27,6 +27,7 @@ from server.customers.schemas import (
     CustomerListQuerySchema,
     CustomerPageSchema,
     CustomerPatchSchema,
+    ReassignSchema,
     TierPatchSchema,
     TierSchema,
 )
@@ -134,6 +135,16 @@ def assign_many(args):
         reason=args["reason"],
         dry_run=args["dry_run"],
     )
+
+
+@blp.post("/reassign")
+@blp.arguments(ReassignSchema)
+@blp.response(200, AssignResultSchema)
+@require_roles(Role.LEAD, Role.ADMIN)
+def reassign(args):
+    """Each customer to its own manager (an edited rebalancing), all or none; dry_run reports."""
+    moves = [(m["customer_id"], m["manager_id"]) for m in args["moves"]]
+    return services.reassign(current_user, moves, reason=args["reason"], dry_run=args["dry_run"])
 
 
 @tiers_blp.get("")

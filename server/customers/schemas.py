@@ -23,7 +23,7 @@ from server.schemas import (
 )
 
 MAX_BULK_ASSIGN = 1000
-SORTS = ("name", "tier", "contract_end_date")
+SORTS = ("name", "tier", "contract_end_date", "last_contact")
 
 
 # --- output ---------------------------------------------------------------------
@@ -48,11 +48,19 @@ class CustomerSummarySchema(Schema):
     stage = fields.Enum(Stage, by_value=True)
     manager = fields.Nested(UserRefSchema, allow_none=True)
     contract_end_date = fields.Date(allow_none=True)
+    address = fields.String(allow_none=True)
     version = fields.Integer()
 
 
+class CustomerRowSchema(CustomerSummarySchema):
+    """A row of the customer list: the summary, the last contact, an open warning."""
+
+    last_contact_at = fields.DateTime(allow_none=True)
+    open_warning = fields.Boolean()
+
+
 class CustomerPageSchema(PageSchema):
-    items = fields.List(fields.Nested(CustomerSummarySchema))
+    items = fields.List(fields.Nested(CustomerRowSchema))
 
 
 class ContactSchema(Schema):
@@ -128,6 +136,64 @@ class AssignResultSchema(Schema):
     unchanged = fields.Integer()
     dry_run = fields.Boolean()
     warnings = fields.List(fields.Dict())
+    # The open work that moves with the customers: plans, tasks, complaints.
+    moves = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class MoveSchema(Schema):
+    customer_id = fields.UUID(required=True)
+    manager_id = fields.UUID(required=True, allow_none=True)
+
+
+class ReassignSchema(Schema):
+    """Customers to managers each its own (a reviewed rebalancing), all or none."""
+
+    moves = fields.List(
+        fields.Nested(MoveSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BULK_ASSIGN),
+    )
+    reason = required_text(200, required=True)
+    dry_run = StrictBoolean(load_default=False)
+
+
+class HandoverSchema(Schema):
+    manager_id = fields.UUID(required=True)
+    reason = required_text(200, required=True)
+    dry_run = StrictBoolean(load_default=False)
+
+
+class ShareSchema(Schema):
+    manager = fields.Nested(UserRefSchema)
+    customers = fields.Integer()
+    value = fields.Decimal(as_string=True)
+
+
+class HandoverResultSchema(AssignResultSchema):
+    shares = fields.List(fields.Nested(ShareSchema))
+    moves_with_them = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class ProposedMoveSchema(Schema):
+    customer = fields.Dict()
+    from_manager_id = fields.UUID()
+    to_manager_id = fields.UUID()
+    value = fields.Decimal(as_string=True)
+    workload = fields.Float()
+
+
+class LoadSchema(Schema):
+    manager = fields.Nested(UserRefSchema)
+    customers = fields.Integer()
+    value = fields.Decimal(as_string=True)
+    # Routine contacts a year the tiers ask for.
+    workload = fields.Float()
+
+
+class RebalanceSchema(Schema):
+    moves = fields.List(fields.Nested(ProposedMoveSchema))
+    before = fields.List(fields.Nested(LoadSchema))
+    after = fields.List(fields.Nested(LoadSchema))
 
 
 class AssignOneResultSchema(AssignResultSchema):
@@ -144,6 +210,13 @@ class CustomerListQuerySchema(PageArgsSchema):
     manager_id = fields.UUID()
     unassigned = fields.Boolean()
     q = fields.String(pre_load=[blank_to_none], allow_none=True, validate=validate.Length(max=100))
+    # Text contained in the address (a district, a street).
+    area = fields.String(
+        pre_load=[blank_to_none], allow_none=True, validate=validate.Length(max=60)
+    )
+    # Not contacted (no visit, call, message) for at least this many days, or never.
+    no_contact_days = fields.Integer(validate=validate.Range(min=0, max=3650))
+    open_warning = fields.Boolean()
     sort = fields.String(load_default="name", validate=validate.OneOf(SORTS))
 
 

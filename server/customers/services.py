@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from server import events
 from server.auth.models import Role, User
+from server.complaints.models import UNRESOLVED, Complaint
 from server.customers.models import (
     AssignmentHistory,
     Contact,
@@ -27,8 +28,12 @@ from server.errors import ApiError, invalid, invalid_fields, not_found
 from server.extensions import db
 from server.models_base import bulk_update, check_version, utcnow
 from server.pagination import paginate
+from server.plans.models import CarePlan, PlanStatus
 from server.scope import visible_customers
+from server.tasks.models import Task, TaskStatus
 from server.timeutil import local_today
+from server.visits.models import Visit
+from server.warnings.models import ChurnWarning, WarningStatus
 
 
 def assign(
@@ -111,12 +116,20 @@ def list_customers(
     manager_id: uuid.UUID | None = None,
     unassigned: bool | None = None,
     q: str | None = None,
+    area: str | None = None,
+    no_contact_days: int | None = None,
+    open_warning: bool | None = None,
     sort: str = "name",
     page: int = 1,
     per_page: int = 50,
 ) -> Pagination:
-    """One page of the customers `user` may see, filtered and in a stable order."""
+    """One page of the customers `user` may see, filtered and in a stable order.
+
+    Each row also says when the customer was last contacted and whether a churn
+    warning is open (`CustomerRow`).
+    """
     stmt = visible_customers(user).join(Customer.tier)
+    last_contact = _last_contact()
     if tier:
         known = set(db.session.scalars(sa.select(Tier.code).where(Tier.code.in_(tier))))
         unknown = [code for code in tier if code not in known]
@@ -148,20 +161,80 @@ def list_customers(
             )
         )
 
+    if area:
+        stmt = stmt.where(Customer.address.icontains(area, autoescape=True))
+    if no_contact_days is not None:
+        since = utcnow() - timedelta(days=no_contact_days)
+        stmt = stmt.where(sa.or_(last_contact.is_(None), last_contact < since))
+    if open_warning is not None:
+        stmt = stmt.where(_open_warning() if open_warning else sa.not_(_open_warning()))
+
     order: list = []
     if sort == "tier":
         order.append(Tier.rank)
+    elif sort == "last_contact":
+        # Longest without contact first, never contacted before all.
+        order += [last_contact.is_not(None), last_contact]
     elif sort == "contract_end_date":
         # Customers without a contract end date go last on every backend.
         order += [Customer.contract_end_date.is_(None), Customer.contract_end_date]
     order += [Customer.name, Customer.id]
-    return paginate(
+    result = paginate(
         stmt.options(contains_eager(Customer.tier), selectinload(Customer.manager)).order_by(
             *order
         ),
         page=page,
         per_page=per_page,
     )
+    customers: list[Customer] = result.items
+    ids = [c.id for c in customers]
+    contacted: dict[uuid.UUID, datetime] = {}
+    warned: set[uuid.UUID] = set()
+    if ids:
+        contacted = dict(
+            db.session.execute(
+                sa.select(Visit.customer_id, sa.func.max(Visit.started_at))
+                .where(Visit.customer_id.in_(ids))
+                .group_by(Visit.customer_id)
+            ).all()
+        )
+        warned = set(
+            db.session.scalars(
+                sa.select(ChurnWarning.customer_id).where(
+                    ChurnWarning.customer_id.in_(ids), ChurnWarning.status == WarningStatus.OPEN
+                )
+            )
+        )
+    result.items = [CustomerRow(c, contacted.get(c.id), c.id in warned) for c in customers]
+    return result
+
+
+def _last_contact():
+    """The customer's latest visit (any channel), as a correlated subquery."""
+    return (
+        sa.select(sa.func.max(Visit.started_at))
+        .where(Visit.customer_id == Customer.id)
+        .correlate(Customer)
+        .scalar_subquery()
+    )
+
+
+def _open_warning():
+    return sa.exists().where(
+        ChurnWarning.customer_id == Customer.id, ChurnWarning.status == WarningStatus.OPEN
+    )
+
+
+@dataclass
+class CustomerRow:
+    """A customer in a list, with its last contact and whether a warning is open."""
+
+    customer: Customer
+    last_contact_at: datetime | None
+    open_warning: bool
+
+    def __getattr__(self, name: str):
+        return getattr(self.customer, name)
 
 
 @dataclass
@@ -350,6 +423,8 @@ class AssignmentOutcome:
     unchanged: int
     dry_run: bool
     warnings: list[dict] = field(default_factory=list)
+    # The open work that goes with the customers: {"plans", "tasks", "complaints"}.
+    moves: dict[str, int] = field(default_factory=dict)
     customer: Customer | None = None
 
 
@@ -384,28 +459,119 @@ def _apply_assignment(
     reason: str,
     dry_run: bool,
 ) -> AssignmentOutcome:
-    new_id = target.id if target else None
-    moving = [c for c in customers if c.manager_id != new_id]
+    return apply_moves(actor, [(c, target) for c in customers], reason=reason, dry_run=dry_run)
+
+
+def apply_moves(
+    actor: User,
+    moves: list[tuple[Customer, User | None]],
+    *,
+    reason: str,
+    dry_run: bool,
+) -> AssignmentOutcome:
+    """Give each customer its new manager (None: the pool), the one path of every
+    assignment in bulk; a dry run only reports.
+
+    Warns for every manager whose portfolio would pass PORTFOLIO_CAPACITY (its size,
+    plus what comes in, less what goes out), and counts the open work that moves too.
+    """
+    moving = [(c, t) for c, t in moves if c.manager_id != (t.id if t else None)]
     outcome = AssignmentOutcome(
-        assigned=len(moving), unchanged=len(customers) - len(moving), dry_run=dry_run
+        assigned=len(moving), unchanged=len(moves) - len(moving), dry_run=dry_run
     )
-    if target is not None:
-        capacity = current_app.config["PORTFOLIO_CAPACITY"]
-        size = portfolio_sizes([target.id])[target.id] + len(moving)
-        if size > capacity:
+    change: dict[uuid.UUID, int] = {}
+    for customer, target in moving:
+        if target is not None:
+            change[target.id] = change.get(target.id, 0) + 1
+        if customer.manager_id is not None:
+            change[customer.manager_id] = change.get(customer.manager_id, 0) - 1
+    capacity = current_app.config["PORTFOLIO_CAPACITY"]
+    sizes = portfolio_sizes(sorted(change))
+    for manager_id in sorted(change, key=str):
+        size = sizes[manager_id] + change[manager_id]
+        if change[manager_id] > 0 and size > capacity:
             outcome.warnings.append(
                 {
                     "code": "capacity_exceeded",
-                    "manager_id": str(target.id),
+                    "manager_id": str(manager_id),
                     "portfolio_size": size,
                     "capacity": capacity,
                 }
             )
+    outcome.moves = open_work([c for c, _ in moving])
     if not dry_run:
-        for customer in moving:
+        for customer, target in moving:
             assign(customer, target, reason=reason, actor=actor)
         db.session.flush()
     return outcome
+
+
+def open_work(customers: list[Customer]) -> dict[str, int]:
+    """The open plans, tasks and unresolved complaints of these customers held by their
+    managers: what follows them to a new manager (events.customer_reassigned)."""
+    counts = {"plans": 0, "tasks": 0, "complaints": 0}
+    by_id = {c.id: c.manager_id for c in customers if c.manager_id is not None}
+    ids = list(by_id)
+    for start in range(0, len(ids), STAGE_CHUNK):
+        chunk = ids[start : start + STAGE_CHUNK]
+        counts["plans"] += (
+            db.session.scalar(
+                sa.select(sa.func.count()).where(
+                    CarePlan.customer_id.in_(chunk),
+                    CarePlan.status.in_((PlanStatus.PLANNED, PlanStatus.MISSED)),
+                )
+            )
+            or 0
+        )
+        for model, open_clause in (
+            (Task, Task.status == TaskStatus.OPEN),
+            (Complaint, Complaint.status.in_(UNRESOLVED)),
+        ):
+            rows = db.session.execute(
+                sa.select(model.customer_id, model.owner_id).where(
+                    model.customer_id.in_(chunk), open_clause
+                )
+            )
+            key = "tasks" if model is Task else "complaints"
+            counts[key] += sum(1 for cid, owner in rows if cid and by_id.get(cid) == owner)
+    return counts
+
+
+def reassign(
+    actor: User, moves: list[tuple[uuid.UUID, uuid.UUID | None]], *, reason: str, dry_run: bool
+) -> AssignmentOutcome:
+    """Customers to managers each its own (a reviewed rebalancing): all or none.
+
+    Ids `actor` may not see are reported by their index in `moves`, as missing ones;
+    so are managers `actor` may not hand customers to.
+    """
+    wanted = list(dict.fromkeys(cid for cid, _ in moves))
+    stmt = visible_customers(actor).where(Customer.id.in_(wanted))
+    if not dry_run:
+        stmt = stmt.order_by(Customer.id).with_for_update(of=Customer)
+    found = {c.id: c for c in db.session.scalars(stmt)}
+    targets: dict[uuid.UUID | None, User | None] = {}
+    refused: dict[uuid.UUID | None, dict] = {}
+    for manager_id in dict.fromkeys(mid for _, mid in moves):
+        try:
+            targets[manager_id] = _target_manager(actor, manager_id)
+        except ApiError as err:
+            refused[manager_id] = err.fields
+    errors: dict[str, dict] = {}
+    for i, (cid, manager_id) in enumerate(moves):
+        if cid not in found:
+            errors.setdefault(str(i), {})["customer_id"] = ["Customer not found."]
+        if manager_id in refused:
+            errors.setdefault(str(i), {}).update(refused[manager_id])
+    if errors:
+        raise invalid_fields({"moves": errors})
+    last = dict(moves)  # a customer named twice goes to the last manager named
+    return apply_moves(
+        actor,
+        [(found[cid], targets[last[cid]]) for cid in wanted],
+        reason=reason,
+        dry_run=dry_run,
+    )
 
 
 def assign_customer(

@@ -76,6 +76,16 @@ def request_export(user: User, args: dict) -> Job:
     return submit("review_export", params, user)
 
 
+def list_exports(user: User, limit: int = 100) -> list[dict]:
+    """Earlier exports, newest first: a lead's own, an admin's everyone's."""
+    stmt = sa.select(ReviewExport, User, Job).join(User, User.id == ReviewExport.user_id)
+    stmt = stmt.outerjoin(Job, Job.id == ReviewExport.job_id)
+    if user.role != Role.ADMIN:
+        stmt = stmt.where(ReviewExport.user_id == user.id)
+    rows = db.session.execute(stmt.order_by(ReviewExport.at.desc()).limit(limit)).all()
+    return [{"export": export, "user": who, "job": job} for export, who, job in rows]
+
+
 # --- cell safety --------------------------------------------------------------------
 
 

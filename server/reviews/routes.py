@@ -15,6 +15,7 @@ from server.auth.security import require_roles, signed_in
 from server.jobs.schemas import JobSchema
 from server.reviews import exports, services
 from server.reviews.schemas import (
+    ExportRecordSchema,
     ExportRequestSchema,
     MyNumbersSchema,
     ReviewPeriodCreateSchema,
@@ -116,6 +117,14 @@ def team_settings(args, team_id: uuid.UUID):
     """Let the team's managers see their rank in "My numbers" (the team's lead, or an admin)."""
     team = get_visible(current_user, Team, team_id)
     return services.set_show_rank(current_user, team, args["show_rank"])
+
+
+@blp.get("/exports")
+@blp.response(200, ExportRecordSchema(many=True))
+@require_roles(Role.LEAD, Role.ADMIN)
+def list_exports():
+    """Earlier review exports, newest first: your own (an admin: everyone's)."""
+    return exports.list_exports(current_user)
 
 
 @blp.post("/exports")

@@ -7,6 +7,7 @@ A value of null is "no data", never 0.
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.auth.schemas import TeamRefSchema
+from server.jobs.schemas import JobSchema
 from server.reviews.indicators import CODES
 from server.schemas import StrictBoolean, UserRefSchema, VersionedSchema, required_text
 
@@ -155,6 +156,21 @@ class TeamSettingsOutSchema(Schema):
     id = fields.UUID()
     name = fields.String()
     show_rank = fields.Boolean()
+
+
+class ExportRecordSchema(Schema):
+    id = fields.Function(lambda r: str(r["export"].id))
+    at = fields.Function(lambda r: r["export"].at.isoformat())
+    user = fields.Function(lambda r: UserRefSchema().dump(r["user"]))
+    format = fields.Function(lambda r: r["export"].format)
+    scope = fields.Function(lambda r: r["export"].scope)
+    rows = fields.Function(lambda r: r["export"].rows)
+    unmasked = fields.Function(lambda r: r["export"].unmasked)
+    job_id = fields.Function(lambda r: str(r["export"].job_id) if r["export"].job_id else None)
+    # While the file is kept: its creator (or an admin) may download it again.
+    download_url = fields.Function(
+        lambda r: JobSchema().dump(r["job"])["download_url"] if r["job"] is not None else None
+    )
 
 
 class ExportRequestSchema(Schema):

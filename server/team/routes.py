@@ -4,7 +4,11 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server.auth.models import Role
+from server.auth.schemas import DeviceSchema
 from server.auth.security import require_roles, signed_in
+from server.auth.services import sign_out_device, signed_in_devices
+from server.customers import balance
+from server.customers.schemas import HandoverResultSchema, HandoverSchema, RebalanceSchema
 from server.scope import get_visible
 from server.team import services
 from server.team.models import Team
@@ -71,6 +75,22 @@ def reset_password(args, user_id):
     services.reset_password(services.get_user(user_id), args["password"])
 
 
+@users_blp.get("/<uuid:user_id>/devices")
+@users_blp.response(200, DeviceSchema(many=True))
+@require_roles(Role.ADMIN)
+def list_devices(user_id):
+    """The devices the user is signed in on (admin)."""
+    return signed_in_devices(services.get_user(user_id))
+
+
+@users_blp.delete("/<uuid:user_id>/devices/<uuid:device_id>")
+@users_blp.response(204)
+@require_roles(Role.ADMIN)
+def revoke_device(user_id, device_id):
+    """Sign the user out on one device (a lost phone); the others stay signed in."""
+    sign_out_device(services.get_user(user_id), device_id)
+
+
 @teams_blp.get("")
 @teams_blp.response(200, TeamSummarySchema(many=True))
 @require_roles(Role.LEAD, Role.ADMIN)
@@ -111,3 +131,23 @@ def rename_team(args, team_id):
 def delete_team(team_id):
     """Delete a team that has no members (admin)."""
     services.delete_team(services.get_team(team_id))
+
+
+@teams_blp.post("/<uuid:team_id>/handover")
+@teams_blp.arguments(HandoverSchema)
+@teams_blp.response(200, HandoverResultSchema)
+@require_roles(Role.LEAD, Role.ADMIN)
+def hand_over(args, team_id):
+    """A manager leaving: the whole portfolio to the rest of the team in balanced shares."""
+    team = get_visible(current_user, Team, team_id)
+    return balance.hand_over(
+        current_user, team, args["manager_id"], reason=args["reason"], dry_run=args["dry_run"]
+    )
+
+
+@teams_blp.post("/<uuid:team_id>/rebalance")
+@teams_blp.response(200, RebalanceSchema)
+@require_roles(Role.LEAD, Role.ADMIN)
+def rebalance(team_id):
+    """A proposal of moves evening out value and care workload; apply with /customers/reassign."""
+    return balance.propose_rebalance(current_user, get_visible(current_user, Team, team_id))

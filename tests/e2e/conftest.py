@@ -131,7 +131,9 @@ class LiveServer:
     password: str
     admin: str
     lead: str
+    team_id: str
     pool: list[dict]
+    console: dict
     log: Path
     _next: int = 0
 
@@ -207,7 +209,9 @@ def live_server() -> Iterator[LiveServer]:
             password=data["password"],
             admin=data["admin"],
             lead=data["lead"],
+            team_id=data["team_id"],
             pool=data["managers"],
+            console=data["console"],
             log=log,
         )
     finally:

@@ -242,3 +242,50 @@ def poll(read, expected, timeout: float = 10.0):
         time.sleep(0.2)
         value = read()
     return value
+
+
+class Console:
+    """The console for leads and admins (/console) in a desktop or tablet browser."""
+
+    def __init__(self, context: BrowserContext, server):
+        self.context = context
+        self.server = server
+        self.page: Page = context.new_page()
+
+    def open(self, path: str = "/console") -> "Console":
+        self.page.goto(path)
+        return self
+
+    def testid(self, name: str) -> Locator:
+        return self.page.get_by_test_id(name)
+
+    def sign_in(self, username: str) -> None:
+        """Sign in on the console's own form (the same accounts as the phone app)."""
+        if self.page.url == "about:blank":
+            self.open()
+        form = self.testid("login-form")
+        form.locator('[name="username"]').fill(username)
+        form.locator('[name="password"]').fill(self.server.password)
+        form.locator('[type="submit"]').click()
+        expect(form).to_have_count(0)
+
+    def go(self, path: str) -> None:
+        """Open a console address (a full page load: the console keeps nothing offline)."""
+        self.page.goto(path)
+        self.wait_ready()
+
+    def nav(self, name: str) -> None:
+        """Follow a link of the console's navigation by its visible name."""
+        self.page.get_by_role("navigation").get_by_role("link", name=name).click()
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """The screen's heading is there and nothing is loading any more."""
+        expect(self.page.get_by_role("heading", level=1)).to_be_visible()
+        expect(self.page.locator('[aria-busy="true"]')).to_have_count(0, timeout=15_000)
+
+    def capacity(self, name: str) -> Locator:
+        return self.page.locator(f'[data-testid="capacity"][data-name="{name}"]').first
+
+    def capacity_size(self, name: str) -> int:
+        return int(self.capacity(name).get_attribute("data-size") or "-1")

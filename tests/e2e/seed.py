@@ -10,6 +10,11 @@ warning and a plan due today; their second customer is a target of a running
 campaign (with its plan) and of a closed one. So that "My numbers" has figures this
 month, their third customer had a routine plan due on the 1st, completed by a phone
 call that told them of their privileges, and a complaint closed with satisfaction 4.
+
+The console's tests have a team of their own ("Console team", lead `e2e_console_lead`):
+`e2e_busy` holds 600 customers, over the capacity of 500, so that each of the two screen
+sizes can move 50 away and still find them overloaded; `e2e_calm1` holds 100 (ten of
+them diamond, a campaign's segment) and `e2e_calm2` 60.
 """
 
 import json
@@ -140,6 +145,48 @@ def _month_so_far(user, customer: Customer, today) -> None:
     transition_complaint(user, complaint, ComplaintStatus.CLOSED, satisfaction=4)
 
 
+CONSOLE_PORTFOLIOS = (
+    ("e2e_busy", "Busy Bai", 600),
+    ("e2e_calm1", "Calm Chen", 100),
+    ("e2e_calm2", "Calm Cui", 60),
+)
+
+
+def _console_team(admin, today) -> dict:
+    """A lead with three managers, one of them over capacity (see the module's doc)."""
+    team = Team(name="Console team")
+    db.session.add(team)
+    lead = create_user(
+        username="e2e_console_lead",
+        display_name="Console Lead",
+        role=Role.LEAD,
+        password=PASSWORD,
+        team=team,
+    )
+    tiers = {t.code: t for t in db.session.scalars(sa.select(Tier))}
+    managers = {}
+    for username, name, size in CONSOLE_PORTFOLIOS:
+        user = create_user(
+            username=username, display_name=name, role=Role.MANAGER, password=PASSWORD, team=team
+        )
+        for n in range(size):
+            customer = Customer(
+                external_no=f"CON-{username[4:]}-{n:04d}",
+                name=f"{name.split()[0]} customer {n:03d}",
+                kind=CustomerKind.INDIVIDUAL,
+                stage=Stage.MATURITY,
+                tier=tiers["diamond" if username == "e2e_calm1" and n < 10 else "gold"],
+                address=f"Hangzhou, Wensan Road {n}",
+                activation_date=today - timedelta(days=400),
+            )
+            db.session.add(customer)
+            db.session.flush()
+            assign(customer, user, reason="e2e seed", actor=admin, source="api")
+        managers[username] = str(user.id)
+    db.session.flush()
+    return {"team_id": str(team.id), "lead": lead.username, "managers": managers}
+
+
 def seed(managers: int) -> dict:
     today = local_today(utcnow())
     team = Team(name="E2E team")
@@ -243,12 +290,15 @@ def seed(managers: int) -> dict:
                 "closed_target_id": str(closed_target.id),
             }
         )
+    console = _console_team(admin, today)
     db.session.commit()
     return {
         "password": PASSWORD,
         "admin": admin.username,
         "lead": lead.username,
+        "team_id": str(team.id),
         "managers": pool,
+        "console": console,
     }
 
 
