@@ -60,6 +60,15 @@ def visible_customer_ids(user: User) -> sa.Select[uuid.UUID]:
     return sa.select(Customer.id).where(_customer_rule(user))
 
 
+def field_customer_ids(user: User) -> sa.Select[uuid.UUID]:
+    """SELECT of the ids of the customers `user` works in the field: those assigned to them.
+
+    What a phone holds (docs/sync.md, Scope), whatever the role: a lead or an admin
+    sees the rest of the organisation online, in the console, not on a phone.
+    """
+    return sa.select(Customer.id).where(Customer.manager_id == user.id)
+
+
 def visible(user: User, model: type[M]) -> sa.Select[M]:
     """SELECT of the rows of `model` that `user` may see."""
     return sa.select(model).where(rule(user, model))

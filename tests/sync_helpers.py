@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from server.auth.models import Role, User
+from server.auth.models import User
+from server.campaigns.models import Campaign, CampaignTarget
 from server.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
 from server.customers.models import AssignmentHistory, Contact, Customer, MonthlySpend, Tier
 from server.extensions import db
 from server.plans.models import CarePlan
-from server.scope import visible_customers
 from server.stamps import watermark
 from server.sync.models import SyncConflict
 from server.sync.rows import serialise
@@ -43,6 +43,8 @@ ENTITIES = (
     "complaint_events",
     "tasks",
     "churn_warnings",
+    "campaigns",
+    "campaign_targets",
     "sync_conflicts",
 )
 
@@ -146,7 +148,8 @@ def server_view(in_app, user: User) -> dict[str, dict[str, dict]]:
         from flask import current_app
 
         user = db.session.get(User, user.id)
-        visible = visible_customers(user).with_only_columns(Customer.id)
+        # A phone holds its user's own customers, whatever the role.
+        visible = sa.select(Customer.id).where(Customer.manager_id == user.id)
         today = datetime.now(UTC).date()
         months = current_app.config["SYNC_SPEND_MONTHS"]
         n = today.year * 12 + today.month - months
@@ -155,18 +158,12 @@ def server_view(in_app, user: User) -> dict[str, dict[str, dict]]:
         def rows(model, *where):
             return list(db.session.scalars(sa.select(model).where(*where)))
 
-        if user.role == Role.ADMIN:
-            users = rows(User)
-        else:
-            users = rows(
-                User,
-                sa.or_(User.id == user.id, User.team_id == user.team_id)
-                if user.team_id
-                else User.id == user.id,
-            )
-        conflicts_of = [user.id]
-        if user.role == Role.LEAD and user.team_id:
-            conflicts_of += [u.id for u in rows(User, User.team_id == user.team_id)]
+        users = rows(
+            User,
+            sa.or_(User.id == user.id, User.team_id == user.team_id)
+            if user.team_id
+            else User.id == user.id,
+        )
         view = {
             "tiers": rows(Tier),
             "complaint_categories": rows(ComplaintCategory),
@@ -198,11 +195,16 @@ def server_view(in_app, user: User) -> dict[str, dict[str, dict]]:
             ),
             "tasks": rows(Task, sa.or_(Task.owner_id == user.id, Task.customer_id.in_(visible))),
             "churn_warnings": rows(ChurnWarning, ChurnWarning.customer_id.in_(visible)),
-            "sync_conflicts": (
-                rows(SyncConflict)
-                if user.role == Role.ADMIN
-                else rows(SyncConflict, SyncConflict.user_id.in_(conflicts_of))
+            "campaigns": rows(
+                Campaign,
+                Campaign.id.in_(
+                    sa.select(CampaignTarget.campaign_id).where(
+                        CampaignTarget.customer_id.in_(visible)
+                    )
+                ),
             ),
+            "campaign_targets": rows(CampaignTarget, CampaignTarget.customer_id.in_(visible)),
+            "sync_conflicts": rows(SyncConflict, SyncConflict.user_id == user.id),
         }
         return {
             entity: {str(obj.id): serialise(obj) for obj in objs} for entity, objs in view.items()

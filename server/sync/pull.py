@@ -7,7 +7,7 @@ taken once when the round starts, so every page of a round reads the same window
 a round the streams below are read in a fixed order, each keyset-paginated by id;
 the cursor says which stream and which id a page stopped at.
 
-Every stream is one statement whose scope is a subquery (`visible_customers`), never
+Every stream is one statement whose scope is a subquery (`field_customer_ids`), never
 a query per customer: a page costs a handful of statements whatever the portfolio.
 """
 
@@ -40,7 +40,7 @@ from server.errors import ApiError
 from server.extensions import db
 from server.models_base import utcnow
 from server.plans.models import CarePlan
-from server.scope import visible_customers
+from server.scope import field_customer_ids
 from server.stamps import watermark
 from server.sync.devices import check_schema_version, device_for
 from server.sync.models import SyncClock, SyncConflict, SyncTombstone
@@ -165,7 +165,7 @@ class Round:
     hi: int
     spend_from: date
     expired_from: date | None
-    visible_ids: sa.Select  # ids of the customers the user may see now
+    visible_ids: sa.Select  # ids of the customers on the user's phone now (their own)
     # Ids of customers that entered / left the scope in the window (incremental only).
     entering_ids: sa.Select | None
     leaving_ids: sa.Select | None
@@ -177,46 +177,31 @@ class Round:
         return table.c.sync_stamp < self.hi
 
 
-def _manager_in_scope(user: User) -> Callable[[Any], ColumnElement[bool]] | None:
-    """Whether a manager id column names a manager whose customers `user` sees.
-
-    Never NULL (so it can be negated). None for an admin, who sees every customer.
-    """
-    if user.role == Role.ADMIN:
-        return None
-    if user.role == Role.LEAD:
-        if user.team_id is None:
-            return lambda col: col.is_(None)
-        team_managers = sa.select(User.id).where(
-            User.team_id == user.team_id, User.role == Role.MANAGER
-        )
-        return lambda col: sa.or_(col.is_(None), sa.and_(col.is_not(None), col.in_(team_managers)))
+def _manager_in_scope(user: User) -> Callable[[Any], ColumnElement[bool]]:
+    """Whether a manager id column names the user: a phone holds its user's own
+    customers (scope.field_customer_ids). Never NULL, so it can be negated."""
     return lambda col: sa.and_(col.is_not(None), col == user.id)
 
 
 def _scope_key(user: User) -> str:
-    """A fingerprint of what decides the user's scope besides assignments.
+    """A fingerprint of what decides the device's scope besides assignments.
 
-    A change of role or team (or, for a lead, of the team's managers) moves many
-    customers in or out of scope without any assignment history, so the cursor is
-    refused and the device resyncs.
+    A change of role or team changes the teammates a device lists and what its user
+    may do, so the cursor is refused and the device resyncs. Leads' and admins'
+    phones once held their team's (or everyone's) customers; since they hold their
+    own only, their fingerprint says so, and their old cursors are refused once.
     """
     parts = [str(user.id), str(user.role), str(user.team_id)]
-    if user.role == Role.LEAD and user.team_id is not None:
-        managers = db.session.scalars(
-            sa.select(User.id)
-            .where(User.team_id == user.team_id, User.role == Role.MANAGER)
-            .order_by(User.id)
-        )
-        parts.extend(str(m) for m in managers)
+    if user.role != Role.MANAGER:
+        parts.append("own-customers")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def _make_round(user: User, lo: int, hi: int, spend_from: date, expired_from: date | None):
-    visible_ids = visible_customers(user).with_only_columns(Customer.id)
+    visible_ids = field_customer_ids(user)
     in_scope = _manager_in_scope(user)
     entering_ids = leaving_ids = None
-    if lo > 0 and in_scope is not None:
+    if lo > 0:
         ah = _table(AssignmentHistory)
         moved = sa.and_(ah.c.sync_stamp >= lo, ah.c.sync_stamp < hi)
         # Came from a manager outside the scope to one inside: the device lacks it.
@@ -276,8 +261,6 @@ def _users(r: Round, after, n):
     out of it (a teammate who moved to another team), which cost a device nothing."""
     table = _table(User)
     user = r.user
-    if user.role == Role.ADMIN:
-        return _upserts(table, r.window(table), after, n)
     mine = table.c.id == user.id
     if user.team_id is not None:
         mine = sa.or_(mine, table.c.team_id == user.team_id)
@@ -369,16 +352,9 @@ def _spend_months(r: Round, table: sa.Table) -> ColumnElement[bool]:
 
 
 def _conflicts(r: Round, after, n):
-    """The user's own conflicts; a lead's include the team's, an admin's everyone's."""
+    """The user's own conflicts (a lead settles the team's in the console)."""
     table = _table(SyncConflict)
-    user = r.user
-    where = r.window(table)
-    if user.role != Role.ADMIN:
-        mine = table.c.user_id == user.id
-        if user.role == Role.LEAD and user.team_id is not None:
-            team = sa.select(User.id).where(User.team_id == user.team_id)
-            mine = sa.or_(mine, table.c.user_id.in_(team))
-        where = sa.and_(where, mine)
+    where = sa.and_(r.window(table), table.c.user_id == r.user.id)
     return _upserts(table, where, after, n)
 
 
@@ -401,15 +377,14 @@ def _expired_spend(r: Round, after, n):
 def _tombstones(r: Round, after, n):
     table = _table(SyncTombstone)
     where = r.window(table)
-    if r.user.role != Role.ADMIN:
-        where = sa.and_(
-            where,
-            sa.or_(
-                table.c.entity.in_(UNSCOPED_TOMBSTONES),
-                table.c.customer_id.in_(r.visible_ids),
-                table.c.owner_id == r.user.id,
-            ),
-        )
+    where = sa.and_(
+        where,
+        sa.or_(
+            table.c.entity.in_(UNSCOPED_TOMBSTONES),
+            table.c.customer_id.in_(r.visible_ids),
+            table.c.owner_id == r.user.id,
+        ),
+    )
     stmt = sa.select(table.c.id, table.c.entity, table.c.row_id).where(where)
     if after is not None:
         stmt = stmt.where(table.c.id > after)
