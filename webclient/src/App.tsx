@@ -45,6 +45,14 @@ export function App({ engine }: { engine: SyncEngine }) {
         <span class="fb-brand">{t("app.name")}</span>
         <SyncBar status={status} />
       </header>
+      {state.user.role !== "manager" && (
+        // Leads and admins work from the console (another page, online only).
+        <p class="fb-console-link">
+          <a href="/console" data-testid="console-link">
+            {t("shell.console")}
+          </a>
+        </p>
+      )}
       {applyUpdate && (
         <Banner>
           <span>{t("shell.updateReady")}</span>

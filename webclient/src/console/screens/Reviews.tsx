@@ -121,7 +121,7 @@ function Results({ review }: { review: Review }) {
   const onSort = (key: string) =>
     setSort((s) => nextSort(s, key, key === "rank" || key === "manager" ? "asc" : "desc"));
   return (
-    <section aria-labelledby="results-title">
+    <section>
       <h2 id="results-title">{t("rev.results")}</h2>
       <TableBox caption={t("rev.results")} testid="review-results" wide>
         <thead>
@@ -370,7 +370,7 @@ function ExportHistory({ refresh }: { refresh: number }) {
     return `${kind} · ${rangeText(r.scope.starts_on, r.scope.ends_on)}`;
   };
   return (
-    <section aria-labelledby="history-title">
+    <section>
       <h2 id="history-title">{t("rev.history")}</h2>
       {list.state === "error" ? (
         <p class="cn-muted">{t("rev.historyUnavailable", { message: errorText(list.error) })}</p>

@@ -20,6 +20,7 @@ export const shell = {
     "shell.loadingScreen": "Loading…",
     "shell.screenFailed": "This screen could not be loaded. Check the connection and try again.",
     "shell.tryAgain": "Try again",
+    "shell.console": "Open the console (team dashboard, assignment, reviews) →",
 
     "login.title": "Sign in",
     "login.explain": "Your customers stay on this phone, so you can work without signal.",
@@ -79,6 +80,7 @@ export const shell = {
     "shell.loadingScreen": "正在载入…",
     "shell.screenFailed": "无法载入此页面。请检查网络连接后重试。",
     "shell.tryAgain": "重试",
+    "shell.console": "打开管理台（班组看板、客户分配、绩效考核）→",
 
     "login.title": "登录",
     "login.explain": "客户资料保存在手机上，没有信号也能工作。",
