@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Lighthouse (desktop preset) on the console's team dashboard (/console) of a signed-in
+# team lead, against a live demo server on a fresh SQLite database. The console's
+# issue asks for >= 90 performance and 100 accessibility. A benchmark, not a CI test:
+# run it by hand. bench/lighthouse.sh does the same for the phone's Today screen.
+#
+#   bench/lighthouse-console.sh                # lead1 of the demo data (4 managers, ~1,500 customers)
+#   LH_USER=admin bench/lighthouse-console.sh  # an admin's dashboard: every team
+#
+# Needs Debian's Chromium (/usr/bin/chromium, or CHROME_PATH) and npm; Lighthouse is
+# installed into bench/node_modules (bench/package.json), not into the web client.
+# Lighthouse cannot sign in by itself: see "signing in" below.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
+USER_NAME=${LH_USER:-lead1}
+PASSWORD=fieldbook-demo
+CHROME_FLAGS="--headless=new --no-sandbox --disable-gpu --disable-background-networking"
+
+[ -x "$CHROME_PATH" ] || { echo "Lighthouse needs Chromium: apt-get install chromium" >&2; exit 1; }
+[ -x .venv/bin/fieldbook ] || { echo "Run ./dev test or ./dev demo once to set up .venv" >&2; exit 1; }
+if [ ! -x bench/node_modules/.bin/lighthouse ]; then
+  (cd bench && npm install --no-audit --no-fund --loglevel=error)
+fi
+(cd webclient && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } \
+  && npm run --silent build >/dev/null)
+
+tmp=$(mktemp -d)
+server_pid=
+chrome_pid=
+cleanup() {
+  for pid in $chrome_pid $server_pid; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+export FIELDBOOK_ENV=development DATABASE_URL="sqlite:///$tmp/demo.db"
+port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url="http://127.0.0.1:$port"
+
+echo "== seeding the demo data"
+.venv/bin/fieldbook demo --no-serve >"$tmp/seed.log" 2>&1 || { cat "$tmp/seed.log"; exit 1; }
+.venv/bin/fieldbook demo --port "$port" >"$tmp/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "$url/api/v1/tiers" && break
+  sleep 0.1
+done
+
+# The console asks the server who is signed in (GET /auth/me) and keeps nothing in the
+# browser, and Lighthouse starts from an empty profile. So: one Chromium with a profile
+# of its own; sign in there on the console's form (Playwright from .venv, over CDP);
+# then Lighthouse audits /console in that same browser with --disable-storage-reset,
+# so the session cookie is kept: a signed-in lead opening the console.
+echo "== signing in as $USER_NAME"
+cdp_port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# shellcheck disable=SC2086
+TZ=${FIELDBOOK_TIMEZONE:-Asia/Shanghai} "$CHROME_PATH" $CHROME_FLAGS --remote-debugging-port="$cdp_port" --user-data-dir="$tmp/profile" \
+  --no-first-run about:blank >"$tmp/chromium.log" 2>&1 &
+chrome_pid=$!
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$cdp_port/json/version" && break
+  sleep 0.1
+done
+.venv/bin/python - "$url" "$cdp_port" "$USER_NAME" "$PASSWORD" <<'PY'
+import sys
+
+from playwright.sync_api import expect, sync_playwright
+
+url, port, username, password = sys.argv[1:]
+with sync_playwright() as p:
+    browser = p.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+    page = browser.contexts[0].new_page()
+    page.goto(f"{url}/console")
+    form = page.get_by_test_id("login-form")
+    form.locator('[name="username"]').fill(username)
+    form.locator('[name="password"]').fill(password)
+    form.locator('[name="remember"]').set_checked(True)
+    form.locator('[type="submit"]').click()
+    expect(page.get_by_test_id("manager-table")).to_be_visible(timeout=60_000)
+    print("   signed in; the dashboard answers")
+    page.close()
+PY
+
+echo "== lighthouse (desktop) on $url/console"
+bench/node_modules/.bin/lighthouse "$url/console" \
+  --quiet \
+  --port="$cdp_port" \
+  --disable-storage-reset \
+  --preset=desktop \
+  --only-categories=performance,accessibility,best-practices \
+  --output=json --output=html \
+  --output-path="$tmp/report"
+kill "$chrome_pid" 2>/dev/null || true
+wait "$chrome_pid" 2>/dev/null || true
+chrome_pid=
+
+mkdir -p instance && cp "$tmp/report.report.html" instance/lighthouse-console-report.html
+node -e '
+const r = require(process.argv[1]);
+const want = { performance: 90, accessibility: 100, "best-practices": 100 };
+let ok = true;
+for (const [id, floor] of Object.entries(want)) {
+  const score = Math.round(r.categories[id].score * 100);
+  ok = ok && score >= floor;
+  console.log(`${r.categories[id].title.padEnd(16)} ${String(score).padStart(3)}  (wanted >= ${floor})`);
+}
+for (const id of ["first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
+                  "cumulative-layout-shift", "speed-index"]) {
+  console.log(`  ${r.audits[id].title.padEnd(26)} ${r.audits[id].displayValue}`);
+}
+const failed = Object.values(r.audits).filter((a) => a.score !== null && a.score < 1 &&
+  ["accessibility", "best-practices"].some((c) => r.categories[c].auditRefs.some((ref) => ref.id === a.id && ref.weight > 0)));
+for (const a of failed) console.log(`  failing: ${a.id}: ${a.title}`);
+console.log("full report: instance/lighthouse-console-report.html");
+process.exit(ok ? 0 : 1);
+' "$tmp/report.report.json"
