@@ -27,6 +27,12 @@ export function reasonText(reason: Reason): string {
 export function AtRisk({ route, user }: ScreenProps) {
   const teamId = teamOf(user, route.query);
   const board = useResource<Board>(() => api.atRisk(teamId || undefined), [teamId]);
+  const categories = useResource(() => api.categories(), []);
+  const categoryName = (code: string) => {
+    const found = categories.data?.find((c) => c.code === code);
+    if (!found) return code;
+    return locale() === "en" ? found.name_en : found.name_zh;
+  };
   const [filter, setFilter] = useState("");
   return (
     <section data-testid="at-risk">
@@ -51,6 +57,7 @@ export function AtRisk({ route, user }: ScreenProps) {
               ])}
             />
             <Complaints
+              categoryName={categoryName}
               rows={filterRows(data.complaints, filter, (c) => [
                 c.customer.name,
                 c.owner?.display_name,
@@ -150,7 +157,13 @@ function Warnings({ rows }: { rows: RiskWarning[] }) {
 
 type ComplaintColumn = "customer" | "owner" | "severity" | "deadline";
 
-function Complaints({ rows }: { rows: RiskComplaint[] }) {
+function Complaints({
+  rows,
+  categoryName,
+}: {
+  rows: RiskComplaint[];
+  categoryName: (code: string) => string;
+}) {
   const [sort, setSort] = useState<SortState<ComplaintColumn>>({ key: "deadline", dir: "asc" });
   const value = (c: RiskComplaint) =>
     sort.key === "customer"
@@ -189,7 +202,7 @@ function Complaints({ rows }: { rows: RiskComplaint[] }) {
               <th scope="row">{c.customer.name}</th>
               <td>{word("tier", c.customer.tier)}</td>
               <td>{c.owner?.display_name ?? t("risk.unassigned")}</td>
-              <td>{word("category", c.category)}</td>
+              <td>{categoryName(c.category)}</td>
               <td>{word("severity", c.severity)}</td>
               <td>{word("complaintStatus", c.status)}</td>
               <td>
