@@ -5,8 +5,10 @@ accessible roles, never CSS classes: a test breaks when behaviour
 changes, not when styling does.
 """
 
+import os
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
@@ -283,6 +285,14 @@ class Console:
         """The screen's heading is there and nothing is loading any more."""
         expect(self.page.get_by_role("heading", level=1)).to_be_visible()
         expect(self.page.locator('[aria-busy="true"]')).to_have_count(0, timeout=15_000)
+
+    def shot(self, name: str) -> None:
+        """With CONSOLE_SHOTS=<folder>, leave a full-page screenshot there (for review)."""
+        folder = os.environ.get("CONSOLE_SHOTS")
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            self.page.wait_for_timeout(300)  # charts draw on the next frame
+            self.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
     def capacity(self, name: str) -> Locator:
         return self.page.locator(f'[data-testid="capacity"][data-name="{name}"]').first

@@ -76,6 +76,7 @@ def test_a_lead_moves_50_customers_off_an_overloaded_manager(console, live_serve
     bar.get_by_test_id("move-reason").fill(reason)
     bar.get_by_test_id("move-check").click()
     expect(bar.get_by_test_id("move-preview")).to_contain_text("50 customers will move")
+    c.shot(f"en-03c-move-checked-{screen}")
     bar.get_by_test_id("move-confirm").click()
     expect(c.page.get_by_role("status").filter(has_text="Moved 50 customers")).to_be_visible()
 
@@ -132,7 +133,7 @@ def test_a_lead_launches_a_campaign_and_follows_it(console, live_server, screen)
     expect(row).to_have_attribute("data-status", "launched")
 
 
-def test_a_lead_exports_a_review_and_the_file_opens(console, live_server, tmp_path: Path):
+def test_a_lead_exports_a_review_and_the_file_opens(console, live_server, screen, tmp_path: Path):
     c = console()
     c.open()
     c.sign_in(live_server.console["lead"])
@@ -162,6 +163,7 @@ def test_a_lead_exports_a_review_and_the_file_opens(console, live_server, tmp_pa
     assert any("Calm Cui" in cell for cell in cells)
     # The export is listed with the earlier ones.
     expect(c.testid("export-record").first).to_contain_text("XLSX")
+    c.shot(f"en-10b-review-exported-{screen}")
 
 
 BAD_CSV = (
@@ -210,6 +212,7 @@ def test_an_admin_creates_a_user_and_sees_an_imports_bad_rows(console, live_serv
     expect(errors.nth(0)).to_contain_text("silver")
     expect(errors.nth(1)).to_have_attribute("data-line", "5")
     expect(errors.nth(1)).to_contain_text("external_no")
+    c.shot(f"en-16b-import-errors-{screen}")
     with c.page.expect_download() as download:
         c.testid("errors-download").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
