@@ -337,6 +337,8 @@ export interface HandoverResult {
   shares: Share[];
   warnings: CapacityWarning[];
   dry_run?: boolean;
+  /** The open work that moves with the customers (as a bulk move reports it). */
+  moves?: Moves;
 }
 
 export interface RebalanceMove {
