@@ -246,7 +246,7 @@ def test_a_manager_leaving_hands_the_portfolio_out_in_balanced_shares(
     # mgr_a2 holds 2, mgr_a3 none: each customer goes to whoever then holds fewest, so
     # the seven make them 5 and 4 (as even as it gets).
     assert shares == {str(rows["mgr_a2"].id): 3, str(third.id): 4}
-    assert preview["moves_with_them"] == {"plans": 1, "tasks": 1, "complaints": 0}
+    assert preview["moves"] == {"plans": 1, "tasks": 1, "complaints": 0}
     done = client.post(
         f"/api/v1/teams/{rows['team_a'].id}/handover", json=body | {"dry_run": False}
     )

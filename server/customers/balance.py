@@ -21,7 +21,8 @@ from server.errors import invalid, not_found
 from server.extensions import db
 from server.team.models import Team
 
-MAX_REBALANCE_MOVES = 200
+# A proposal a lead can read through; running it again proposes the next moves.
+MAX_REBALANCE_MOVES = 60
 # Scores within this of each other are balanced enough: moving a customer for less
 # would disturb the customer's relationship for nothing.
 BALANCED_GAP = 0.05
@@ -139,7 +140,7 @@ def _result(outcome: AssignmentOutcome) -> dict[str, Any]:
         "unchanged": outcome.unchanged,
         "dry_run": outcome.dry_run,
         "warnings": outcome.warnings,
-        "moves_with_them": outcome.moves,
+        "moves": outcome.moves,
     }
 
 

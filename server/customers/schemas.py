@@ -171,7 +171,6 @@ class ShareSchema(Schema):
 
 class HandoverResultSchema(AssignResultSchema):
     shares = fields.List(fields.Nested(ShareSchema))
-    moves_with_them = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
 class ProposedMoveSchema(Schema):

@@ -101,6 +101,8 @@ class TeamSummarySchema(Schema):
     version = fields.Integer()
     lead = fields.Nested(PersonRefSchema, allow_none=True)
     member_count = fields.Integer()
+    # Whether the team's managers see their rank in "My numbers" (PATCH /reviews/teams/{id}).
+    show_rank = fields.Boolean()
 
 
 class MemberSchema(PersonRefSchema):

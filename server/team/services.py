@@ -225,6 +225,7 @@ def _summary(team: Team, lead: User | None, member_count: int) -> dict:
         "version": team.version,
         "lead": lead,
         "member_count": member_count,
+        "show_rank": team.show_rank,
     }
 
 
