@@ -1,6 +1,7 @@
 /**
  * The console's words: its own areas, plus the vocabulary it shares with the phone
- * (tiers, stages, indicator names), over the same locale and formatting (../i18n/core).
+ * (tiers, stages, indicator names), over the same locale and formatting (../i18n/core),
+ * and review figures worded as on the phone (../figures).
  */
 import { translator, type EveryArea, type KeysOfAreas } from "../i18n/core";
 import { common } from "../i18n/messages/common";
@@ -21,6 +22,18 @@ export {
   setLocale,
   useLocale,
 } from "../i18n/core";
+// Figures read as on the phone: one rule for a ratio, a score, a count and "no data".
+// Through here, which the console's shell loads, ../figures joins the chunk both pages
+// share at first load instead of a small chunk of its own.
+export {
+  fmtFigure,
+  fmtScore,
+  fmtValue,
+  INDICATOR_CODES,
+  indicatorName,
+  noData,
+  type FigureUnit,
+} from "../figures";
 
 const catalogues = [
   common,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { db, type StoredMyNumbers } from "../db";
+import { INDICATOR_CODES } from "../figures";
 import { apiFor, expectSameAsServer, signIn } from "../test/helpers";
 import {
   customerId,
@@ -19,7 +20,6 @@ import {
   complaintCategories,
   complaintDetail,
   customerCard,
-  INDICATOR_CODES,
   myNumbers,
   numbersView,
   pendingCount,

@@ -33,6 +33,7 @@ import {
   type Uuid,
   type Visit,
 } from "../db";
+import { INDICATOR_CODES } from "../figures";
 import { localDate, now } from "../time";
 import { COMPLAINT_TRANSITIONS, OPEN_PLAN_STATUSES } from "./overlay";
 
@@ -541,23 +542,6 @@ async function campaignsByPlan(planIds: Uuid[]): Promise<Map<Uuid, AgendaCampaig
 }
 
 // --- my numbers -------------------------------------------------------------------
-
-/** The indicators in the order a review shows them (server/reviews/indicators.py `CODES`). */
-export const INDICATOR_CODES = [
-  "routine_care",
-  "greetings_on_time",
-  "privilege_awareness",
-  "offer_participation",
-  "retention_contract_rate",
-  "value_retained",
-  "customers_retained",
-  "satisfaction",
-  "contact_coverage",
-  "complaints_on_time",
-  "overdue_tasks",
-  "open_warnings",
-  "warnings_kept",
-] as const;
 
 /** One indicator in both periods. A figure is null when the server sent none for it. */
 export interface IndicatorLine {

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
 import { ApiError, api } from "../api";
 import { fmtDate, fmtDateTime, fmtNumber, t, type ConsoleKey } from "../i18n";
 import { href, setQuery, type Route, type RouteName } from "../router";
@@ -9,14 +10,16 @@ import type {
   CustomerQuery,
   CustomerRow,
   Member,
+  SessionUser,
   TeamDetail,
 } from "../types";
 import { CapacityBar } from "../ui/Capacity";
-import { Select, TextInput, fieldError } from "../ui/forms";
+import { Dialog } from "../ui/Dialog";
+import { CheckThenApply, Select, TextInput, WriteError, fieldError } from "../ui/forms";
 import { TeamPicker } from "../ui/Pickers";
 import { useResource, type Resource } from "../ui/resource";
-import { Async, errorText, Notice } from "../ui/States";
-import { Pager, TableBox } from "../ui/Table";
+import { Async, Notice } from "../ui/States";
+import { ColumnHeads, Pager, TableBox } from "../ui/Table";
 import { managersOf, teamDetails, teamOf } from "./Dashboard";
 import { word } from "./AtRisk";
 
@@ -45,6 +48,91 @@ export function AssignTabs({ current, teamId }: { current: RouteName; teamId: st
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * A screen of the assignment area: its title, the tabs and the team picker. A screen
+ * that moves customers within one team (`oneTeam`) asks for a team first.
+ */
+export function AssignArea({
+  current,
+  title,
+  user,
+  teamId,
+  oneTeam = false,
+  children,
+}: {
+  current: RouteName;
+  title: string;
+  user: SessionUser;
+  teamId: string;
+  oneTeam?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <section data-testid={current}>
+      <h1>{title}</h1>
+      <AssignTabs current={current} teamId={teamId} />
+      <div class="cn-toolbar">
+        <TeamPicker
+          user={user}
+          value={teamId}
+          allowAll={!oneTeam}
+          onValue={(team) => setQuery({ team })}
+        />
+      </div>
+      {oneTeam && !teamId ? <p>{t("assign.pickTeam")}</p> : children}
+    </section>
+  );
+}
+
+/** The reason a move records for the assignment history, with the API's message for it. */
+export function ReasonInput({
+  value,
+  error,
+  onValue,
+  testid,
+}: {
+  value: string;
+  error: unknown;
+  onValue: (value: string) => void;
+  testid?: string;
+}) {
+  return (
+    <TextInput
+      label={t("assign.reason")}
+      name="reason"
+      value={value}
+      error={fieldError(error, "reason")}
+      testid={testid}
+      onValue={onValue}
+    />
+  );
+}
+
+/** Each manager's portfolio against their capacity, and `after` the move being checked. */
+export function TeamCapacity({
+  teams,
+  after,
+}: {
+  teams: Resource<TeamDetail[]>;
+  after: (member: Member) => number | null;
+}) {
+  return (
+    <Async resource={teams}>
+      {(details) =>
+        managersOf(details).map((m) => (
+          <CapacityBar
+            key={m.id}
+            name={m.display_name}
+            size={m.portfolio_size}
+            capacity={m.capacity}
+            after={after(m)}
+          />
+        ))
+      }
+    </Async>
   );
 }
 
@@ -105,30 +193,13 @@ export function Assign({ route, user }: ScreenProps) {
   };
 
   return (
-    <section data-testid="assign">
-      <h1>{t("assign.title")}</h1>
-      <AssignTabs current="assign" teamId={teamId} />
-      <div class="cn-toolbar">
-        <TeamPicker user={user} value={teamId} onValue={(team) => setQuery({ team })} />
-      </div>
+    <AssignArea current="assign" title={t("assign.title")} user={user} teamId={teamId}>
       {moved !== null && <Notice kind="ok">{t("assign.done", { count: fmtNumber(moved) })}</Notice>}
       <section class="cn-panel" aria-labelledby="capacity-title" data-testid="capacity-panel">
         <h2 id="capacity-title">{t("assign.capacity")}</h2>
         <p class="cn-muted">{t("assign.capacityHint")}</p>
         <div class="cn-capacity-grid">
-          <Async resource={teams}>
-            {(details) =>
-              managersOf(details).map((m) => (
-                <CapacityBar
-                  key={m.id}
-                  name={m.display_name}
-                  size={m.portfolio_size}
-                  capacity={m.capacity}
-                  after={afterMove(m, preview, selected)}
-                />
-              ))
-            }
-          </Async>
+          <TeamCapacity teams={teams} after={(m) => afterMove(m, preview, selected)} />
         </div>
       </section>
       <Filters
@@ -175,7 +246,7 @@ export function Assign({ route, user }: ScreenProps) {
           }}
         />
       )}
-    </section>
+    </AssignArea>
   );
 }
 
@@ -359,27 +430,25 @@ function CustomerTable({
   const all = rows.length > 0 && rows.every((r) => selected.has(r.id));
   return (
     <TableBox caption={t("assign.list")} testid="customer-table">
-      <thead>
-        <tr>
-          <th scope="col">
-            <input
-              type="checkbox"
-              checked={all}
-              aria-label={t("assign.selectPage", { count: rows.length })}
-              data-testid="select-page"
-              onChange={(e) => onToggle(rows, e.currentTarget.checked)}
-            />
-          </th>
-          <th scope="col">{t("assign.col.name")}</th>
-          <th scope="col">{t("assign.col.tier")}</th>
-          <th scope="col">{t("assign.col.stage")}</th>
-          <th scope="col">{t("assign.col.manager")}</th>
-          <th scope="col">{t("assign.col.lastContact")}</th>
-          <th scope="col">{t("assign.col.warning")}</th>
-          <th scope="col">{t("assign.col.address")}</th>
-          <th scope="col">{t("assign.col.history")}</th>
-        </tr>
-      </thead>
+      <ColumnHeads
+        columns={[
+          <input
+            type="checkbox"
+            checked={all}
+            aria-label={t("assign.selectPage", { count: rows.length })}
+            data-testid="select-page"
+            onChange={(e) => onToggle(rows, e.currentTarget.checked)}
+          />,
+          t("assign.col.name"),
+          t("assign.col.tier"),
+          t("assign.col.stage"),
+          t("assign.col.manager"),
+          t("assign.col.lastContact"),
+          t("assign.col.warning"),
+          t("assign.col.address"),
+          t("assign.col.history"),
+        ]}
+      />
       <tbody>
         {rows.map((row) => (
           <tr
@@ -444,20 +513,14 @@ function CustomerTable({
 
 export function History({ customer, onClose }: { customer: CustomerRow; onClose: () => void }) {
   const history = useResource<Assignment[]>(() => api.assignments(customer.id), [customer.id]);
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    // Modal: focus moves in, Escape and the close button leave, the page behind is inert.
-    dialog.current?.showModal();
-  }, []);
   return (
-    <dialog
-      ref={dialog}
-      class="cn-dialog"
-      aria-labelledby="history-title"
-      data-testid="history"
+    <Dialog
+      title={t("assign.historyOf", { name: customer.name })}
+      titleId="history-title"
+      testid="history"
+      closeTestid="history-close"
       onClose={onClose}
     >
-      <h2 id="history-title">{t("assign.historyOf", { name: customer.name })}</h2>
       <Async resource={history}>
         {(items) =>
           items.length === 0 ? (
@@ -486,12 +549,7 @@ export function History({ customer, onClose }: { customer: CustomerRow; onClose:
           )
         }
       </Async>
-      <form method="dialog">
-        <button type="submit" class="cn-button cn-secondary" data-testid="history-close">
-          {t("console.close")}
-        </button>
-      </form>
-    </dialog>
+    </Dialog>
   );
 }
 
@@ -593,7 +651,6 @@ function MoveBar({
     }
   }
 
-  const fieldProblem = fieldError(error, "reason");
   return (
     <section class="cn-selectionbar" aria-labelledby="move-title" data-testid="move-bar">
       <h2 id="move-title">
@@ -619,40 +676,29 @@ function MoveBar({
             ...managers.map((m) => ({ value: m.id, label: m.display_name })),
           ]}
         />
-        <TextInput
-          label={t("assign.reason")}
-          name="reason"
+        <ReasonInput
           value={reason}
-          error={fieldProblem}
+          error={error}
           testid="move-reason"
           onValue={(v) => {
             setReason(v);
             onPreview(null);
           }}
         />
-        <button
-          type="button"
-          class="cn-button cn-secondary"
-          data-testid="move-check"
-          disabled={busy !== null}
-          onClick={() => void run(true)}
-        >
-          {busy === "check" ? t("assign.checking") : t("assign.check")}
-        </button>
-        <button
-          type="button"
-          class="cn-button"
-          data-testid="move-confirm"
-          disabled={busy !== null || preview === null}
-          onClick={() => void run(false)}
-        >
-          {busy === "move" ? t("assign.moving") : t("assign.confirm", { count: fmtNumber(count) })}
-        </button>
+        <CheckThenApply
+          check={busy === "check" ? t("assign.checking") : t("assign.check")}
+          apply={
+            busy === "move" ? t("assign.moving") : t("assign.confirm", { count: fmtNumber(count) })
+          }
+          checked={preview !== null}
+          busy={busy !== null}
+          onRun={(dryRun) => void run(dryRun)}
+          checkTestid="move-check"
+          applyTestid="move-confirm"
+        />
       </div>
       {preview && <MovePreview result={preview.result} managers={managers} />}
-      {error !== null && !fieldProblem && !fieldError(error, "manager_id") && (
-        <Notice kind="error">{errorText(error)}</Notice>
-      )}
+      <WriteError error={error} fields={["reason", "manager_id"]} />
     </section>
   );
 }

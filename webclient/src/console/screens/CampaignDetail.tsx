@@ -10,7 +10,7 @@ import { JobProgress } from "../ui/JobProgress";
 import { rangeText } from "../ui/Pickers";
 import { useResource } from "../ui/resource";
 import { Async, errorText, Notice } from "../ui/States";
-import { TableBox } from "../ui/Table";
+import { ColumnHeads, TableBox } from "../ui/Table";
 import { word } from "./AtRisk";
 import { CampaignForm } from "./CampaignEdit";
 
@@ -263,16 +263,9 @@ function FunnelView({
   );
   const table = (rows: FunnelRow[], caption: string, testid: string) => (
     <TableBox caption={caption} testid={testid}>
-      <thead>
-        <tr>
-          <th scope="col">{t("camp.col.who")}</th>
-          {COLUMNS.map((col) => (
-            <th key={col} scope="col" class="cn-num">
-              {t(`camp.col.${col}`)}
-            </th>
-          ))}
-        </tr>
-      </thead>
+      <ColumnHeads
+        columns={[t("camp.col.who"), ...COLUMNS.map((col) => ({ numeric: t(`camp.col.${col}`) }))]}
+      />
       <tbody>
         {rows.map((row) => (
           <tr key={row.key}>

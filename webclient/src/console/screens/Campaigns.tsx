@@ -6,7 +6,7 @@ import { Select } from "../ui/forms";
 import { rangeText, useTeams } from "../ui/Pickers";
 import { useResource } from "../ui/resource";
 import { Async } from "../ui/States";
-import { Pager, TableBox } from "../ui/Table";
+import { ColumnHeads, Pager, TableBox } from "../ui/Table";
 
 const STATUSES = ["draft", "launched", "closed"] as const;
 
@@ -44,15 +44,15 @@ export function Campaigns({ route, user }: ScreenProps) {
         {(data) => (
           <>
             <TableBox caption={t("camp.title")} testid="campaign-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("camp.col.name")}</th>
-                  <th scope="col">{t("camp.kind")}</th>
-                  <th scope="col">{t("camp.status")}</th>
-                  <th scope="col">{t("camp.col.dates")}</th>
-                  <th scope="col">{t("camp.col.team")}</th>
-                </tr>
-              </thead>
+              <ColumnHeads
+                columns={[
+                  t("camp.col.name"),
+                  t("camp.kind"),
+                  t("camp.status"),
+                  t("camp.col.dates"),
+                  t("camp.col.team"),
+                ]}
+              />
               <tbody>
                 {data.items.map((c) => (
                   <tr key={c.id} data-testid="campaign-row" data-status={c.status}>

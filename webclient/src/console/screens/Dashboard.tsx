@@ -1,17 +1,26 @@
 import { useMemo, useState } from "preact/hooks";
 import { api } from "../api";
 import type { ChartOption } from "../charts/echarts";
-import { fmtDateTime, fmtNumber, fmtFixed, locale, t } from "../i18n";
-import { fmtFigure, fmtScore, indicatorName } from "../lib/figures";
+import {
+  fmtDateTime,
+  fmtFigure,
+  fmtFixed,
+  fmtNumber,
+  fmtScore,
+  indicatorName,
+  locale,
+  noData,
+  t,
+} from "../i18n";
 import { parseChoice, periodQuery } from "../lib/period";
 import { filterRows, load, nextSort, sortRows, type SortState } from "../lib/table";
-import { href, setQuery } from "../router";
+import { href } from "../router";
 import type { ScreenProps } from "../screens";
 import type { AtRisk, ManagerReview, Member, Review, SessionUser, TeamDetail } from "../types";
 import { CapacityBar } from "../ui/Capacity";
 import { Chart } from "../ui/Chart";
 import { Check, TextInput } from "../ui/forms";
-import { PeriodPicker, TeamPicker } from "../ui/Pickers";
+import { ReviewPickers } from "../ui/Pickers";
 import { useResource } from "../ui/resource";
 import { Async, errorText } from "../ui/States";
 import { SortHeader, TableBox } from "../ui/Table";
@@ -58,7 +67,6 @@ export function Dashboard({ route, user }: ScreenProps) {
   const teamId = teamOf(user, route.query);
   const choice = parseChoice(route.query.get("period"));
   const today = localDate(new Date());
-  const periods = useResource(() => api.periods(), []);
   const data = useResource<DashboardData>(async () => {
     const [review, teams] = await Promise.all([
       api.review({ ...periodQuery(choice, today), team_id: teamId || undefined }),
@@ -73,14 +81,7 @@ export function Dashboard({ route, user }: ScreenProps) {
   return (
     <section data-testid="dashboard">
       <h1>{t("dash.title")}</h1>
-      <div class="cn-toolbar">
-        <TeamPicker user={user} value={teamId} onValue={(team) => setQuery({ team })} />
-        <PeriodPicker
-          periods={periods.data ?? []}
-          value={choice}
-          onValue={(period) => setQuery({ period })}
-        />
-      </div>
+      <ReviewPickers user={user} teamId={teamId} period={choice} />
       <Async resource={data}>
         {({ review, teams }) => (
           <Board
@@ -346,7 +347,7 @@ function CoverageChart({ review }: { review: Review }) {
     .map((code) => {
       const row = byTier[code]!;
       const pct = share(code);
-      return `${tierName(code)} ${pct === null ? t("console.noData") : `${fmtFixed(pct, 1)}%`} (${row.covered}/${row.customers})`;
+      return `${tierName(code)} ${pct === null ? noData() : `${fmtFixed(pct, 1)}%`} (${row.covered}/${row.customers})`;
     })
     .join(", ");
   return (
@@ -354,7 +355,7 @@ function CoverageChart({ review }: { review: Review }) {
       <h2 id="coverage-title">{t("dash.chart.coverage")}</h2>
       <Chart
         option={option}
-        label={t("dash.chart.coverageLabel", { list: list || t("console.noData") })}
+        label={t("dash.chart.coverageLabel", { list: list || noData() })}
         testid="chart-coverage"
       />
     </section>

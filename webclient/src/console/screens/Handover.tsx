@@ -1,16 +1,13 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { fmtMoney, fmtNumber, t } from "../i18n";
-import { setQuery } from "../router";
 import type { ScreenProps } from "../screens";
 import type { HandoverResult } from "../types";
-import { CapacityBar } from "../ui/Capacity";
-import { fieldError, Select, TextInput } from "../ui/forms";
-import { TeamPicker } from "../ui/Pickers";
-import { Async, errorText, Notice } from "../ui/States";
-import { TableBox } from "../ui/Table";
+import { CheckThenApply, fieldError, Select, WriteError } from "../ui/forms";
+import { Notice } from "../ui/States";
+import { ColumnHeads, TableBox } from "../ui/Table";
 import { managersOf, teamOf } from "./Dashboard";
-import { AssignTabs, MovePreview, useTeamMembers } from "./Assign";
+import { AssignArea, MovePreview, ReasonInput, TeamCapacity, useTeamMembers } from "./Assign";
 
 /** A manager leaving: their whole portfolio to the rest of the team, in balanced shares. */
 export function Handover({ route, user }: ScreenProps) {
@@ -52,133 +49,90 @@ export function Handover({ route, user }: ScreenProps) {
     if (id === manager) return size - preview.assigned;
     return size + (preview.shares.find((s) => s.manager.id === id)?.customers ?? 0);
   };
-  const problem =
-    error !== null && !fieldError(error, "manager_id") && !fieldError(error, "reason");
 
   return (
-    <section data-testid="handover">
-      <h1>{t("handover.title")}</h1>
-      <AssignTabs current="handover" teamId={teamId} />
-      <div class="cn-toolbar">
-        <TeamPicker
-          user={user}
-          value={teamId}
-          allowAll={false}
-          onValue={(team) => setQuery({ team })}
-        />
-      </div>
-      {!teamId ? (
-        <p>{t("assign.pickTeam")}</p>
-      ) : (
-        <div class="cn-split">
-          <div class="cn-panel">
-            <p>{t("handover.explain")}</p>
-            <div class="cn-form">
-              <Select
-                label={t("handover.manager")}
-                name="manager"
-                value={manager}
-                error={fieldError(error, "manager_id")}
-                onValue={(v) => {
-                  setManager(v);
-                  setPreview(null);
-                }}
-                options={[
-                  { value: "", label: t("console.unpicked") },
-                  ...members.map((m) => ({
-                    value: m.id,
-                    label: `${m.display_name} (${m.portfolio_size ?? 0})`,
-                  })),
-                ]}
+    <AssignArea current="handover" title={t("handover.title")} user={user} teamId={teamId} oneTeam>
+      <div class="cn-split">
+        <div class="cn-panel">
+          <p>{t("handover.explain")}</p>
+          <div class="cn-form">
+            <Select
+              label={t("handover.manager")}
+              name="manager"
+              value={manager}
+              error={fieldError(error, "manager_id")}
+              onValue={(v) => {
+                setManager(v);
+                setPreview(null);
+              }}
+              options={[
+                { value: "", label: t("console.unpicked") },
+                ...members.map((m) => ({
+                  value: m.id,
+                  label: `${m.display_name} (${m.portfolio_size ?? 0})`,
+                })),
+              ]}
+            />
+            <ReasonInput
+              value={reason}
+              error={error}
+              onValue={(v) => {
+                setReason(v);
+                setPreview(null);
+              }}
+            />
+            <p class="cn-actions">
+              <CheckThenApply
+                check={t("handover.check")}
+                apply={t("handover.confirm", { count: fmtNumber(preview?.assigned ?? 0) })}
+                checked={preview !== null}
+                busy={busy}
+                onRun={(dryRun) => void run(dryRun)}
               />
-              <TextInput
-                label={t("assign.reason")}
-                name="reason"
-                value={reason}
-                error={fieldError(error, "reason")}
-                onValue={(v) => {
-                  setReason(v);
-                  setPreview(null);
-                }}
-              />
-              <p class="cn-actions">
-                <button
-                  type="button"
-                  class="cn-button cn-secondary"
-                  disabled={busy}
-                  onClick={() => void run(true)}
-                >
-                  {t("handover.check")}
-                </button>
-                <button
-                  type="button"
-                  class="cn-button"
-                  disabled={busy || preview === null}
-                  onClick={() => void run(false)}
-                >
-                  {t("handover.confirm", { count: fmtNumber(preview?.assigned ?? 0) })}
-                </button>
-              </p>
-            </div>
-            {preview && (
-              <>
-                <MovePreview
-                  result={{
-                    assigned: preview.assigned,
-                    unchanged: 0,
-                    dry_run: true,
-                    warnings: preview.warnings,
-                  }}
-                  managers={members}
-                  count={t("handover.preview", { count: fmtNumber(preview.assigned) })}
-                />
-                <TableBox caption={t("handover.shares")} testid="handover-shares">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("handover.col.manager")}</th>
-                      <th scope="col" class="cn-num">
-                        {t("handover.col.customers")}
-                      </th>
-                      <th scope="col" class="cn-num">
-                        {t("handover.col.value")}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {preview.shares.map((s) => (
-                      <tr key={s.manager.id}>
-                        <th scope="row">{s.manager.display_name}</th>
-                        <td class="cn-num">{fmtNumber(s.customers)}</td>
-                        <td class="cn-num">{fmtMoney(s.value)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </TableBox>
-              </>
-            )}
-            {problem && <Notice kind="error">{errorText(error)}</Notice>}
-            {done !== null && (
-              <Notice kind="ok">{t("handover.done", { count: fmtNumber(done) })}</Notice>
-            )}
+            </p>
           </div>
-          <aside class="cn-panel">
-            <h2>{t("assign.capacity")}</h2>
-            <Async resource={teams}>
-              {(details) =>
-                managersOf(details).map((m) => (
-                  <CapacityBar
-                    key={m.id}
-                    name={m.display_name}
-                    size={m.portfolio_size}
-                    capacity={m.capacity}
-                    after={after(m.id, m.portfolio_size)}
-                  />
-                ))
-              }
-            </Async>
-          </aside>
+          {preview && (
+            <>
+              <MovePreview
+                result={{
+                  assigned: preview.assigned,
+                  unchanged: 0,
+                  dry_run: true,
+                  warnings: preview.warnings,
+                }}
+                managers={members}
+                count={t("handover.preview", { count: fmtNumber(preview.assigned) })}
+              />
+              <TableBox caption={t("handover.shares")} testid="handover-shares">
+                <ColumnHeads
+                  columns={[
+                    t("handover.col.manager"),
+                    { numeric: t("handover.col.customers") },
+                    { numeric: t("handover.col.value") },
+                  ]}
+                />
+                <tbody>
+                  {preview.shares.map((s) => (
+                    <tr key={s.manager.id}>
+                      <th scope="row">{s.manager.display_name}</th>
+                      <td class="cn-num">{fmtNumber(s.customers)}</td>
+                      <td class="cn-num">{fmtMoney(s.value)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </TableBox>
+            </>
+          )}
+          <WriteError error={error} fields={["manager_id", "reason"]} />
+          {done !== null && (
+            <Notice kind="ok">{t("handover.done", { count: fmtNumber(done) })}</Notice>
+          )}
         </div>
-      )}
-    </section>
+        <aside class="cn-panel">
+          <h2>{t("assign.capacity")}</h2>
+          <TeamCapacity teams={teams} after={(m) => after(m.id, m.portfolio_size)} />
+        </aside>
+      </div>
+    </AssignArea>
   );
 }

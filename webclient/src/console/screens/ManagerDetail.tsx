@@ -1,6 +1,14 @@
 import { api } from "../api";
-import { fmtDateTime, fmtNumber, hasMessage, t } from "../i18n";
-import { fmtFigure, fmtScore, INDICATORS, indicatorName } from "../lib/figures";
+import {
+  fmtDateTime,
+  fmtFigure,
+  fmtNumber,
+  fmtScore,
+  hasMessage,
+  INDICATOR_CODES,
+  indicatorName,
+  t,
+} from "../i18n";
 import { parseChoice, periodQuery } from "../lib/period";
 import { href } from "../router";
 import type { ScreenProps } from "../screens";
@@ -8,7 +16,7 @@ import type { ManagerDashboard, Review } from "../types";
 import { CapacityBar } from "../ui/Capacity";
 import { useResource } from "../ui/resource";
 import { Async } from "../ui/States";
-import { TableBox } from "../ui/Table";
+import { ColumnHeads, TableBox } from "../ui/Table";
 import { localDate } from "../../time";
 
 /** One manager: their portfolio, what is overdue, their figures and their last visits. */
@@ -124,22 +132,16 @@ function Detail({ board, review }: { board: ManagerDashboard; review: Review }) 
       </div>
       <h2>{t("mgr.figures")}</h2>
       <TableBox caption={t("mgr.figures")} testid="manager-figures">
-        <thead>
-          <tr>
-            <th scope="col">{t("mgr.indicator")}</th>
-            <th scope="col" class="cn-num">
-              {t("mgr.value")}
-            </th>
-            <th scope="col" class="cn-num">
-              {t("mgr.weight")}
-            </th>
-            <th scope="col" class="cn-num">
-              {t("mgr.points")}
-            </th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          columns={[
+            t("mgr.indicator"),
+            { numeric: t("mgr.value") },
+            { numeric: t("mgr.weight") },
+            { numeric: t("mgr.points") },
+          ]}
+        />
         <tbody>
-          {INDICATORS.map((code) => (
+          {INDICATOR_CODES.map((code) => (
             <tr key={code}>
               <th scope="row">{indicatorName(code)}</th>
               <td class="cn-num">{fmtFigure(mine?.figures[code])}</td>

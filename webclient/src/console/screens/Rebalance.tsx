@@ -1,15 +1,13 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { fmtMoney, fmtNumber, t } from "../i18n";
-import { setQuery } from "../router";
 import type { ScreenProps } from "../screens";
 import type { AssignResult, Load, Rebalance as Proposal } from "../types";
-import { fieldError, TextInput } from "../ui/forms";
-import { TeamPicker } from "../ui/Pickers";
-import { errorText, Notice } from "../ui/States";
-import { TableBox } from "../ui/Table";
+import { CheckThenApply, WriteError } from "../ui/forms";
+import { Notice } from "../ui/States";
+import { ColumnHeads, TableBox } from "../ui/Table";
 import { managersOf, teamOf } from "./Dashboard";
-import { AssignTabs, MovePreview, useTeamMembers, activeManagers } from "./Assign";
+import { AssignArea, MovePreview, ReasonInput, useTeamMembers, activeManagers } from "./Assign";
 import { word } from "./AtRisk";
 
 interface Row {
@@ -98,130 +96,101 @@ export function Rebalance({ route, user }: ScreenProps) {
   };
 
   return (
-    <section data-testid="rebalance">
-      <h1>{t("rebalance.title")}</h1>
-      <AssignTabs current="rebalance" teamId={teamId} />
-      <div class="cn-toolbar">
-        <TeamPicker
-          user={user}
-          value={teamId}
-          allowAll={false}
-          onValue={(team) => setQuery({ team })}
-        />
-      </div>
-      {!teamId ? (
-        <p>{t("assign.pickTeam")}</p>
-      ) : (
+    <AssignArea
+      current="rebalance"
+      title={t("rebalance.title")}
+      user={user}
+      teamId={teamId}
+      oneTeam
+    >
+      <p>{t("rebalance.explain")}</p>
+      <p>
+        <button
+          type="button"
+          class="cn-button"
+          disabled={busy}
+          onClick={() => void propose()}
+          data-testid="propose"
+        >
+          {t("rebalance.propose")}
+        </button>
+      </p>
+      {done !== null && (
+        <Notice kind="ok">{t("rebalance.done", { count: fmtNumber(done) })}</Notice>
+      )}
+      {proposal && proposal.moves.length === 0 && <p role="status">{t("rebalance.none")}</p>}
+      {proposal && proposal.moves.length > 0 && (
         <>
-          <p>{t("rebalance.explain")}</p>
-          <p>
-            <button
-              type="button"
-              class="cn-button"
-              disabled={busy}
-              onClick={() => void propose()}
-              data-testid="propose"
-            >
-              {t("rebalance.propose")}
-            </button>
-          </p>
-          {done !== null && (
-            <Notice kind="ok">{t("rebalance.done", { count: fmtNumber(done) })}</Notice>
-          )}
-          {proposal && proposal.moves.length === 0 && <p role="status">{t("rebalance.none")}</p>}
-          {proposal && proposal.moves.length > 0 && (
-            <>
-              <Loads before={proposal.before} after={proposal.after} />
-              <h2>{t("rebalance.moves", { count: fmtNumber(rows.length) })}</h2>
-              <TableBox
-                caption={t("rebalance.moves", { count: rows.length })}
-                testid="rebalance-moves"
-              >
-                <thead>
-                  <tr>
-                    <th scope="col">{t("rebalance.col.keep")}</th>
-                    <th scope="col">{t("rebalance.col.customer")}</th>
-                    <th scope="col">{t("assign.col.tier")}</th>
-                    <th scope="col">{t("rebalance.col.from")}</th>
-                    <th scope="col">{t("rebalance.col.to")}</th>
-                    <th scope="col" class="cn-num">
-                      {t("rebalance.col.value")}
-                    </th>
-                    <th scope="col" class="cn-num">
-                      {t("rebalance.col.workload")}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((r, i) => (
-                    <tr key={r.customerId} aria-selected={r.keep}>
-                      <td>
-                        <input
-                          type="checkbox"
-                          checked={r.keep}
-                          aria-label={t("rebalance.keepRow", { name: r.name })}
-                          onChange={(e) => edit(i, { keep: e.currentTarget.checked })}
-                        />
-                      </td>
-                      <th scope="row">{r.name}</th>
-                      <td>{word("tier", r.tier)}</td>
-                      <td>{name(r.from)}</td>
-                      <td>
-                        <select
-                          aria-label={t("rebalance.toFor", { name: r.name })}
-                          value={r.to}
-                          onChange={(e) => edit(i, { to: e.currentTarget.value })}
-                        >
-                          {managers.map((m) => (
-                            <option key={m.id} value={m.id}>
-                              {m.display_name}
-                            </option>
-                          ))}
-                        </select>
-                      </td>
-                      <td class="cn-num">{fmtMoney(r.value)}</td>
-                      <td class="cn-num">{fmtNumber(r.workload)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </TableBox>
-              <div class="cn-toolbar">
-                <TextInput
-                  label={t("assign.reason")}
-                  name="reason"
-                  value={reason}
-                  error={fieldError(error, "reason")}
-                  onValue={(v) => {
-                    setReason(v);
-                    setCheck(null);
-                  }}
-                />
-                <button
-                  type="button"
-                  class="cn-button cn-secondary"
-                  disabled={busy || chosen.length === 0}
-                  onClick={() => void apply(true)}
-                >
-                  {t("rebalance.check", { count: fmtNumber(chosen.length) })}
-                </button>
-                <button
-                  type="button"
-                  class="cn-button"
-                  disabled={busy || check === null}
-                  onClick={() => void apply(false)}
-                >
-                  {t("rebalance.apply", { count: fmtNumber(chosen.length) })}
-                </button>
-              </div>
-              {check && <MovePreview result={check} managers={managers} />}
-            </>
-          )}
-          {error !== null && !fieldError(error, "reason") && (
-            <Notice kind="error">{errorText(error)}</Notice>
-          )}
+          <Loads before={proposal.before} after={proposal.after} />
+          <h2>{t("rebalance.moves", { count: fmtNumber(rows.length) })}</h2>
+          <TableBox caption={t("rebalance.moves", { count: rows.length })} testid="rebalance-moves">
+            <ColumnHeads
+              columns={[
+                t("rebalance.col.keep"),
+                t("rebalance.col.customer"),
+                t("assign.col.tier"),
+                t("rebalance.col.from"),
+                t("rebalance.col.to"),
+                { numeric: t("rebalance.col.value") },
+                { numeric: t("rebalance.col.workload") },
+              ]}
+            />
+            <tbody>
+              {rows.map((r, i) => (
+                <tr key={r.customerId} aria-selected={r.keep}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      checked={r.keep}
+                      aria-label={t("rebalance.keepRow", { name: r.name })}
+                      onChange={(e) => edit(i, { keep: e.currentTarget.checked })}
+                    />
+                  </td>
+                  <th scope="row">{r.name}</th>
+                  <td>{word("tier", r.tier)}</td>
+                  <td>{name(r.from)}</td>
+                  <td>
+                    <select
+                      aria-label={t("rebalance.toFor", { name: r.name })}
+                      value={r.to}
+                      onChange={(e) => edit(i, { to: e.currentTarget.value })}
+                    >
+                      {managers.map((m) => (
+                        <option key={m.id} value={m.id}>
+                          {m.display_name}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td class="cn-num">{fmtMoney(r.value)}</td>
+                  <td class="cn-num">{fmtNumber(r.workload)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </TableBox>
+          <div class="cn-toolbar">
+            <ReasonInput
+              value={reason}
+              error={error}
+              onValue={(v) => {
+                setReason(v);
+                setCheck(null);
+              }}
+            />
+            <CheckThenApply
+              check={t("rebalance.check", { count: fmtNumber(chosen.length) })}
+              apply={t("rebalance.apply", { count: fmtNumber(chosen.length) })}
+              checked={check !== null}
+              busy={busy}
+              canCheck={chosen.length > 0}
+              onRun={(dryRun) => void apply(dryRun)}
+            />
+          </div>
+          {check && <MovePreview result={check} managers={managers} />}
         </>
       )}
-    </section>
+      <WriteError error={error} fields={["reason"]} />
+    </AssignArea>
   );
 }
 
@@ -229,29 +198,16 @@ function Loads({ before, after }: { before: Load[]; after: Load[] }) {
   const later = new Map(after.map((l) => [l.manager.id, l]));
   return (
     <TableBox caption={t("rebalance.loads")} testid="rebalance-loads">
-      <thead>
-        <tr>
-          <th scope="col">{t("rebalance.col.manager")}</th>
-          <th scope="col" class="cn-num">
-            {t("rebalance.before")}: {t("rebalance.col.customers")}
-          </th>
-          <th scope="col" class="cn-num">
-            {t("rebalance.after")}: {t("rebalance.col.customers")}
-          </th>
-          <th scope="col" class="cn-num">
-            {t("rebalance.before")}: {t("rebalance.col.value")}
-          </th>
-          <th scope="col" class="cn-num">
-            {t("rebalance.after")}: {t("rebalance.col.value")}
-          </th>
-          <th scope="col" class="cn-num">
-            {t("rebalance.before")}: {t("rebalance.col.workload")}
-          </th>
-          <th scope="col" class="cn-num">
-            {t("rebalance.after")}: {t("rebalance.col.workload")}
-          </th>
-        </tr>
-      </thead>
+      <ColumnHeads
+        columns={[
+          t("rebalance.col.manager"),
+          ...(["customers", "value", "workload"] as const).flatMap((what) =>
+            (["before", "after"] as const).map((when) => ({
+              numeric: `${t(`rebalance.${when}`)}: ${t(`rebalance.col.${what}`)}`,
+            })),
+          ),
+        ]}
+      />
       <tbody>
         {before.map((b) => {
           const a = later.get(b.manager.id);

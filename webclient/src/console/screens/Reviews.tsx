@@ -1,18 +1,17 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { fmtDateTime, fmtNumber, locale, t, type ConsoleKey } from "../i18n";
-import { fmtScore, fmtValue, indicatorName, unitOf } from "../lib/figures";
+import { fmtDateTime, fmtNumber, fmtScore, fmtValue, indicatorName, locale, t } from "../i18n";
+import { unitOf } from "../lib/figures";
 import { parseChoice, periodQuery } from "../lib/period";
 import { nextSort, sortRows, type SortState } from "../lib/table";
-import { setQuery } from "../router";
 import type { ScreenProps } from "../screens";
 import type { ExportRecord, Job, Review, SessionUser } from "../types";
 import { Check, Select } from "../ui/forms";
 import { JobProgress } from "../ui/JobProgress";
-import { PeriodPicker, rangeText, TeamPicker } from "../ui/Pickers";
+import { rangeText, ReviewPickers } from "../ui/Pickers";
 import { useResource } from "../ui/resource";
 import { Async, errorText, Notice } from "../ui/States";
-import { SortHeader, TableBox } from "../ui/Table";
+import { ColumnHeads, SortHeader, TableBox } from "../ui/Table";
 import { teamOf } from "./Dashboard";
 import { localDate } from "../../time";
 
@@ -21,7 +20,6 @@ export function Reviews({ route, user }: ScreenProps) {
   const teamId = teamOf(user, route.query);
   const periodParam = route.query.get("period");
   const choice = parseChoice(periodParam);
-  const periods = useResource(() => api.periods(), []);
   const review = useResource(
     () =>
       api.review({ ...periodQuery(choice, localDate(new Date())), team_id: teamId || undefined }),
@@ -31,14 +29,7 @@ export function Reviews({ route, user }: ScreenProps) {
   return (
     <section data-testid="reviews">
       <h1>{t("rev.title")}</h1>
-      <div class="cn-toolbar">
-        <TeamPicker user={user} value={teamId} onValue={(team) => setQuery({ team })} />
-        <PeriodPicker
-          periods={periods.data ?? []}
-          value={choice}
-          onValue={(period) => setQuery({ period })}
-        />
-      </div>
+      <ReviewPickers user={user} teamId={teamId} period={choice} />
       {teamId && <ShowRank teamId={teamId} />}
       <Async resource={review}>
         {(data) => (
@@ -70,23 +61,15 @@ function Scorecard({ review }: { review: Review }) {
       </h2>
       <p class="cn-muted">{t("rev.scorecardHint")}</p>
       <TableBox caption={t("rev.scorecard")} testid="scorecard">
-        <thead>
-          <tr>
-            <th scope="col">{t("mgr.indicator")}</th>
-            <th scope="col" class="cn-num">
-              {t("mgr.weight")}
-            </th>
-            <th scope="col" class="cn-num">
-              {t("rev.target")}
-            </th>
-            <th scope="col" class="cn-num">
-              {t("rev.floor")}
-            </th>
-            <th scope="col" class="cn-num">
-              {t("rev.cap")}
-            </th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          columns={[
+            t("mgr.indicator"),
+            { numeric: t("mgr.weight") },
+            { numeric: t("rev.target") },
+            { numeric: t("rev.floor") },
+            { numeric: t("rev.cap") },
+          ]}
+        />
         <tbody>
           {weighted.map((e) => (
             <tr key={e.indicator}>
@@ -381,24 +364,16 @@ function ExportHistory({ refresh }: { refresh: number }) {
               <p class="cn-muted">{t("rev.historyNone")}</p>
             ) : (
               <TableBox caption={t("rev.history")} testid="export-history">
-                <thead>
-                  <tr>
-                    {(
-                      [
-                        "rev.col.at",
-                        "rev.col.by",
-                        "rev.col.scope",
-                        "rev.format",
-                        "rev.col.rows",
-                        "rev.col.file",
-                      ] as ConsoleKey[]
-                    ).map((key) => (
-                      <th key={key} scope="col">
-                        {t(key)}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
+                <ColumnHeads
+                  columns={[
+                    t("rev.col.at"),
+                    t("rev.col.by"),
+                    t("rev.col.scope"),
+                    t("rev.format"),
+                    t("rev.col.rows"),
+                    t("rev.col.file"),
+                  ]}
+                />
                 <tbody>
                   {items.map((r) => (
                     <tr key={r.id} data-testid="export-record">

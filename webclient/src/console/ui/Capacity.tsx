@@ -1,4 +1,4 @@
-import { fmtNumber, t } from "../i18n";
+import { fmtNumber, noData, t } from "../i18n";
 import { load } from "../lib/table";
 
 /**
@@ -37,7 +37,7 @@ export function CapacityBar({
       </span>
       <span class="cn-capacity-text">
         {size === null || capacity === null
-          ? t("console.noData")
+          ? noData()
           : t("console.capacity", { size: fmtNumber(size), capacity: fmtNumber(capacity) })}
         {after !== undefined && after !== null && after !== size && <> → {fmtNumber(after)}</>}
         {over && <strong class="cn-over-label"> · {t("console.capacityOver")}</strong>}

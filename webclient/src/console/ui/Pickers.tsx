@@ -1,6 +1,7 @@
 import { api } from "../api";
 import { fmtDate, t } from "../i18n";
 import { choiceValue, lastCompleteMonth, thisMonth, type PeriodChoice } from "../lib/period";
+import { setQuery } from "../router";
 import { localDate } from "../../time";
 import type { ReviewPeriod, SessionUser, TeamSummary } from "../types";
 import { useResource } from "./resource";
@@ -96,5 +97,28 @@ export function PeriodPicker({
       onValue={onValue}
       testid="period-picker"
     />
+  );
+}
+
+/** The team and the period a review is about, kept in the address (the dashboard, reviews). */
+export function ReviewPickers({
+  user,
+  teamId,
+  period,
+}: {
+  user: SessionUser;
+  teamId: string;
+  period: PeriodChoice;
+}) {
+  const periods = useResource(() => api.periods(), []);
+  return (
+    <div class="cn-toolbar">
+      <TeamPicker user={user} value={teamId} onValue={(team) => setQuery({ team })} />
+      <PeriodPicker
+        periods={periods.data ?? []}
+        value={period}
+        onValue={(choice) => setQuery({ period: choice })}
+      />
+    </div>
   );
 }

@@ -36,6 +36,32 @@ export function SortHeader<K extends string>({
   );
 }
 
+/** A column of figures: its header is right-aligned like its cells. */
+export interface NumericColumn {
+  numeric: ComponentChildren;
+}
+
+/** A table's header row: one `<th scope="col">` a label, `{ numeric: label }` for figures. */
+export function ColumnHeads({ columns }: { columns: (ComponentChildren | NumericColumn)[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column, i) =>
+          typeof column === "object" && column !== null && "numeric" in column ? (
+            <th key={i} scope="col" class="cn-num">
+              {column.numeric}
+            </th>
+          ) : (
+            <th key={i} scope="col">
+              {column}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}
+
 /** A table that scrolls sideways on its own on a narrow screen, with a caption. */
 export function TableBox({
   caption,

@@ -5,48 +5,14 @@
  */
 import { answerCount, myNumbers, type IndicatorLine, type MyNumbersView } from "../../data";
 import type { IndicatorFigure, ReviewPeriodRef } from "../../db";
-import {
-  fmtDate,
-  fmtDateTime,
-  fmtFixed,
-  fmtNumber,
-  hasMessage,
-  locale,
-  t,
-  useLocale,
-} from "../../i18n";
+import { fmtFigure, fmtScore, indicatorName } from "../../figures";
+import { fmtDate, fmtDateTime, fmtNumber, locale, t, useLocale } from "../../i18n";
 import { fmtMonth } from "../components/format";
 import { Sparkline } from "../components/Sparkline";
 import { useLive } from "../components/useLive";
 import { href } from "../router";
 import type { ScreenProps } from "./types";
 import "./numbers.css";
-
-/** A score or points out of 100, one decimal. */
-const fmtPoints = (value: number) => fmtFixed(value, 1);
-
-/** A figure's value in its unit: 85.0%, 4.50, 3. Null is "no data", never 0. */
-function fmtFigure(figure: IndicatorFigure | null): string {
-  const value = figure?.value ?? null;
-  if (figure === null || value === null) return t("numbers.noData");
-  switch (figure.unit) {
-    case "ratio":
-      return new Intl.NumberFormat(locale(), {
-        style: "percent",
-        minimumFractionDigits: 1,
-        maximumFractionDigits: 1,
-      }).format(value);
-    case "score":
-      return fmtFixed(value, 2);
-    default:
-      return fmtNumber(value);
-  }
-}
-
-function indicatorName(code: string): string {
-  const key = `numbers.indicator.${code}`;
-  return hasMessage(key) ? t(key) : code;
-}
 
 /** "Dec 2026" for a calendar month, a configured period's own name, or its dates. */
 function periodName(period: ReviewPeriodRef): string {
@@ -149,7 +115,7 @@ function ScoreValue({ score, testid }: { score: number | null; testid: string })
         <span class="fb-nodata">{t("numbers.noData")}</span>
       ) : (
         <>
-          <span class="fb-score-figure">{fmtPoints(score)}</span>{" "}
+          <span class="fb-score-figure">{fmtScore(score)}</span>{" "}
           <span class="fb-score-of">{t("numbers.outOf")}</span>
         </>
       )}
@@ -164,7 +130,7 @@ function Trend({ trend }: { trend: MyNumbersView["trend"] }) {
       .map((point) =>
         t("numbers.trendMonth", {
           month: fmtMonth(point.month),
-          score: point.score === null ? t("numbers.noData") : fmtPoints(point.score),
+          score: fmtScore(point.score),
         }),
       )
       .join(locale() === "zh-CN" ? "；" : "; "),
@@ -228,7 +194,7 @@ function Indicators({ lines, scored }: { lines: IndicatorLine[]; scored: boolean
                   {line.points === null ? (
                     <span class="fb-nodata">{t("numbers.noData")}</span>
                   ) : (
-                    fmtPoints(line.points)
+                    fmtScore(line.points)
                   )}
                 </dd>
               </div>

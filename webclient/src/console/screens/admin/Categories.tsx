@@ -3,33 +3,23 @@ import { api } from "../../api";
 import { t } from "../../i18n";
 import type { ScreenProps } from "../../screens";
 import type { Category } from "../../types";
-import { fieldError, hasFieldErrors, TextInput } from "../../ui/forms";
+import { CellInput, fieldError, TextInput, useForm, WriteError } from "../../ui/forms";
 import { useResource } from "../../ui/resource";
-import { Async, errorText, Notice } from "../../ui/States";
-import { TableBox } from "../../ui/Table";
+import { Async, Notice } from "../../ui/States";
+import { ColumnHeads, TableBox } from "../../ui/Table";
 
 export function Categories(_props: ScreenProps) {
   const categories = useResource(() => api.categories(true), []);
-  const empty = { code: "", name_zh: "", name_en: "" };
-  const [form, setForm] = useState(empty);
-  const [error, setError] = useState<unknown>(null);
+  const form = useForm({ code: "", name_zh: "", name_en: "" });
+  const { field } = form;
   const [note, setNote] = useState(false);
-  const set = (name: keyof typeof empty) => (value: string) =>
-    setForm((f) => ({ ...f, [name]: value }));
-
-  async function create(event: Event) {
-    event.preventDefault();
-    setError(null);
+  const create = form.submit(async () => {
     setNote(false);
-    try {
-      await api.createCategory({ ...form, active: true });
-      setForm(empty);
-      setNote(true);
-      categories.reload();
-    } catch (err) {
-      setError(err);
-    }
-  }
+    await api.createCategory({ ...form.values, active: true });
+    form.reset();
+    setNote(true);
+    categories.reload();
+  });
 
   return (
     <section data-testid="categories">
@@ -37,48 +27,28 @@ export function Categories(_props: ScreenProps) {
       <form class="cn-panel" noValidate onSubmit={create} aria-labelledby="new-cat">
         <h2 id="new-cat">{t("cats.new")}</h2>
         <div class="cn-toolbar">
-          <TextInput
-            label={t("cats.code")}
-            name="code"
-            value={form.code}
-            onValue={set("code")}
-            error={fieldError(error, "code")}
-          />
-          <TextInput
-            label={t("cats.nameZh")}
-            name="name_zh"
-            value={form.name_zh}
-            onValue={set("name_zh")}
-            error={fieldError(error, "name_zh")}
-          />
-          <TextInput
-            label={t("cats.nameEn")}
-            name="name_en"
-            value={form.name_en}
-            onValue={set("name_en")}
-            error={fieldError(error, "name_en")}
-          />
+          <TextInput label={t("cats.code")} {...field("code")} />
+          <TextInput label={t("cats.nameZh")} {...field("name_zh")} />
+          <TextInput label={t("cats.nameEn")} {...field("name_en")} />
           <button type="submit" class="cn-button">
             {t("console.create")}
           </button>
         </div>
         {note && <Notice kind="ok">{t("console.saved")}</Notice>}
-        {error !== null && !hasFieldErrors(error) && (
-          <Notice kind="error">{errorText(error)}</Notice>
-        )}
+        <WriteError error={form.error} />
       </form>
       <Async resource={categories}>
         {(list) => (
           <TableBox caption={t("cats.title")} testid="category-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("cats.code")}</th>
-                <th scope="col">{t("cats.nameZh")}</th>
-                <th scope="col">{t("cats.nameEn")}</th>
-                <th scope="col">{t("cats.active")}</th>
-                <th scope="col">{t("console.actions")}</th>
-              </tr>
-            </thead>
+            <ColumnHeads
+              columns={[
+                t("cats.code"),
+                t("cats.nameZh"),
+                t("cats.nameEn"),
+                t("cats.active"),
+                t("console.actions"),
+              ]}
+            />
             <tbody>
               {list.map((c) => (
                 <CategoryRow key={c.id ?? c.code} category={c} onSaved={categories.reload} />
@@ -113,18 +83,15 @@ function CategoryRow({ category, onSaved }: { category: Category; onSaved: () =>
     }
   }
   const input = (name: "name_zh" | "name_en", label: string) => (
-    <td>
-      <input
-        aria-label={`${category.code}: ${label}`}
-        value={row[name]}
-        onInput={(e) => {
-          const value = e.currentTarget.value;
-          setRow((r) => ({ ...r, [name]: value }));
-          setSaved(false);
-        }}
-      />
-      {fieldError(error, name) && <p class="cn-error">{fieldError(error, name)}</p>}
-    </td>
+    <CellInput
+      label={`${category.code}: ${label}`}
+      value={row[name]}
+      onValue={(value) => {
+        setRow((r) => ({ ...r, [name]: value }));
+        setSaved(false);
+      }}
+      error={fieldError(error, name)}
+    />
   );
   return (
     <tr>
@@ -148,7 +115,7 @@ function CategoryRow({ category, onSaved }: { category: Category; onSaved: () =>
           {t("cats.saveRow", { name: category.code })}
         </button>
         {saved && <Notice kind="ok">{t("console.saved")}</Notice>}
-        {error !== null && !hasFieldErrors(error) && <p class="cn-error">{errorText(error)}</p>}
+        <WriteError error={error} inline />
       </td>
     </tr>
   );

@@ -6,7 +6,7 @@ import type { ScreenProps } from "../../screens";
 import type { ImportResult, RowError } from "../../types";
 import { Check, Select } from "../../ui/forms";
 import { errorText, Notice } from "../../ui/States";
-import { TableBox } from "../../ui/Table";
+import { ColumnHeads, TableBox } from "../../ui/Table";
 
 type Kind = "customers" | "spend";
 
@@ -146,15 +146,7 @@ export function Imports(_props: ScreenProps) {
             caption={t("imports.errors", { count: errors.length })}
             testid="import-error-table"
           >
-            <thead>
-              <tr>
-                {header.map((h) => (
-                  <th key={h} scope="col">
-                    {h}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <ColumnHeads columns={header} />
             <tbody>
               {[...errors]
                 .sort((a, b) => a.line - b.line)

@@ -1,14 +1,13 @@
 import { useState } from "preact/hooks";
 import { api } from "../../api";
-import { t } from "../../i18n";
-import { indicatorName } from "../../lib/figures";
+import { indicatorName, t } from "../../i18n";
 import type { ScreenProps } from "../../screens";
 import type { ReviewPeriod, ScorecardEntry } from "../../types";
-import { fieldError, hasFieldErrors, TextInput } from "../../ui/forms";
+import { CellInput, fieldError, TextInput, useForm, WriteError } from "../../ui/forms";
 import { rangeText } from "../../ui/Pickers";
 import { useResource } from "../../ui/resource";
-import { Async, errorText, Notice } from "../../ui/States";
-import { TableBox } from "../../ui/Table";
+import { Async, Notice } from "../../ui/States";
+import { ColumnHeads, TableBox } from "../../ui/Table";
 
 export function Periods(_props: ScreenProps) {
   const periods = useResource(() => api.periods(), []);
@@ -20,13 +19,7 @@ export function Periods(_props: ScreenProps) {
       <Async resource={periods}>
         {(list) => (
           <TableBox caption={t("periods.title")} testid="period-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("periods.name")}</th>
-                <th scope="col">{t("console.period")}</th>
-                <th scope="col">{t("console.actions")}</th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={[t("periods.name"), t("console.period"), t("console.actions")]} />
             <tbody>
               {list.map((p) => (
                 <tr key={p.id}>
@@ -63,54 +56,26 @@ export function Periods(_props: ScreenProps) {
 }
 
 function NewPeriod({ onCreated }: { onCreated: (p: ReviewPeriod) => void }) {
-  const [form, setForm] = useState({ name: "", starts_on: "", ends_on: "" });
-  const [error, setError] = useState<unknown>(null);
-  const set = (name: keyof typeof form) => (value: string) =>
-    setForm((f) => ({ ...f, [name]: value }));
-  async function submit(event: Event) {
-    event.preventDefault();
-    setError(null);
-    try {
-      const created = await api.createPeriod(form);
-      setForm({ name: "", starts_on: "", ends_on: "" });
-      onCreated(created);
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const form = useForm({ name: "", starts_on: "", ends_on: "" });
+  const { field } = form;
+  const submit = form.submit(async () => {
+    const created = await api.createPeriod(form.values);
+    form.reset();
+    onCreated(created);
+  });
   return (
     <form class="cn-panel" noValidate onSubmit={submit} aria-labelledby="new-period">
       <h2 id="new-period">{t("periods.new")}</h2>
       <p class="cn-muted">{t("periods.newHint")}</p>
       <div class="cn-toolbar">
-        <TextInput
-          label={t("periods.name")}
-          name="name"
-          value={form.name}
-          onValue={set("name")}
-          error={fieldError(error, "name")}
-        />
-        <TextInput
-          label={t("periods.startsOn")}
-          name="starts_on"
-          type="date"
-          value={form.starts_on}
-          onValue={set("starts_on")}
-          error={fieldError(error, "starts_on")}
-        />
-        <TextInput
-          label={t("periods.endsOn")}
-          name="ends_on"
-          type="date"
-          value={form.ends_on}
-          onValue={set("ends_on")}
-          error={fieldError(error, "ends_on")}
-        />
+        <TextInput label={t("periods.name")} {...field("name")} />
+        <TextInput label={t("periods.startsOn")} {...field("starts_on")} type="date" />
+        <TextInput label={t("periods.endsOn")} {...field("ends_on")} type="date" />
         <button type="submit" class="cn-button">
           {t("console.create")}
         </button>
       </div>
-      {error !== null && !hasFieldErrors(error) && <Notice kind="error">{errorText(error)}</Notice>}
+      <WriteError error={form.error} />
     </form>
   );
 }
@@ -168,38 +133,32 @@ function ScorecardEditor({
       setError(err);
     }
   }
-  const cell = (i: number, field: Exclude<keyof Row, "indicator">, label: string) => {
-    const problem = fieldError(error, `scorecard.${i}.${field}`);
-    return (
-      <td>
-        <input
-          type="number"
-          step="any"
-          size={6}
-          aria-label={`${indicatorName(rows[i]!.indicator)}: ${label}`}
-          aria-invalid={problem ? true : undefined}
-          value={rows[i]![field]}
-          onInput={(e) => edit(i, field, e.currentTarget.value)}
-        />
-        {problem && <p class="cn-error">{problem}</p>}
-      </td>
-    );
-  };
+  const cell = (i: number, field: Exclude<keyof Row, "indicator">, label: string) => (
+    <CellInput
+      type="number"
+      step="any"
+      size={6}
+      label={`${indicatorName(rows[i]!.indicator)}: ${label}`}
+      value={rows[i]![field]}
+      onValue={(value) => edit(i, field, value)}
+      error={fieldError(error, `scorecard.${i}.${field}`)}
+    />
+  );
   const general = fieldError(error, "scorecard") ?? fieldError(error, "scorecard._schema");
   return (
     <section class="cn-panel" aria-labelledby="scorecard-edit" data-testid="scorecard-editor">
       <h2 id="scorecard-edit">{t("periods.edit", { name: period.name })}</h2>
       <p class="cn-muted">{t("periods.ratioHint")}</p>
       <TableBox caption={t("periods.edit", { name: period.name })}>
-        <thead>
-          <tr>
-            <th scope="col">{t("periods.indicator")}</th>
-            <th scope="col">{t("periods.weight")}</th>
-            <th scope="col">{t("periods.target")}</th>
-            <th scope="col">{t("periods.floor")}</th>
-            <th scope="col">{t("periods.cap")}</th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          columns={[
+            t("periods.indicator"),
+            t("periods.weight"),
+            t("periods.target"),
+            t("periods.floor"),
+            t("periods.cap"),
+          ]}
+        />
         <tbody>
           {rows.map((r, i) => (
             <tr key={r.indicator}>
@@ -214,7 +173,7 @@ function ScorecardEditor({
       </TableBox>
       <p class={sum === 100 ? "cn-muted" : "cn-error"}>{t("periods.weightsSum", { sum })}</p>
       {general && <p class="cn-error">{general}</p>}
-      {error !== null && !hasFieldErrors(error) && <Notice kind="error">{errorText(error)}</Notice>}
+      <WriteError error={error} />
       {saved && <Notice kind="ok">{t("console.saved")}</Notice>}
       <button type="button" class="cn-button" onClick={() => void save()}>
         {t("periods.saveScorecard")}

@@ -3,10 +3,10 @@ import { api } from "../../api";
 import { fmtNumber, t } from "../../i18n";
 import type { ScreenProps } from "../../screens";
 import type { TeamSummary } from "../../types";
-import { fieldError, hasFieldErrors, TextInput } from "../../ui/forms";
+import { fieldError, TextInput, WriteError } from "../../ui/forms";
 import { useResource } from "../../ui/resource";
-import { Async, errorText, Notice } from "../../ui/States";
-import { TableBox } from "../../ui/Table";
+import { Async, Notice } from "../../ui/States";
+import { ColumnHeads, TableBox } from "../../ui/Table";
 
 export function Teams(_props: ScreenProps) {
   const teams = useResource(() => api.teams(), []);
@@ -52,21 +52,19 @@ export function Teams(_props: ScreenProps) {
         </button>
       </form>
       {note && <Notice kind="ok">{note}</Notice>}
-      {error !== null && !hasFieldErrors(error) && <Notice kind="error">{errorText(error)}</Notice>}
+      <WriteError error={error} />
       <p class="cn-muted">{t("teams.deleteHint")}</p>
       <Async resource={teams}>
         {(list) => (
           <TableBox caption={t("teams.title")} testid="team-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("teams.name")}</th>
-                <th scope="col">{t("teams.lead")}</th>
-                <th scope="col" class="cn-num">
-                  {t("teams.members")}
-                </th>
-                <th scope="col">{t("console.actions")}</th>
-              </tr>
-            </thead>
+            <ColumnHeads
+              columns={[
+                t("teams.name"),
+                t("teams.lead"),
+                { numeric: t("teams.members") },
+                t("console.actions"),
+              ]}
+            />
             <tbody>
               {list.map((team) => (
                 <TeamRow key={team.id} team={team} act={act} />

@@ -3,10 +3,10 @@ import { api } from "../../api";
 import { t } from "../../i18n";
 import type { ScreenProps } from "../../screens";
 import type { Tier } from "../../types";
-import { fieldError } from "../../ui/forms";
+import { CellInput, fieldError, WriteError } from "../../ui/forms";
 import { useResource } from "../../ui/resource";
-import { Async, errorText, Notice } from "../../ui/States";
-import { TableBox } from "../../ui/Table";
+import { Async, Notice } from "../../ui/States";
+import { ColumnHeads, TableBox } from "../../ui/Table";
 
 export function Tiers(_props: ScreenProps) {
   const tiers = useResource(() => api.tiers(), []);
@@ -17,17 +17,17 @@ export function Tiers(_props: ScreenProps) {
       <Async resource={tiers}>
         {(list) => (
           <TableBox caption={t("tiers.title")} testid="tier-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("tiers.rank")}</th>
-                <th scope="col">{t("tiers.code")}</th>
-                <th scope="col">{t("tiers.nameZh")}</th>
-                <th scope="col">{t("tiers.nameEn")}</th>
-                <th scope="col">{t("tiers.interval")}</th>
-                <th scope="col">{t("tiers.hours")}</th>
-                <th scope="col">{t("console.actions")}</th>
-              </tr>
-            </thead>
+            <ColumnHeads
+              columns={[
+                t("tiers.rank"),
+                t("tiers.code"),
+                t("tiers.nameZh"),
+                t("tiers.nameEn"),
+                t("tiers.interval"),
+                t("tiers.hours"),
+                t("console.actions"),
+              ]}
+            />
             <tbody>
               {list.map((tier) => (
                 <TierRow key={tier.id} tier={tier} onSaved={tiers.reload} />
@@ -49,26 +49,19 @@ function TierRow({ tier, onSaved }: { tier: Tier; onSaved: () => void }) {
   });
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
-  const cell = (name: keyof typeof row, label: string, type = "text") => {
-    const problem = fieldError(error, name);
-    return (
-      <td>
-        <input
-          type={type as "text"}
-          aria-label={`${tier.code}: ${label}`}
-          aria-invalid={problem ? true : undefined}
-          value={row[name]}
-          size={type === "number" ? 5 : 10}
-          onInput={(e) => {
-            const value = e.currentTarget.value;
-            setRow((r) => ({ ...r, [name]: value }));
-            setSaved(false);
-          }}
-        />
-        {problem && <p class="cn-error">{problem}</p>}
-      </td>
-    );
-  };
+  const cell = (name: keyof typeof row, label: string, type: "text" | "number" = "text") => (
+    <CellInput
+      type={type}
+      size={type === "number" ? 5 : 10}
+      label={`${tier.code}: ${label}`}
+      value={row[name]}
+      onValue={(value) => {
+        setRow((r) => ({ ...r, [name]: value }));
+        setSaved(false);
+      }}
+      error={fieldError(error, name)}
+    />
+  );
   async function save() {
     setError(null);
     try {
@@ -98,9 +91,7 @@ function TierRow({ tier, onSaved }: { tier: Tier; onSaved: () => void }) {
           {t("tiers.saveRow", { name: tier.code })}
         </button>
         {saved && <Notice kind="ok">{t("console.saved")}</Notice>}
-        {error !== null && !fieldError(error, "name_zh") && (
-          <p class="cn-error">{errorText(error)}</p>
-        )}
+        <WriteError error={error} fields={["name_zh"]} inline />
       </td>
     </tr>
   );

@@ -1,14 +1,15 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api } from "../../api";
 import { fmtDate, fmtDateTime, hasMessage, t } from "../../i18n";
 import { filterRows } from "../../lib/table";
 import type { ScreenProps } from "../../screens";
 import type { AdminUser, Role, TeamSummary } from "../../types";
-import { Check, fieldError, hasFieldErrors, Select, TextInput } from "../../ui/forms";
+import { Dialog } from "../../ui/Dialog";
+import { Check, fieldError, Select, TextInput, useForm, WriteError } from "../../ui/forms";
 import { useTeams } from "../../ui/Pickers";
 import { useResource } from "../../ui/resource";
 import { Async, errorText, Notice } from "../../ui/States";
-import { TableBox } from "../../ui/Table";
+import { ColumnHeads, TableBox } from "../../ui/Table";
 
 const ROLES: Role[] = ["manager", "lead", "admin"];
 
@@ -59,17 +60,17 @@ export function Users({ user }: ScreenProps) {
           );
           return (
             <TableBox caption={t("users.title")} testid="user-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("users.username")}</th>
-                  <th scope="col">{t("users.displayName")}</th>
-                  <th scope="col">{t("users.role")}</th>
-                  <th scope="col">{t("users.team")}</th>
-                  <th scope="col">{t("users.col.status")}</th>
-                  <th scope="col">{t("users.col.created")}</th>
-                  <th scope="col">{t("console.actions")}</th>
-                </tr>
-              </thead>
+              <ColumnHeads
+                columns={[
+                  t("users.username"),
+                  t("users.displayName"),
+                  t("users.role"),
+                  t("users.team"),
+                  t("users.col.status"),
+                  t("users.col.created"),
+                  t("console.actions"),
+                ]}
+              />
               <tbody>
                 {rows.map((u) => (
                   <tr key={u.id} data-testid="user-row" data-username={u.username}>
@@ -113,6 +114,10 @@ export function Users({ user }: ScreenProps) {
   );
 }
 
+function roleOptions() {
+  return ROLES.map((r) => ({ value: r, label: t(`console.role.${r}`) }));
+}
+
 function teamOptions(teams: TeamSummary[]) {
   return [
     { value: "", label: t("users.noTeam") },
@@ -127,42 +132,27 @@ function NewUser({
   teams: TeamSummary[];
   onCreated: (u: AdminUser) => void;
 }) {
-  const empty = {
+  const form = useForm({
     username: "",
     display_name: "",
     role: "manager",
     password: "",
     team_id: "",
     phone: "",
-  };
-  const [form, setForm] = useState(empty);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const set = (name: keyof typeof empty) => (value: string) =>
-    setForm((f) => ({ ...f, [name]: value }));
-  const e = (path: string) => fieldError(error, path);
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const created = await api.createUser({
-        username: form.username.trim(),
-        display_name: form.display_name,
-        role: form.role,
-        password: form.password,
-        team_id: form.team_id || null,
-        ...(form.phone.trim() ? { phone: form.phone } : {}),
-      });
-      setForm(empty);
-      onCreated(created);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  });
+  const { values, field } = form;
+  const submit = form.submit(async () => {
+    const created = await api.createUser({
+      username: values.username.trim(),
+      display_name: values.display_name,
+      role: values.role,
+      password: values.password,
+      team_id: values.team_id || null,
+      ...(values.phone.trim() ? { phone: values.phone } : {}),
+    });
+    form.reset();
+    onCreated(created);
+  });
 
   return (
     <form
@@ -174,58 +164,21 @@ function NewUser({
     >
       <h2 id="new-user-title">{t("users.new")}</h2>
       <div class="cn-form-grid">
-        <TextInput
-          label={t("users.username")}
-          name="username"
-          value={form.username}
-          onValue={set("username")}
-          error={e("username")}
-          autocomplete="off"
-        />
-        <TextInput
-          label={t("users.displayName")}
-          name="display_name"
-          value={form.display_name}
-          onValue={set("display_name")}
-          error={e("display_name")}
-        />
-        <Select
-          label={t("users.role")}
-          name="role"
-          value={form.role}
-          onValue={set("role")}
-          error={e("role")}
-          options={ROLES.map((r) => ({ value: r, label: t(`console.role.${r}`) }))}
-        />
-        <Select
-          label={t("users.team")}
-          name="team_id"
-          value={form.team_id}
-          onValue={set("team_id")}
-          error={e("team_id")}
-          options={teamOptions(teams)}
-        />
-        <TextInput
-          label={t("users.phone")}
-          name="phone"
-          type="tel"
-          value={form.phone}
-          onValue={set("phone")}
-          error={e("phone")}
-        />
+        <TextInput label={t("users.username")} {...field("username")} autocomplete="off" />
+        <TextInput label={t("users.displayName")} {...field("display_name")} />
+        <Select label={t("users.role")} {...field("role")} options={roleOptions()} />
+        <Select label={t("users.team")} {...field("team_id")} options={teamOptions(teams)} />
+        <TextInput label={t("users.phone")} {...field("phone")} type="tel" />
         <TextInput
           label={t("users.password")}
-          name="password"
+          {...field("password")}
           type="password"
           autocomplete="new-password"
-          value={form.password}
-          onValue={set("password")}
-          error={e("password")}
         />
       </div>
-      {error !== null && !hasFieldErrors(error) && <Notice kind="error">{errorText(error)}</Notice>}
+      <WriteError error={form.error} />
       <p class="cn-actions">
-        <button type="submit" class="cn-button" disabled={busy} data-testid="create-user">
+        <button type="submit" class="cn-button" disabled={form.busy} data-testid="create-user">
           {t("console.create")}
         </button>
       </p>
@@ -244,7 +197,6 @@ function EditUser({
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const [form, setForm] = useState({
     display_name: user.display_name,
     role: user.role as string,
@@ -255,7 +207,6 @@ function EditUser({
   const [error, setError] = useState<unknown>(null);
   const [note, setNote] = useState<string[]>([]);
   const devices = useResource(() => api.devices(user.id), [user.id]);
-  useEffect(() => dialog.current?.showModal(), []);
   const e = (path: string) => fieldError(error, path);
 
   async function save(event: Event) {
@@ -307,16 +258,13 @@ function EditUser({
   }
 
   return (
-    <dialog
-      ref={dialog}
-      class="cn-dialog cn-dialog-wide"
-      aria-labelledby="edit-user-title"
+    <Dialog
+      title={t("users.editTitle", { name: `${user.display_name} (${user.username})` })}
+      titleId="edit-user-title"
+      testid="edit-user"
+      wide
       onClose={onClose}
-      data-testid="edit-user"
     >
-      <h2 id="edit-user-title">
-        {t("users.editTitle", { name: `${user.display_name} (${user.username})` })}
-      </h2>
       <form onSubmit={save} noValidate class="cn-form">
         <TextInput
           label={t("users.displayName")}
@@ -331,7 +279,7 @@ function EditUser({
           value={form.role}
           onValue={(v) => setForm((f) => ({ ...f, role: v }))}
           error={e("role")}
-          options={ROLES.map((r) => ({ value: r, label: t(`console.role.${r}`) }))}
+          options={roleOptions()}
         />
         <Select
           label={t("users.team")}
@@ -373,7 +321,7 @@ function EditUser({
           {line}
         </Notice>
       ))}
-      {error !== null && !hasFieldErrors(error) && <Notice kind="error">{errorText(error)}</Notice>}
+      <WriteError error={error} />
       <h3>{t("users.devices")}</h3>
       {devices.state === "error" ? (
         <p class="cn-muted">
@@ -386,15 +334,15 @@ function EditUser({
               <p class="cn-muted">{t("users.devicesNone")}</p>
             ) : (
               <TableBox caption={t("users.devices")} testid="devices">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("users.device.agent")}</th>
-                    <th scope="col">{t("users.device.created")}</th>
-                    <th scope="col">{t("users.device.lastSeen")}</th>
-                    <th scope="col">{t("users.device.expires")}</th>
-                    <th scope="col">{t("console.actions")}</th>
-                  </tr>
-                </thead>
+                <ColumnHeads
+                  columns={[
+                    t("users.device.agent"),
+                    t("users.device.created"),
+                    t("users.device.lastSeen"),
+                    t("users.device.expires"),
+                    t("console.actions"),
+                  ]}
+                />
                 <tbody>
                   {list.map((d) => (
                     <tr key={d.id}>
@@ -418,11 +366,6 @@ function EditUser({
           }
         </Async>
       )}
-      <form method="dialog">
-        <button type="submit" class="cn-button cn-secondary">
-          {t("console.close")}
-        </button>
-      </form>
-    </dialog>
+    </Dialog>
   );
 }
