@@ -9,6 +9,7 @@ from flask import Flask
 from config import CONFIGS, Config, ProductionConfig
 from server import models  # noqa: F401  (every table registered before migrate/api)
 from server.agenda.routes import blp as agenda_blp
+from server.audit.routes import blp as audit_blp
 from server.auth import security
 from server.auth.routes import blp as auth_blp
 from server.campaigns.routes import blp as campaigns_blp
@@ -58,6 +59,7 @@ API_BLUEPRINTS = (
     campaigns_blp,
     reviews_blp,
     dashboard_blp,
+    audit_blp,
 )
 # Each domain owns its commands (`fieldbook plans generate`, ...).
 COMMANDS: list[click.Command] = [

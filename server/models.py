@@ -1,5 +1,6 @@
 """Imports every domain's models so metadata (and Alembic) see all tables."""
 
+from server.audit.models import AuditEvent
 from server.auth.models import DeviceSession, Role, User
 from server.campaigns.models import Campaign, CampaignTarget
 from server.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
@@ -31,6 +32,7 @@ from server.warnings.models import ChurnWarning
 
 __all__ = [
     "AssignmentHistory",
+    "AuditEvent",
     "Campaign",
     "CampaignTarget",
     "CarePlan",

@@ -112,10 +112,31 @@ def _committed(app: Flask) -> Iterator[None]:
 
 
 def _empty_tables() -> None:
+    """Delete every row but the reference data, past the append-only triggers.
+
+    audit_events and assignment_history refuse DELETE (migration 0007). Only this
+    cleanup may get past that, inside its one transaction: on PostgreSQL with
+    `session_replication_role = replica` (no ordinary trigger fires; the test
+    database's user is a superuser), on SQLite by dropping the triggers and creating
+    them again from their own stored SQL before the commit, so the next test meets
+    exactly what the migration made.
+    """
     with db.engine.begin() as conn:
+        triggers: list[str] = []
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        else:
+            rows = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+            ).all()
+            for name, sql in rows:
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+                triggers.append(sql)
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 conn.execute(table.delete())
+        for sql in triggers:
+            conn.exec_driver_sql(sql)
 
 
 @pytest.fixture
