@@ -26,7 +26,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fieldbook.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection the database dropped (a restart, a failover) is noticed and
+    # replaced before use, so the first request after it does not fail.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
     # Sessions: the phone stays signed in across days offline, so "remember me"
     # lasts weeks; every signed-in device also has a server-side record (auth/models.py).
@@ -41,6 +43,32 @@ class Config:
     # Business settings that are configuration, not code.
     PORTFOLIO_CAPACITY = int(os.environ.get("FIELDBOOK_PORTFOLIO_CAPACITY", "500"))
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # CSV imports of a whole branch fit easily.
+    # Deeper JSON bodies are refused before parsing (server/http.py); a sync push nests 5.
+    JSON_MAX_DEPTH = 32
+
+    # Browser protections on every answer (server/http.py). Scripts, styles, workers and
+    # the manifest come from this origin only: no inline script, no plugin, no <base>,
+    # no framing by another site. Inline style attributes stay allowed: Preact and
+    # ECharts set element styles.
+    CONTENT_SECURITY_POLICY = "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+    REFERRER_POLICY = "no-referrer"
+    # Strict-Transport-Security: production only (a development server speaks plain HTTP).
+    HSTS: str | None = None
     IMPORT_MAX_ROWS = 200_000
 
     # The operator's local time zone: due dates, birthdays and "today" are local.
@@ -141,6 +169,7 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS = "max-age=31536000; includeSubDomains"
 
     @classmethod
     def check(cls) -> None:

@@ -7,7 +7,10 @@ import click
 from flask import Flask
 
 from config import CONFIGS, Config, ProductionConfig
-from server import models  # noqa: F401  (every table registered before migrate/api)
+from server import (
+    http,
+    models,  # noqa: F401  (every table registered before migrate/api)
+)
 from server.agenda.routes import blp as agenda_blp
 from server.audit.routes import blp as audit_blp
 from server.auth import security
@@ -93,6 +96,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     compress.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     security.init_app(app)
+    http.init_app(app)
     api.init_app(app)
     register_error_handlers(app)
 

@@ -10,7 +10,9 @@ from typing import Any
 from flask import Flask, jsonify
 from flask_smorest import Api
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 STATUS_CODES = {
@@ -26,6 +28,7 @@ STATUS_CODES = {
     426: "upgrade_required",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -110,6 +113,10 @@ class FieldbookApi(Api):
         else:
             message = data.get("message") or error.description or error.name
         response, code = error_response(status, message, fields=fields)
+        # Werkzeug's own headers: `Allow` on a 405, `Retry-After` on a 429 or 503.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
         for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value
         return response, code
@@ -131,6 +138,32 @@ def register_error_handlers(app: Flask) -> None:
     def _integrity_error(err: IntegrityError):
         # The unit of work (transaction.py) has already rolled the request back.
         return error_response(409, "The change conflicts with existing data.", code="conflict")
+
+    @app.errorhandler(StaleDataError)
+    def _stale_data(err: StaleDataError):
+        # Optimistic locking caught a race: a row changed (or went) between our read and
+        # our write, e.g. a CSV import and a manager's edit of the same customer.
+        return error_response(
+            409,
+            "Someone else changed this data at the same time; nothing was saved. "
+            "Reload and try again.",
+            code="conflict",
+        )
+
+    # What the database says about itself, not about a statement: refused or dropped
+    # connections, a shutdown, an unopenable SQLite file, a lock or pool wait given up.
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def _database_unavailable(err: Exception):
+        response, status = error_response(
+            503,
+            "The database cannot be reached or is busy just now; nothing was saved. "
+            "Try again shortly.",
+            code="database_unavailable",
+        )
+        response.headers["Retry-After"] = "5"
+        return response, status
 
     if not app.testing:
 

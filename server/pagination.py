@@ -2,9 +2,10 @@
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from server.extensions import db
+from server.schemas import INT32_MAX, BoundedInteger
 
 MAX_PER_PAGE = 200
 
@@ -22,8 +23,9 @@ def paginate(stmt: sa.Select, *, page: int, per_page: int) -> Pagination:
 class PageArgsSchema(Schema):
     """`page` and `per_page` query arguments; list query schemas extend it."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    # Far past the last page is an empty page, but the offset must fit SQL's BIGINT.
+    page = BoundedInteger(load_default=1, minimum=1, maximum=INT32_MAX)
+    per_page = BoundedInteger(load_default=50, minimum=1, maximum=MAX_PER_PAGE)
 
 
 class PageSchema(Schema):

@@ -51,6 +51,25 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+INT32_MAX = 2**31 - 1  # an INTEGER column (versions)
+INT64_MAX = 2**63 - 1  # a BIGINT column (seqs), and SQLite's integers
+
+
+class BoundedInteger(fields.Integer):
+    """An integer a request sends, refused (422) past what its database column holds.
+
+    Python's integers are unbounded and SQL's are not: an unchecked page number or seq
+    past 2**63 reached the database and failed as a 500. The bound is a Range, so the
+    OpenAPI document states it as minimum/maximum.
+    """
+
+    def __init__(self, *, minimum: int = -INT64_MAX - 1, maximum: int = INT64_MAX, **kwargs):
+        validators = kwargs.pop("validate", None) or []
+        if callable(validators):
+            validators = [validators]
+        super().__init__(validate=[*validators, validate.Range(min=minimum, max=maximum)], **kwargs)
+
+
 class CommaList(fields.List):
     """A query parameter given repeated (?tier=a&tier=b) or comma-separated (?tier=a,b)."""
 
@@ -106,7 +125,7 @@ BIRTHDAY: list[Callable[[date], object]] = [
 
 def version_field() -> fields.Integer:
     """Optimistic concurrency: the version the client last saw; omit to overwrite."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1))
+    return BoundedInteger(strict=True, minimum=1, maximum=INT32_MAX)
 
 
 class VersionedSchema(Schema):

@@ -93,3 +93,75 @@ def test_openapi_document_lists_every_route(client):
                 path = path[:start] + "{" + name + "}" + path[end + 1 :]
         expected.add((method, path))
     assert expected - documented == set()
+
+
+@pytest.mark.parametrize(("method", "rule", "path"), ROUTES, ids=[f"{m} {r}" for m, r, _ in ROUTES])
+def test_api_answers_are_not_stored_and_carry_the_browser_protections(
+    client, auth, make_user, method, rule, path
+):
+    make_user("admin", username="root")
+    auth.login("root")
+    response = client.open(path, method=method, json={})
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("method", "rule", "path"), WRITE_ROUTES, ids=[f"{m} {r}" for m, r, _ in WRITE_ROUTES]
+)
+def test_writes_with_a_body_that_is_not_json_get_415(client, auth, make_user, method, rule, path):
+    # CSV imports also take multipart and text/csv (tests/test_http_hardening.py), not this.
+    make_user("admin", username="root")
+    auth.login("root")
+    response = client.open(path, method=method, data='{"name": "x"}', content_type="text/plain")
+    assert response.status_code == 415, response.json
+    assert response.json["error"]["code"] == "unsupported_media_type"
+
+
+INT64 = 2**63
+
+
+def _integers_taken_in(spec: dict):
+    """(where, schema) of every integer an operation takes: parameters and request bodies."""
+    components = spec["components"]["schemas"]
+
+    def walk(schema: dict, where: str, seen: frozenset):
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                yield from walk(components[name], f"{where}>{name}", seen | {name})
+            return
+        if schema.get("type") == "integer":
+            yield where, schema
+        for key, sub in schema.get("properties", {}).items():
+            yield from walk(sub, f"{where}.{key}", seen)
+        for key in ("items", "additionalProperties"):
+            if isinstance(schema.get(key), dict):
+                yield from walk(schema[key], f"{where}[]", seen)
+        for key in ("allOf", "anyOf", "oneOf"):
+            for sub in schema.get(key, []):
+                yield from walk(sub, where, seen)
+
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            if not isinstance(op, dict):
+                continue
+            where = f"{method.upper()} {path}"
+            for param in op.get("parameters", []):
+                yield from walk(param.get("schema", {}), f"{where} {param['name']}", frozenset())
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                yield from walk(media.get("schema", {}), f"{where} body", frozenset())
+
+
+def test_every_integer_a_request_sends_is_bounded_to_what_sql_holds(client):
+    # A page of 2**63 or a seq of 2**70 reached the database and answered 500.
+    spec = client.get("/api/v1/openapi.json").json
+    found = list(_integers_taken_in(spec))
+    assert any("seq" in where for where, _ in found)
+    unbounded = [
+        where
+        for where, schema in found
+        if schema.get("minimum", -INT64 - 1) < -INT64 or schema.get("maximum", INT64) >= INT64
+    ]
+    assert unbounded == []

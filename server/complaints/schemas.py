@@ -12,6 +12,8 @@ from server.complaints.models import (
 from server.models_base import utcnow
 from server.pagination import PageArgsSchema, PageSchema
 from server.schemas import (
+    INT32_MAX,
+    BoundedInteger,
     CommaList,
     StrictBoolean,
     UserRefSchema,
@@ -144,7 +146,7 @@ class TransitionSchema(Schema):
     # Required when to=resolved; satisfaction (1-5) when to=closed: checked by the
     # service, which the sync push calls too.
     resolution = optional_text(MAX_TEXT)
-    satisfaction = fields.Integer(strict=True, allow_none=True)
+    satisfaction = BoundedInteger(strict=True, allow_none=True, maximum=INT32_MAX)
 
 
 class NoteSchema(Schema):

@@ -8,6 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from server.auth.models import Role
 from server.auth.security import require_roles
 from server.errors import ApiError
+from server.http import accepts
 from server.imports import services
 from server.imports.schemas import ImportQuerySchema, ImportResultSchema
 
@@ -36,6 +37,7 @@ CSV_BODY_DOC = {
 @blp.response(200, ImportResultSchema)
 @blp.alt_response(422, description="Nothing imported; the errors are in error.fields.rows.")
 @blp.doc(**CSV_BODY_DOC)
+@accepts("multipart/form-data", "text/csv")
 @require_roles(Role.ADMIN)
 def import_customers(args):
     """Create or update customers from a customers CSV (see docs/imports.md)."""
@@ -52,6 +54,7 @@ def import_customers(args):
 @blp.response(200, ImportResultSchema)
 @blp.alt_response(422, description="Nothing imported; the errors are in error.fields.rows.")
 @blp.doc(**CSV_BODY_DOC)
+@accepts("multipart/form-data", "text/csv")
 @require_roles(Role.ADMIN)
 def import_spend(args):
     """Create or update monthly spend from a spend CSV (see docs/imports.md)."""

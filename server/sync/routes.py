@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from server.auth.security import signed_in
+from server.http import checks_nul_per_item
 from server.scope import get_visible
 from server.sync import conflicts, pull, push
 from server.sync.models import ConflictStatus, SyncConflict
@@ -32,6 +33,7 @@ def pull_changes(args):
 
 @blp.post("/push")
 @blp.arguments(PushSchema)
+@checks_nul_per_item
 @signed_in()
 def push_mutations(args):
     """Apply a device's queued mutations exactly once, in order (docs/sync.md)."""

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from server.schemas import INT32_MAX, BoundedInteger
+
 # The protocol's schema versions this server speaks (docs/sync.md). 2 added campaigns,
 # campaign targets, their outcome mutation and visits' privileges_explained; a phone
 # still on 1 is told to update (426) before it syncs again.
@@ -9,22 +11,22 @@ SUPPORTED_SCHEMA_VERSIONS = range(2, 3)
 class PullArgsSchema(Schema):
     device_id = fields.UUID(required=True)
     cursor = fields.String(load_default=None, validate=validate.Length(max=500))
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
-    schema_version = fields.Integer(load_default=2)
+    limit = BoundedInteger(load_default=500, minimum=1, maximum=2000)
+    schema_version = BoundedInteger(load_default=2, maximum=INT32_MAX)
 
 
 class MutationSchema(Schema):
     id = fields.UUID(required=True)
-    seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    seq = BoundedInteger(required=True, minimum=1)  # sync_mutations.seq is a BIGINT
     name = fields.String(required=True, validate=validate.Length(min=1, max=40))
     args = fields.Dict(required=True)
-    base_version = fields.Integer(load_default=None, allow_none=True)
+    base_version = BoundedInteger(load_default=None, allow_none=True, maximum=INT32_MAX)
     client_time = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class PushSchema(Schema):
     device_id = fields.UUID(required=True)
-    schema_version = fields.Integer(required=True)
+    schema_version = BoundedInteger(required=True, maximum=INT32_MAX)
     mutations = fields.List(
         fields.Nested(MutationSchema), required=True, validate=validate.Length(max=500)
     )
