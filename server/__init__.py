@@ -29,6 +29,7 @@ from server.jobs.cli import jobs_cli
 from server.jobs.routes import blp as jobs_blp
 from server.plans.cli import plans_cli
 from server.plans.routes import blp as plans_blp
+from server.privacy.routes import blp as access_log_blp
 from server.reviews.routes import blp as reviews_blp
 from server.sync.cli import sync_cli
 from server.sync.routes import blp as sync_blp
@@ -63,6 +64,7 @@ API_BLUEPRINTS = (
     reviews_blp,
     dashboard_blp,
     audit_blp,
+    access_log_blp,
 )
 # Each domain owns its commands (`fieldbook plans generate`, ...).
 COMMANDS: list[click.Command] = [

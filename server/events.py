@@ -35,3 +35,14 @@ customer_churned = _signals.signal(
     at: when.
     """,
 )
+
+customer_erased = _signals.signal(
+    "customer-erased",
+    doc="""A customer's personal data was erased (customers.personal_data.erase_customer).
+
+    sender: the Customer, its personal fields already cleared.
+    at: when.
+    Each domain clears the free text it keeps about the customer (visit notes,
+    complaint descriptions...) and keeps what the statistics count.
+    """,
+)

@@ -16,6 +16,7 @@ from server.customers.models import (
 )
 from server.jobs.models import Job
 from server.plans.models import CarePlan
+from server.privacy.models import PersonalDataAccess
 from server.reviews.models import ReviewExport, ReviewPeriod
 from server.sync import tombstones  # noqa: F401  (registers the deletion listener)
 from server.sync.models import (
@@ -47,6 +48,7 @@ __all__ = [
     "Gender",
     "Job",
     "MonthlySpend",
+    "PersonalDataAccess",
     "ReviewExport",
     "ReviewPeriod",
     "Role",

@@ -209,6 +209,8 @@ def test_summary_row_shape(client, auth, portfolio):
         "contract_end_date": "2026-03-31",
         "address": None,
         "version": 1,
+        "erased_at": None,
+        "masked": False,
         "last_contact_at": None,
         "open_warning": False,
     }
@@ -480,12 +482,13 @@ def test_profile_has_contacts_spend_and_history(client, auth, in_app, team_setup
     assert body["name"] == "Yuexiu Middle School"
     assert body["tier"]["code"] == "emerald"
     assert body["manager"]["id"] == str(team_setup["mgr_a2"].id)
+    # A lead sees personal fields masked (tests/test_personal_data.py).
     assert (body["phone2"], body["income_band"], body["birthday"]) == (
-        "02012345678",
-        "high",
-        "1980-05-04",
+        "020****5678",
+        "****",
+        "--05-04",
     )
-    assert body["special_dates"] == [{"label": "开户纪念日", "date": "2015-06-01"}]
+    assert body["special_dates"] == [{"label": "开户纪念日", "date": "--06-01"}]
     assert [(c["name"], c["is_decision_maker"]) for c in body["contacts"]] == [
         ("Principal Ma", True),
         ("Bursar He", False),

@@ -24,6 +24,7 @@ from server.extensions import db
 from server.models_base import utcnow
 from server.plans.models import CarePlan
 from server.plans.services import OPEN_STATUSES as OPEN_PLAN_STATUSES
+from server.privacy import masking
 from server.tasks.models import Task, TaskStatus
 from server.timeutil import local_today, local_zone, start_of_local_day
 from server.warnings.models import ChurnWarning, WarningStatus
@@ -113,6 +114,9 @@ def agenda(
     )
     for entry in entries:
         entry.item["urgency"] = int(entry.urgency)
+        if entry.item.get("customer") and not masking.sees_full(actor, manager.id):
+            # A lead looking at a manager's day: the customers' phones masked.
+            entry.item["customer"]["phone"] = masking.mask_phone(entry.item["customer"]["phone"])
     counts: dict[str, int] = {
         "today": len(today),
         "week": len(week),

@@ -79,6 +79,9 @@ class DeviceSession(UUIDPk, Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an admin signed this device out (a lost phone): at its next contact it is
+    # told to wipe its local copy (`wipe_required`), not merely to sign in again.
+    wipe_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
 
     user = relationship(User)

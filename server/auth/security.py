@@ -4,7 +4,7 @@ import hmac
 from collections.abc import Callable
 from functools import partial, wraps
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_login import current_user
 
 from server.auth import services
@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load(token: str) -> User | None:
         user = services.load_device_session(token)
+        if user is None and services.wipe_required(token):
+            g.wipe_required = True
         ds = user.device_session if user is not None else None
         if ds is not None and ds.slid:
             # The slide is committed with the request, or on its own if the request fails.
@@ -44,7 +46,7 @@ def init_app(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        raise ApiError(401, "Sign in first.", code="unauthorized")
+        raise not_signed_in()
 
     @app.before_request
     def _require_sign_in():
@@ -54,7 +56,7 @@ def init_app(app: Flask) -> None:
             and request.method != "OPTIONS"
             and not current_user.is_authenticated
         ):
-            raise ApiError(401, "Sign in first.", code="unauthorized")
+            raise not_signed_in()
         return None
 
     @app.before_request
@@ -78,6 +80,20 @@ def init_app(app: Flask) -> None:
                 code="csrf_failed",
             )
         return None
+
+
+def not_signed_in() -> ApiError:
+    """The 401 for a request without a live session: `wipe_required` when the device
+    was signed out by an admin or its user deactivated (the phone erases its local
+    copy, docs/security.md), else `unauthorized` (sign in again, keep everything)."""
+    if g.get("wipe_required"):
+        return ApiError(
+            401,
+            "This device was signed out by an administrator or the account was "
+            "deactivated: its local data must be erased.",
+            code="wipe_required",
+        )
+    return ApiError(401, "Sign in first.", code="unauthorized")
 
 
 def require_roles(*roles: Role) -> Callable:

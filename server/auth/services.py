@@ -162,6 +162,8 @@ def sign_out_device(user: User, session_id: uuid.UUID) -> None:
     if ds is None or ds.user_id != user.id:
         raise not_found("Device")
     end_device_session(ds)
+    # Signed out by someone else (a lost phone): told to wipe, unlike a user's logout.
+    ds.wipe_requested_at = ds.wipe_requested_at or utcnow()
 
 
 def end_device_session(ds: DeviceSession) -> None:
@@ -189,3 +191,20 @@ def set_password(user: User, password: str) -> int:
     """Give `user` a new password; every device signed in with the old one is signed out."""
     user.password_hash = hash_password(password)
     return revoke_all_sessions(user.id)
+
+
+def wipe_required(token: str) -> bool:
+    """Whether the device behind a refused cookie must erase its local copy: an admin
+    signed it out, or its user was deactivated. An expired session or the user's own
+    logout only asks to sign in again."""
+    if not token:
+        return False
+    ds = db.session.scalar(
+        sa.select(DeviceSession).where(DeviceSession.token_hash == _hash_token(token))
+    )
+    if ds is None:
+        return False
+    if ds.wipe_requested_at is not None:
+        return True
+    user = db.session.get(User, ds.user_id)
+    return user is None or not user.active

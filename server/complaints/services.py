@@ -408,3 +408,25 @@ def add_note(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+ERASED_TEXT = "-"
+
+
+@events.customer_erased.connect
+def _erase_complaint_texts(customer: Customer, *, at: datetime, **_) -> int:
+    """An erased customer's complaints keep category, severity, times and steps (the
+    review counts them); their description, resolution and notes are cleared."""
+    complaints = sa.select(Complaint.id).where(Complaint.customer_id == customer.id)
+    db.session.execute(
+        sa.update(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id.in_(complaints), ComplaintEvent.note.is_not(None))
+        .values(note=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bulk_update(
+        Complaint,
+        Complaint.customer_id == customer.id,
+        values={"description": ERASED_TEXT, "resolution": None},
+        at=at,
+    )

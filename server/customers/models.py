@@ -91,6 +91,9 @@ class Customer(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     # 分包机制: at most one responsible manager; history in AssignmentHistory.
     manager_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the customer's personal data was erased (a PIPL request): the row stays
+    # for the statistics, with a placeholder name (customers/personal_data.py).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tier = relationship(Tier, lazy="joined")
     manager = relationship("User")

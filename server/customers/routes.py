@@ -12,7 +12,7 @@ from marshmallow import RAISE
 
 from server.auth.models import Role
 from server.auth.security import require_roles, signed_in
-from server.customers import services
+from server.customers import personal_data, services
 from server.customers.models import Customer
 from server.customers.schemas import (
     AssignmentSchema,
@@ -21,16 +21,19 @@ from server.customers.schemas import (
     AssignSchema,
     BulkAssignSchema,
     ContactCreateSchema,
+    ContactOutSchema,
     ContactPatchSchema,
-    ContactSchema,
     CustomerDetailSchema,
     CustomerListQuerySchema,
     CustomerPageSchema,
     CustomerPatchSchema,
+    EraseSchema,
     ReassignSchema,
     TierPatchSchema,
     TierSchema,
 )
+from server.privacy import access, masking
+from server.privacy.models import AccessKind
 from server.scope import get_visible
 
 blp = Blueprint(
@@ -53,8 +56,55 @@ def list_customers(**filters):
 @blp.response(200, CustomerDetailSchema)
 @signed_in()
 def get_customer(customer_id: uuid.UUID):
-    """The profile archive with contacts, 12 months of spend and assignment history."""
-    return services.customer_profile(get_visible(current_user, Customer, customer_id))
+    """The profile archive with contacts, 12 months of spend and assignment history.
+
+    Personal fields are masked for leads and admins (docs/security.md); the view is
+    recorded in the access log with the fields shown in full."""
+    customer = get_visible(current_user, Customer, customer_id)
+    full = masking.shown_in_full(customer, current_user)
+    fields = personal_data.held_fields(customer) if full else []
+    access.record(current_user, AccessKind.VIEW, customer_id=customer.id, fields=fields)
+    return services.customer_profile(customer)
+
+
+@blp.post("/<uuid:customer_id>/reveal")
+@blp.response(200, CustomerDetailSchema)
+@require_roles(Role.LEAD, Role.ADMIN)
+def reveal_customer(customer_id: uuid.UUID):
+    """The profile with its personal fields in full, for a lead or an admin who needs
+    them once (a call to make); recorded in the access log."""
+    customer = get_visible(current_user, Customer, customer_id)
+    access.record(
+        current_user,
+        AccessKind.REVEAL,
+        customer_id=customer.id,
+        fields=personal_data.held_fields(customer),
+    )
+    profile = services.customer_profile(customer)
+    profile.personal_full = True  # type: ignore[attr-defined]
+    return profile
+
+
+@blp.get("/<uuid:customer_id>/personal-data")
+@blp.response(200)
+@require_roles(Role.ADMIN)
+def export_personal_data(customer_id: uuid.UUID):
+    """All that is held about one customer, as JSON (a PIPL access request); logged
+    and audited."""
+    customer = get_visible(current_user, Customer, customer_id)
+    return personal_data.personal_data(current_user, customer)
+
+
+@blp.post("/<uuid:customer_id>/erase")
+@blp.arguments(EraseSchema)
+@blp.response(200, CustomerDetailSchema)
+@require_roles(Role.ADMIN)
+def erase_customer(args, customer_id: uuid.UUID):
+    """Erase the customer's personal data (`confirm`: its number, typed); statistics
+    stay, every phone holding it pulls the erased row. Audited."""
+    customer = get_visible(current_user, Customer, customer_id, for_update=True)
+    personal_data.erase_customer(current_user, customer, confirm=args["confirm"])
+    return services.customer_profile(customer)
 
 
 @blp.patch("/<uuid:customer_id>")
@@ -69,7 +119,7 @@ def update_customer(changes, customer_id: uuid.UUID):
 
 @blp.post("/<uuid:customer_id>/contacts")
 @blp.arguments(ContactCreateSchema)
-@blp.response(201, ContactSchema)
+@blp.response(201, ContactOutSchema)
 @signed_in()
 def add_contact(data, customer_id: uuid.UUID):
     """Add a contact person to an organisation customer."""
@@ -80,7 +130,7 @@ def add_contact(data, customer_id: uuid.UUID):
 
 @blp.patch("/<uuid:customer_id>/contacts/<uuid:contact_id>")
 @blp.arguments(ContactPatchSchema)
-@blp.response(200, ContactSchema)
+@blp.response(200, ContactOutSchema)
 @signed_in()
 def update_contact(changes, customer_id: uuid.UUID, contact_id: uuid.UUID):
     """Edit a contact; marking one as decision maker un-marks the previous one."""

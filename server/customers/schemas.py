@@ -5,10 +5,19 @@ its column's length, so a bad request fails as a 422 naming the field instead of
 database error. Strings are trimmed; a blank optional string clears the field.
 """
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from server.customers.models import CustomerKind, Gender, Stage
 from server.pagination import PageArgsSchema, PageSchema
+from server.privacy import masking
 from server.schemas import (
     BIRTHDAY,
     PHONE,
@@ -36,7 +45,28 @@ class TierSchema(TierRefSchema):
     version = fields.Integer()
 
 
-class CustomerSummarySchema(Schema):
+MASKED_DATE = {"description": "YYYY-MM-DD; --MM-DD (no year) when masked"}
+
+
+class MaskedSchema(Schema):
+    """Personal fields masked unless the viewer may see them in full (privacy/masking.py).
+
+    The object dumped decides with `personal_full` (a reveal sets it); without it, the
+    signed-in user's role and the customer's manager do.
+    """
+
+    _mask = staticmethod(masking.mask_customer)
+    # True when personal fields were masked for this viewer.
+    masked = fields.Boolean(dump_default=False)
+
+    @post_dump(pass_original=True)
+    def _masked(self, data, original, **kwargs):
+        if masking.shown_in_full(original):
+            return data
+        return self._mask(data)
+
+
+class CustomerSummarySchema(MaskedSchema):
     """One row of the customer list."""
 
     id = fields.UUID()
@@ -50,6 +80,7 @@ class CustomerSummarySchema(Schema):
     contract_end_date = fields.Date(allow_none=True)
     address = fields.String(allow_none=True)
     version = fields.Integer()
+    erased_at = fields.DateTime(allow_none=True)
 
 
 class CustomerRowSchema(CustomerSummarySchema):
@@ -64,14 +95,22 @@ class CustomerPageSchema(PageSchema):
 
 
 class ContactSchema(Schema):
+    """A contact person as its customer's profile shows it (masked with the customer)."""
+
     id = fields.UUID()
     name = fields.String()
     title = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     is_decision_maker = fields.Boolean()
-    birthday = fields.Date(allow_none=True)
+    birthday = fields.String(allow_none=True, metadata=MASKED_DATE)
     version = fields.Integer()
+
+
+class ContactOutSchema(ContactSchema, MaskedSchema):
+    """A contact person on its own (the answer to adding or editing one)."""
+
+    _mask = staticmethod(masking.mask_contact)
 
 
 class AssignmentSchema(Schema):
@@ -106,7 +145,7 @@ class CustomerDetailSchema(CustomerSummarySchema):
     phone2 = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     gender = fields.Enum(Gender, by_value=True, allow_none=True)
-    birthday = fields.Date(allow_none=True)
+    birthday = fields.String(allow_none=True, metadata=MASKED_DATE)
     birthday_lunar = fields.Boolean()
     address = fields.String(allow_none=True)
     employer = fields.String(allow_none=True)
@@ -304,6 +343,11 @@ class BulkAssignSchema(AssignSchema):
         required=True,
         validate=validate.Length(min=1, max=MAX_BULK_ASSIGN),
     )
+
+
+class EraseSchema(Schema):
+    # The customer's number, typed by the admin: an erasure cannot be undone.
+    confirm = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
 class TierPatchSchema(VersionedSchema):

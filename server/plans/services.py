@@ -741,3 +741,15 @@ def _plans_for(
                 )
             )
     return plans
+
+
+@events.customer_erased.connect
+def _erase_plan_notes(customer: Customer, *, at: datetime, **_) -> int:
+    """An erased customer's plans keep purpose, window and status; their notes go."""
+    return bulk_update(
+        CarePlan,
+        CarePlan.customer_id == customer.id,
+        CarePlan.notes.is_not(None),
+        values={"notes": None},
+        at=at,
+    )

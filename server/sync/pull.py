@@ -40,11 +40,13 @@ from server.errors import ApiError
 from server.extensions import db
 from server.models_base import utcnow
 from server.plans.models import CarePlan
+from server.privacy import access, masking
+from server.privacy.models import AccessKind
 from server.scope import field_customer_ids
 from server.stamps import watermark
 from server.sync.devices import check_schema_version, device_for
 from server.sync.models import SyncClock, SyncConflict, SyncTombstone
-from server.sync.rows import serialise_row, synced_columns
+from server.sync.rows import EXCLUDED_COLUMNS, serialise_row, synced_columns
 from server.tasks.models import Task
 from server.timeutil import local_today
 from server.visits.models import Visit, VisitRevision
@@ -510,3 +512,20 @@ def _answer(device, changes: list[dict], at: Cursor, has_more: bool) -> dict:
         "last_acknowledged_seq": device.last_seq,
         "server_time": utcnow().isoformat(),
     }
+
+
+def record_access(user: User, device_id: uuid.UUID, changes: list[dict]) -> None:
+    """One access-log row for a page that carried customers' profiles (their count),
+    none for a page without: a pull that changes nothing still writes nothing."""
+    carried = sum(1 for c in changes if c["entity"] == "customers" and c["op"] == "upsert")
+    if carried:
+        access.record(
+            user,
+            AccessKind.SYNC_PULL,
+            count=carried,
+            fields=[name for name in masking.CUSTOMER_FIELDS if name not in _NOT_SYNCED],
+            device_id=device_id,
+        )
+
+
+_NOT_SYNCED = EXCLUDED_COLUMNS["customers"]

@@ -28,7 +28,9 @@ blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offlin
 @signed_in()
 def pull_changes(args):
     """Changed rows and tombstones of the device's scope since `cursor` (docs/sync.md)."""
-    return pull.pull(current_user, **args)
+    answer = pull.pull(current_user, **args)
+    pull.record_access(current_user, args["device_id"], answer["changes"])
+    return answer
 
 
 @blp.post("/push")

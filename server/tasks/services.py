@@ -255,3 +255,15 @@ def update_task(actor: User, task: Task, changes: dict, *, now: datetime | None 
 def complete_task(actor: User, task: Task, *, now: datetime | None = None) -> Task:
     """Mark a task done; completing a done task again changes nothing."""
     return update_task(actor, task, {"status": TaskStatus.DONE}, now=now)
+
+
+@events.customer_erased.connect
+def _erase_task_notes(customer: Customer, *, at: datetime, **_) -> int:
+    """An erased customer's tasks keep their title and status; their notes go."""
+    return bulk_update(
+        Task,
+        Task.customer_id == customer.id,
+        Task.notes.is_not(None),
+        values={"notes": None},
+        at=at,
+    )

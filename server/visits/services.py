@@ -18,12 +18,13 @@ from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
+from server import events
 from server.auth.models import Role, User
 from server.customers.models import Customer
 from server.errors import ApiError, invalid
 from server.extensions import db
 from server.jsonvalue import to_json
-from server.models_base import check_version, utcnow
+from server.models_base import bulk_update, check_version, utcnow
 from server.pagination import paginate
 from server.plans.models import CarePlan, Channel, Purpose
 from server.plans.services import complete_plan, matching_plan
@@ -382,3 +383,30 @@ def update_visit(actor: User, visit: Visit, changes: dict, *, now: datetime | No
     db.session.add(VisitRevision(visit_id=visit.id, editor_id=actor.id, at=now, changes=diff))
     db.session.flush()
     return visit
+
+
+@events.customer_erased.connect
+def _erase_visit_texts(customer: Customer, *, at: datetime, **_) -> int:
+    """An erased customer's visits keep their channel, purpose and times (the review
+    counts them) and lose what was written and where: notes, outcome, next step, the
+    position, and the old and new values of every edit."""
+    visits = sa.select(Visit.id).where(Visit.customer_id == customer.id)
+    db.session.execute(
+        sa.update(VisitRevision)
+        .where(VisitRevision.visit_id.in_(visits))
+        .values(changes={})
+        .execution_options(synchronize_session="fetch")
+    )
+    return bulk_update(
+        Visit,
+        Visit.customer_id == customer.id,
+        values={
+            "notes": None,
+            "outcome": None,
+            "next_step": None,
+            "latitude": None,
+            "longitude": None,
+            "accuracy_m": None,
+        },
+        at=at,
+    )

@@ -35,7 +35,7 @@ from server.errors import ApiError, invalid
 from server.extensions import db
 from server.jobs.models import Job
 from server.jobs.services import Progress, handler, submit
-from server.models_base import check_version, utcnow
+from server.models_base import bulk_update, check_version, utcnow
 from server.pagination import paginate
 from server.scope import visible, visible_customers
 from server.timeutil import local_zone
@@ -628,3 +628,20 @@ def resolve_warning(
         # Plans replace the customer's care with a win-back contact.
         events.customer_churned.send(customer, warning=warning, actor=actor, at=at)
     return warning
+
+
+@events.customer_erased.connect
+def _erase_warning_texts(customer: Customer, *, at: datetime, **_) -> int:
+    """An erased customer's warnings keep their reasons, status and outcome (the
+    retention figures count them); what the manager wrote goes."""
+    return bulk_update(
+        ChurnWarning,
+        ChurnWarning.customer_id == customer.id,
+        values={
+            "cause_analysis": None,
+            "retention_plan": None,
+            "resolution_note": None,
+            "exit_reason": None,
+        },
+        at=at,
+    )
