@@ -39,6 +39,27 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_IDLE_TIMEOUT = timedelta(hours=12)
     SESSION_REMEMBER_TIMEOUT = timedelta(days=30)
+    # However much a device slides its idle expiry, it signs in again after this long.
+    SESSION_MAX_AGE = timedelta(days=1)
+    SESSION_REMEMBER_MAX_AGE = timedelta(days=90)
+
+    # Sign-in protection (auth/throttle.py, auth/services.py). Throttles count refused
+    # attempts only, per submitted username and per client address; the storage is
+    # Redis when there is one, so every gunicorn worker sees the same counts.
+    RATELIMIT_STORAGE_URI = (
+        os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    )
+    RATELIMIT_KEY_PREFIX = "fieldbook-limits"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 30 per hour"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per minute; 300 per hour"
+    # Consecutive wrong passwords that lock an account, and for how long; every further
+    # failure after the lock runs out locks it again, until a right password or an admin.
+    LOGIN_LOCKOUT_THRESHOLD = 10
+    LOGIN_LOCKOUT_DURATION = timedelta(minutes=15)
+    PASSWORD_MIN_LENGTH = 10
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (werkzeug's
+    # ProxyFix). 0 trusts no header: the client address is the socket's peer.
+    PROXY_HOPS = int(os.environ.get("FIELDBOOK_PROXY_HOPS", "0"))
 
     # Business settings that are configuration, not code.
     PORTFOLIO_CAPACITY = int(os.environ.get("FIELDBOOK_PORTFOLIO_CAPACITY", "500"))
@@ -164,12 +185,22 @@ class TestConfig(Config):
     # Cheap hashing keeps the suite fast; production uses argon2's defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    # Throttle counters in memory by default; tests of the Redis storage set their own.
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = "max-age=31536000; includeSubDomains"
+    # `__Host-`: the browser keeps such a cookie only if it is Secure, for Path=/ and
+    # without Domain, so no sibling subdomain or plain-HTTP page can plant or read it.
+    SESSION_COOKIE_NAME = "__Host-fieldbook_session"
+    REMEMBER_COOKIE_NAME = "__Host-fieldbook_remember"
+    SESSION_COOKIE_PATH = "/"
+    REMEMBER_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
+    REMEMBER_COOKIE_DOMAIN = None
 
     @classmethod
     def check(cls) -> None:

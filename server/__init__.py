@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, Config, ProductionConfig
 from server import (
@@ -13,7 +14,7 @@ from server import (
 )
 from server.agenda.routes import blp as agenda_blp
 from server.audit.routes import blp as audit_blp
-from server.auth import security
+from server.auth import security, throttle
 from server.auth.routes import blp as auth_blp
 from server.campaigns.routes import blp as campaigns_blp
 from server.complaints.routes import blp as complaints_blp
@@ -93,6 +94,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app = Fieldbook(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_HOPS"]:
+        # Trust exactly as many X-Forwarded-* entries as there are proxies in front:
+        # a client cannot then pick its own address (sign-in throttles key on it).
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     compress.init_app(app)
@@ -104,6 +110,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
+    throttle.init_app(app)  # wraps the sign-in view, so after the blueprints
     # Last: its catch-all route yields to every API route.
     app.register_blueprint(webclient_blp)
 

@@ -29,6 +29,7 @@ from config import TestConfig
 from server import create_app
 from server.auth.models import Role, User
 from server.auth.services import create_user
+from server.auth.throttle import limiter_of
 from server.customers.models import Customer, CustomerKind, Stage, Tier
 from server.extensions import db
 from server.jobs.services import queue
@@ -137,6 +138,12 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
         for sql in triggers:
             conn.exec_driver_sql(sql)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttles(app: Flask) -> None:
+    """Each test starts with no refused sign-ins counted (server/auth/throttle.py)."""
+    limiter_of(app).reset()
 
 
 @pytest.fixture

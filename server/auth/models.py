@@ -47,6 +47,8 @@ class User(UUIDPk, Versioned, Timestamps, UserMixin, SyncStamped, Model):
     __allow_unmapped__ = True
     # Set by the user loader to the DeviceSession this request came in on.
     device_session: "DeviceSession | None" = None
+    # Set for admins' user lists (auth.services.fill_lock_state): until when sign-in is locked.
+    locked_until: datetime | None = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users.
@@ -91,3 +93,20 @@ class DeviceSession(UUIDPk, Model):
     raw_token: str | None = None
     # True when this request moved the idle expiry forward.
     slid: bool = False
+
+
+class SignInFailures(Model):
+    """Consecutive refused sign-ins for one submitted username, and the lock they caused.
+
+    Keyed by the username as typed, not by user: an unknown username is counted and
+    locked exactly like a real one, so a lock-out does not tell which accounts exist.
+    Kept apart from `users` so that counting failures never bumps a user's version or
+    sync stamp. A right password (or an admin's unlock) deletes the row.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    username: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

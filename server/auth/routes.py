@@ -3,9 +3,8 @@ from flask_login import current_user, login_user, logout_user
 from flask_smorest import Blueprint
 
 from server.auth import services
-from server.auth.schemas import LoginSchema, SessionSchema
+from server.auth.schemas import LoginSchema, PasswordChangeSchema, SessionSchema
 from server.auth.security import signed_in
-from server.errors import ApiError
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in and sessions")
 
@@ -24,14 +23,12 @@ def _session_payload(user):
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
 def login(args):
-    """Sign in; returns the user and the CSRF token for later writes."""
+    """Sign in; returns the user and the CSRF token for later writes.
+
+    Refused: 401 `invalid_credentials`; 423 `account_locked` (with `locked_until`) after
+    too many wrong passwords in a row; 429 `too_many_attempts` (with `retry_after`)
+    when this username or this address is refused too often."""
     user = services.authenticate(args["username"], args["password"])
-    if user is None:
-        raise ApiError(
-            401,
-            "Wrong username or password, or the account is deactivated.",
-            code="invalid_credentials",
-        )
     if current_user.is_authenticated:
         services.end_device_session(current_user.device_session)
     services.start_device_session(
@@ -56,3 +53,12 @@ def logout():
 def me():
     """The signed-in user and this device's CSRF token."""
     return _session_payload(current_user)
+
+
+@blp.post("/password")
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+@signed_in()
+def change_password(args):
+    """Change your own password; your other devices are signed out, this one stays."""
+    services.change_own_password(current_user, args["current_password"], args["new_password"])

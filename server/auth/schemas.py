@@ -11,6 +11,15 @@ class LoginSchema(Schema):
     remember = fields.Boolean(load_default=False)
 
 
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=200)
+    )
+    new_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=200)
+    )
+
+
 class DeviceSchema(Schema):
     """A signed-in browser or phone."""
 

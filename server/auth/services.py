@@ -3,17 +3,20 @@
 import hashlib
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
-from server.auth.models import DeviceSession, Role, User
-from server.auth.passwords import hash_password, needs_rehash, verify_password
-from server.errors import ApiError, not_found
+from server.auth.models import DeviceSession, Role, SignInFailures, User
+from server.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from server.errors import ApiError, invalid, not_found
 from server.extensions import db
-from server.models_base import utcnow
+from server.models_base import UTCDateTime, utcnow
 from server.team.models import Team
+from server.transaction import keep_on_failure
 
 # Writing last_seen_at on every request would turn every read into a write.
 LAST_SEEN_RESOLUTION_SECONDS = 300
@@ -43,6 +46,7 @@ def create_user(
         )
     if role == Role.LEAD and team is not None:
         _check_team_has_no_other_lead(team, None)
+    check_password_rules(password, username, field="password")
     user = User(
         username=username,
         display_name=display_name,
@@ -69,15 +73,127 @@ def _check_team_has_no_other_lead(team: Team, user: User | None) -> None:
         )
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Same cost either way."""
+def check_password_rules(password: str, username: str | None, *, field: str) -> None:
+    """422 on `field` if `password` may not be used (too short, common, the username...)."""
+    problems = password_problems(password, username)
+    if problems:
+        raise ApiError(422, problems[0], fields={field: problems})
+
+
+def authenticate(username: str, password: str) -> User:
+    """The active user with these credentials; otherwise a refusal that is counted.
+
+    Every path costs one argon2 verification (an unknown username is checked against
+    a dummy hash), and an unknown username is counted and locked like a real one, so
+    neither the time nor the answer tells which accounts exist. While locked, even
+    the right password is refused (423), and attempts do not extend the lock.
+    """
+    now = utcnow()
     user = db.session.scalar(sa.select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else None, password)
+    state = db.session.get(SignInFailures, username)
+    if state is not None and state.locked_until is not None and state.locked_until > now:
+        raise account_locked(state.locked_until)
     if not ok or user is None or not user.active:
-        return None
+        raise _refuse(username, state, now)
+    if state is not None:
+        db.session.delete(state)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def account_locked(until: datetime) -> ApiError:
+    return ApiError(
+        423,
+        f"Too many wrong passwords: this account is locked until "
+        f"{until:%Y-%m-%d %H:%M} UTC. An admin can unlock it sooner.",
+        code="account_locked",
+        extra={"locked_until": until.isoformat()},
+    )
+
+
+def _refuse(username: str, state: SignInFailures | None, now: datetime) -> ApiError:
+    """Count a refused sign-in (kept although the request is rolled back); the answer."""
+    cfg = current_app.config
+    threshold: int = cfg["LOGIN_LOCKOUT_THRESHOLD"]
+    lock_for: timedelta = cfg["LOGIN_LOCKOUT_DURATION"]
+    keep_on_failure(partial(count_failure, username, now, threshold, lock_for))
+    failures = (state.failures if state is not None else 0) + 1
+    if failures >= threshold:
+        return account_locked(now + lock_for)
+    return ApiError(
+        401,
+        "Wrong username or password, or the account is deactivated.",
+        code="invalid_credentials",
+    )
+
+
+def count_failure(username: str, at: datetime, threshold: int, lock_for: timedelta) -> None:
+    """Add one refused sign-in to `username`'s count, locking it at `threshold`.
+
+    One statement (an upsert), so that concurrent refusals from several workers all
+    count. The count is consecutive: only a right password or an unlock clears it, so
+    once a lock runs out the next failure locks again.
+    """
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if on_postgresql else sqlite.insert
+    stmt = insert(SignInFailures).values(
+        username=username,
+        failures=1,
+        last_failed_at=at,
+        locked_until=at + lock_for if threshold <= 1 else None,
+    )
+    counted = SignInFailures.failures + 1
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[SignInFailures.username],
+            set_={
+                "failures": counted,
+                "last_failed_at": at,
+                "locked_until": sa.case(
+                    (counted >= threshold, sa.literal(at + lock_for, UTCDateTime())),
+                    else_=SignInFailures.locked_until,
+                ),
+            },
+        )
+    )
+
+
+def locked_until(username: str, now: datetime | None = None) -> datetime | None:
+    """When `username`'s lock runs out, if it is locked now."""
+    state = db.session.get(SignInFailures, username)
+    now = now or utcnow()
+    if state is None or state.locked_until is None or state.locked_until <= now:
+        return None
+    return state.locked_until
+
+
+def fill_lock_state(users: list[User], now: datetime | None = None) -> list[User]:
+    """Set `locked_until` on each of `users` (None unless locked now), in one query."""
+    now = now or utcnow()
+    names = [u.username for u in users]
+    locks = (
+        dict(
+            db.session.execute(
+                sa.select(SignInFailures.username, SignInFailures.locked_until).where(
+                    SignInFailures.username.in_(names), SignInFailures.locked_until > now
+                )
+            ).all()
+        )
+        if names
+        else {}
+    )
+    for user in users:
+        user.locked_until = locks.get(user.username)
+    return users
+
+
+def unlock(user: User) -> bool:
+    """Clear `user`'s refused sign-ins and lock (an admin's act); whether it was locked."""
+    was_locked = locked_until(user.username) is not None
+    db.session.execute(sa.delete(SignInFailures).where(SignInFailures.username == user.username))
+    return was_locked
 
 
 def start_device_session(user: User, *, remember: bool, user_agent: str | None) -> DeviceSession:
@@ -90,7 +206,7 @@ def start_device_session(user: User, *, remember: bool, user_agent: str | None) 
         remember=remember,
         created_at=now,
         last_seen_at=now,
-        expires_at=now + _idle_timeout(remember),
+        expires_at=min(now + _idle_timeout(remember), now + _max_age(remember)),
         user_agent=(user_agent or "")[:200] or None,
     )
     db.session.add(ds)
@@ -100,9 +216,15 @@ def start_device_session(user: User, *, remember: bool, user_agent: str | None) 
     return ds
 
 
-def _idle_timeout(remember: bool):
+def _idle_timeout(remember: bool) -> timedelta:
     cfg = current_app.config
     return cfg["SESSION_REMEMBER_TIMEOUT"] if remember else cfg["SESSION_IDLE_TIMEOUT"]
+
+
+def _max_age(remember: bool) -> timedelta:
+    """The absolute lifetime of a device session, however often it slid."""
+    cfg = current_app.config
+    return cfg["SESSION_REMEMBER_MAX_AGE"] if remember else cfg["SESSION_MAX_AGE"]
 
 
 def load_device_session(token: str, now: datetime | None = None) -> User | None:
@@ -115,12 +237,15 @@ def load_device_session(token: str, now: datetime | None = None) -> User | None:
     )
     if ds is None or ds.revoked_at is not None or ds.expires_at <= now:
         return None
+    end_of_life = ds.created_at + _max_age(ds.remember)
+    if end_of_life <= now:
+        return None
     user = db.session.get(User, ds.user_id)
     if user is None or not user.active:
         return None
     if (now - ds.last_seen_at).total_seconds() > LAST_SEEN_RESOLUTION_SECONDS:
         ds.last_seen_at = now
-        ds.expires_at = now + _idle_timeout(ds.remember)
+        ds.expires_at = min(now + _idle_timeout(ds.remember), end_of_life)
         ds.slid = True
     ds.raw_token = token
     user.device_session = ds
@@ -189,8 +314,48 @@ def ensure_no_other_lead(team: Team, user: User | None) -> None:
 
 def set_password(user: User, password: str) -> int:
     """Give `user` a new password; every device signed in with the old one is signed out."""
+    check_password_rules(password, user.username, field="password")
     user.password_hash = hash_password(password)
     return revoke_all_sessions(user.id)
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> int:
+    """The user's own change: the current password first, then the rules.
+
+    The other devices are signed out (whoever knew the old password may hold one);
+    the device making the change stays signed in. A wrong current password counts as
+    a refused sign-in, so this is no way around the lock-out. Returns how many other
+    devices were signed out.
+    """
+    ds = user.device_session
+    if ds is None:
+        raise RuntimeError("change_own_password() needs the signed-in device session")
+    now = utcnow()
+    state = db.session.get(SignInFailures, user.username)
+    if state is not None and state.locked_until is not None and state.locked_until > now:
+        raise account_locked(state.locked_until)
+    if not verify_password(user.password_hash, current_password):
+        refusal = _refuse(user.username, state, now)
+        if refusal.status == 423:
+            raise refusal
+        raise invalid("current_password", "This is not your current password.")
+    if new_password == current_password:
+        raise invalid("new_password", "Choose a password other than the current one.")
+    check_password_rules(new_password, user.username, field="new_password")
+    if state is not None:
+        db.session.delete(state)
+    user.password_hash = hash_password(new_password)
+    result: sa.CursorResult = db.session.execute(  # type: ignore[assignment]
+        sa.update(DeviceSession)
+        .where(
+            DeviceSession.user_id == user.id,
+            DeviceSession.revoked_at.is_(None),
+            DeviceSession.id != ds.id,
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
 
 
 def wipe_required(token: str) -> bool:

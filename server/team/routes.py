@@ -75,6 +75,14 @@ def reset_password(args, user_id):
     services.reset_password(services.get_user(user_id), args["password"])
 
 
+@users_blp.post("/<uuid:user_id>/unlock")
+@users_blp.response(200, AdminUserSchema)
+@require_roles(Role.ADMIN)
+def unlock_user(user_id):
+    """Lift a lock-out from too many wrong passwords (admin); the user can sign in again."""
+    return services.unlock_user(services.get_user(user_id))
+
+
 @users_blp.get("/<uuid:user_id>/devices")
 @users_blp.response(200, DeviceSchema(many=True))
 @require_roles(Role.ADMIN)

@@ -71,6 +71,8 @@ class PasswordSchema(Schema):
 class AdminUserSchema(UserSchema):
     team_id = fields.UUID(allow_none=True)
     created_at = fields.DateTime()
+    # Set while too many wrong passwords keep the account locked; POST .../unlock clears it.
+    locked_until = fields.DateTime(allow_none=True, dump_only=True)
 
 
 class WarningSchema(Schema):

@@ -11,8 +11,10 @@ from server.auth.models import Role, User
 from server.auth.services import (
     create_user,
     ensure_no_other_lead,
+    fill_lock_state,
     revoke_all_sessions,
     set_password,
+    unlock,
 )
 from server.customers.services import portfolio_sizes
 from server.errors import ApiError, not_found
@@ -54,7 +56,7 @@ def list_users(
                 User.display_name.ilike(pattern, escape="\\"),
             )
         )
-    return list(db.session.scalars(stmt))
+    return fill_lock_state(list(db.session.scalars(stmt)))
 
 
 def list_all_users() -> list[User]:
@@ -71,6 +73,7 @@ def get_user(user_id: uuid.UUID) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise not_found("User")
+    fill_lock_state([user])
     return user
 
 
@@ -176,9 +179,17 @@ def deactivate_user(user: User) -> list[dict]:
 
 
 def reset_password(user: User, password: str) -> None:
-    """An admin sets a new password; the user is signed out on every device."""
+    """An admin sets a new password; the user is signed out on every device. A lock
+    from wrong passwords ends too: the admin has just handed over the right one."""
     set_password(user, password)
+    unlock(user)
     db.session.flush()
+
+
+def unlock_user(user: User) -> User:
+    """An admin lifts a lock-out (too many wrong passwords) before it runs out."""
+    unlock(user)
+    return fill_lock_state([user])[0]
 
 
 # --- teams -----------------------------------------------------------------------------------
