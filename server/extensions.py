@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from flask import has_request_context, request
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -40,19 +41,36 @@ compress = Compress()
 api = FieldbookApi()
 
 
+# How long a SQLite connection waits for another one's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     # SQLite ignores foreign keys unless asked, and pysqlite's own transaction
     # handling breaks SAVEPOINT (which the test isolation and nested service
     # transactions rely on); let SQLAlchemy emit BEGIN itself instead.
+    # WAL lets pulls read while one request writes (the embedded default must hold
+    # a team: docs/sync.md); the busy timeout makes a writer queue for the lock.
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # a no-op answer "memory" in memory
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints
         cursor.close()
+
+
+def _writes_expected() -> bool:
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
+    # A request that writes takes the write lock when it begins (IMMEDIATE), waiting
+    # its turn under the busy timeout. Begun as a reader, it could not upgrade once
+    # another writer had committed since its first read: SQLite refuses at once
+    # ("database is locked") without waiting. Reads begin deferred and never block.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writes_expected() else "BEGIN")

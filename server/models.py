@@ -23,6 +23,7 @@ from server.sync.models import (
     SyncClock,
     SyncConflict,
     SyncDevice,
+    SyncFailedMutation,
     SyncMutation,
     SyncTombstone,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "SyncClock",
     "SyncConflict",
     "SyncDevice",
+    "SyncFailedMutation",
     "SyncMutation",
     "SyncTombstone",
     "Task",

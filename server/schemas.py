@@ -6,7 +6,7 @@ the field. Booleans are JSON true/false only.
 """
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.utils import is_collection
@@ -49,6 +49,19 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An ISO datetime with its offset, that is also a time in UTC: year 1 at +14:00
+    is parsed by Python but falls before the first representable UTC instant."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            result.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
+        return result
 
 
 INT32_MAX = 2**31 - 1  # an INTEGER column (versions)

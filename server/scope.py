@@ -11,6 +11,7 @@ exactly as if it did not exist, so existence does not leak.
 """
 
 import uuid
+from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -138,6 +139,16 @@ def was_manager_of(user: User, customer_id: uuid.UUID) -> bool:
         .limit(1)
     )
     return db.session.scalar(stmt) is not None
+
+
+def left_manager_at(user: User, customer_id: uuid.UUID) -> datetime | None:
+    """When the customer last moved away from `user` (None: it never did)."""
+    return db.session.scalar(
+        sa.select(sa.func.max(AssignmentHistory.at)).where(
+            AssignmentHistory.customer_id == customer_id,
+            AssignmentHistory.from_manager_id == user.id,
+        )
+    )
 
 
 def get_former_managers_customer(

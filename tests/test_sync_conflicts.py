@@ -390,6 +390,8 @@ def test_an_offline_visit_and_complaint_for_a_moved_customer_are_accepted(
 ):
     customer, a, b = moved["customer"], setup["mgr_a1"], setup["mgr_a2"]
     visit_id, complaint_id = uuid.uuid4(), uuid.uuid4()
+    # Recorded on the phone an hour before the move (the fixture moved it just now).
+    before = (utcnow() - timedelta(hours=1)).isoformat()
     results = pushed(
         client,
         mutation(
@@ -403,6 +405,7 @@ def test_an_offline_visit_and_complaint_for_a_moved_customer_are_accepted(
                 "started_at": (utcnow() - timedelta(hours=5)).isoformat(),
                 "next_step": "Send the tariff sheet",
             },
+            client_time=before,
         ),
         mutation(
             2,
@@ -415,9 +418,13 @@ def test_an_offline_visit_and_complaint_for_a_moved_customer_are_accepted(
                 "intake_channel": "in_person",
                 "description": "Double charged",
             },
+            client_time=before,
         ),
         mutation(
-            3, "add_complaint_note", {"id": moved["complaint"]["id"], "note": "Told the customer"}
+            3,
+            "add_complaint_note",
+            {"id": moved["complaint"]["id"], "note": "Told the customer"},
+            client_time=before,
         ),
     )["results"]
     assert [r["status"] for r in results] == ["applied"] * 3
@@ -437,6 +444,83 @@ def test_an_offline_visit_and_complaint_for_a_moved_customer_are_accepted(
         )
         == 2
     )
+
+
+def test_changes_stamped_after_the_move_are_kept_for_the_lead_not_applied(
+    client, auth, setup, moved, in_app
+):
+    # Issue 11: a former manager's visit and critical complaint stamped after the
+    # customer moved away still applied (the complaint owned by the new manager).
+    customer = moved["customer"]
+    after = (utcnow() + timedelta(minutes=1)).isoformat()
+    visit_id, complaint_id = uuid.uuid4(), uuid.uuid4()
+    results = pushed(
+        client,
+        mutation(
+            1,
+            "log_visit",
+            {
+                "id": str(visit_id),
+                "customer_id": str(customer.id),
+                "channel": "visit",
+                "purpose": "routine",
+                "started_at": utcnow().isoformat(),
+            },
+            client_time=after,
+        ),
+        mutation(
+            2,
+            "log_complaint",
+            {
+                "id": str(complaint_id),
+                "customer_id": str(customer.id),
+                "category": "billing",
+                "severity": "critical",
+                "intake_channel": "in_person",
+                "description": "Made up after the move",
+            },
+            client_time=after,
+        ),
+        # No client_time: taken as made when it arrived, after the move.
+        mutation(3, "add_complaint_note", {"id": moved["complaint"]["id"], "note": "Late"}),
+    )["results"]
+    assert [(r["status"], r["code"]) for r in results] == [("conflict", "lost_access")] * 3
+    assert load(in_app, Visit, visit_id) is None
+    assert load(in_app, Complaint, complaint_id) is None
+    events = ComplaintEvent.complaint_id == uuid.UUID(moved["complaint"]["id"])
+    assert count(in_app, ComplaintEvent, events) == 1
+    # Kept whole for the lead, who may still apply them as themself.
+    auth.login(setup["lead_a"].username)
+    conflict_id = results[0]["conflicts"][0]["id"]
+    applied = client.post(f"{CONFLICTS}/{conflict_id}/resolve", json={"choice": "applied"})
+    assert applied.status_code == 200, applied.json
+    assert load(in_app, Visit, visit_id).manager_id == setup["lead_a"].id
+
+
+def test_a_lead_cannot_apply_a_kept_change_its_author_was_not_allowed_to_make(
+    client, auth, setup, moved, in_app
+):
+    # Issue 11: a manager's refused tier change arrived as a lost-access conflict and
+    # the lead's "apply" pushed it through; managers may not change tiers.
+    customer = moved["customer"]
+    with in_app():
+        tier = db.session.get(Customer, customer.id).tier.code
+    result = pushed(
+        client,
+        edit(1, "update_customer_profile", customer.id, {"tier": "diamond"}, {"tier": tier}, 1),
+    )["results"][0]
+    assert result["code"] == "lost_access"
+    auth.login(setup["lead_a"].username)
+    conflict_id = result["conflicts"][0]["id"]
+    refused = client.post(f"{CONFLICTS}/{conflict_id}/resolve", json={"choice": "applied"})
+    assert refused.status_code == 422
+    assert refused.json["error"]["fields"] == {"tier": ["Only a lead or an admin may change this."]}
+    with in_app():
+        assert db.session.get(Customer, customer.id).tier.code == tier
+        assert db.session.get(SyncConflict, uuid.UUID(conflict_id)).status.value == "open"
+    # Dismissing it is still possible.
+    dismissed = client.post(f"{CONFLICTS}/{conflict_id}/resolve", json={"choice": "dismissed"})
+    assert dismissed.status_code == 200
 
 
 def test_other_offline_changes_for_a_moved_customer_are_kept_for_the_lead(

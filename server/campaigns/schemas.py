@@ -6,6 +6,7 @@ from server.campaigns.models import CampaignKind, CampaignStatus, Outcome
 from server.customers.models import Stage
 from server.pagination import PageArgsSchema, PageSchema
 from server.schemas import (
+    AwareDateTime,
     CommaList,
     StrictBoolean,
     UserRefSchema,
@@ -136,7 +137,7 @@ class OutcomeSchema(VersionedSchema):
     )
     decline_reason = optional_text(300)
     # When it happened on the phone; default: now.
-    outcome_at = fields.AwareDateTime(allow_none=True)
+    outcome_at = AwareDateTime(allow_none=True)
 
 
 class FunnelRowSchema(Schema):

@@ -13,6 +13,7 @@ from server.models_base import utcnow
 from server.pagination import PageArgsSchema, PageSchema
 from server.schemas import (
     INT32_MAX,
+    AwareDateTime,
     BoundedInteger,
     CommaList,
     StrictBoolean,
@@ -136,7 +137,7 @@ class ComplaintCreateSchema(Schema):
     intake_channel = fields.Enum(IntakeChannel, by_value=True, required=True)
     description = required_text(MAX_TEXT, required=True)
     # When the customer raised it, by the phone's clock; defaults to now.
-    received_at = fields.AwareDateTime(allow_none=True)
+    received_at = AwareDateTime(allow_none=True)
     visit_id = fields.UUID(allow_none=True)
 
 

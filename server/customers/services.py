@@ -316,9 +316,9 @@ def customer_profile(customer: Customer) -> CustomerProfile:
 LEAD_ONLY_FIELDS = ("name", "tier", "kind")
 
 
-def update_customer(actor: User, customer: Customer, changes: dict) -> Customer:
-    """Apply an edit of the profile (CustomerPatchSchema); an optional `version` locks it."""
-    changes = dict(changes)
+def check_profile_changes(actor: User, changes: dict) -> None:
+    """Refuse the fields `actor`'s role may not change (also run for a change's author
+    when a lead applies a kept offline change: the lead must not widen its rights)."""
     if actor.role == Role.MANAGER:
         forbidden = [name for name in LEAD_ONLY_FIELDS if name in changes]
         if forbidden:
@@ -326,6 +326,12 @@ def update_customer(actor: User, customer: Customer, changes: dict) -> Customer:
                 {name: ["Only a lead or an admin may change this."] for name in forbidden}
             )
     check_version(
+
+
+def update_customer(actor: User, customer: Customer, changes: dict) -> Customer:
+    """Apply an edit of the profile (CustomerPatchSchema); an optional `version` locks it."""
+    changes = dict(changes)
+    check_profile_changes(actor, changes)
         customer,
         changes.pop("version", None),
         "customer",

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import Model
 from server.models_base import UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
@@ -82,6 +82,50 @@ class SyncMutation(Model):
     result: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     client_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # sha256 of the mutation's name, args, base_version and client_time: a mutation id
+    # means one change, so a replay with other content is refused (None: older rows).
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+    __table_args__ = (sa.Index("ix_sync_mutations_device_mutation", "device_id", "mutation_id"),)
+
+
+class SyncFailedMutation(UUIDPk, Model):
+    """A mutation that failed unexpectedly (a server bug, not a refusal), kept whole.
+
+    Counted per device and mutation: each retried push tries it again, and after
+    `push.MAX_ATTEMPTS` failures `gave_up_at` is set, the mutation is answered
+    as failed for good and the device's queue moves on. Admins see them all.
+    """
+
+    __tablename__ = "sync_failed_mutations"
+    __table_args__ = (sa.UniqueConstraint("device_id", "seq"),)
+
+    device_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("sync_devices.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    mutation_id: Mapped[uuid.UUID]
+    name: Mapped[str] = mapped_column(sa.String(40))
+    args: Mapped[dict] = mapped_column(sa.JSON)
+    base_version: Mapped[int | None]
+    client_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    error: Mapped[str] = mapped_column(sa.String(500))
+    attempts: Mapped[int] = mapped_column(default=0)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Set when a later attempt went through (applied, rejected or conflict).
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User", lazy="joined")
+
+    @property
+    def status(self) -> str:
+        if self.settled_at is not None:
+            return "settled"
+        return "failed" if self.gave_up_at is not None else "retrying"
 
 
 class ConflictStatus(enum.StrEnum):

@@ -28,6 +28,7 @@ from server.complaints.models import Complaint
 from server.complaints.schemas import ComplaintCreateSchema, NoteSchema, TransitionSchema
 from server.complaints.services import add_note, create_complaint, transition_complaint
 from server.customers.models import Customer
+from server.customers.services import check_profile_changes
 from server.errors import ApiError, not_found, validation_fields
 from server.extensions import db
 from server.plans.models import CarePlan
@@ -36,6 +37,7 @@ from server.plans.services import create_plan
 from server.scope import (
     get_former_managers_customer,
     get_visible,
+    left_manager_at,
     visible_customer_ids,
     was_manager_of,
 )
@@ -281,6 +283,11 @@ def _args_customer(args: dict) -> uuid.UUID | None:
     return _uuid(args.get("customer_id"))
 
 
+def _author_may_edit_profile(author: User, args: dict) -> None:
+    changes = args.get("changes")
+    check_profile_changes(author, changes if isinstance(changes, dict) else {})
+
+
 @dataclass(frozen=True)
 class Kind:
     run: Callable[[User, Mutation, bool], Outcome]
@@ -289,25 +296,38 @@ class Kind:
     customer_of: Callable[[dict], uuid.UUID | None] | None = None
     # Accepted from a customer's former manager: what happened cannot be un-happened.
     append_only: bool = False
+    # A create: the model whose row `args.id` names. An id already taken is refused
+    # (a retry of the same change is answered from its stored result, never here).
+    creates: type | None = None
+    # The role rules of the change's author that the scope check would hide from a
+    # lost-access conflict: re-checked before a lead applies it as themself.
+    authorize: Callable[[User, dict], None] | None = None
 
 
 # The changes of the domains. push.py adds the sync's own (resolving a conflict).
 DOMAIN_MUTATIONS: dict[str, Kind] = {
-    "log_visit": Kind(_log_visit, "visits", _args_customer, append_only=True),
+    "log_visit": Kind(_log_visit, "visits", _args_customer, append_only=True, creates=Visit),
     "update_visit": Kind(_update_visit, "visits", _row_customer(Visit)),
-    "create_task": Kind(_create_task, "tasks", _args_customer),
+    "create_task": Kind(_create_task, "tasks", _args_customer, creates=Task),
     "update_task": Kind(_update_task, "tasks", _row_customer(Task)),
     "complete_task": Kind(_complete_task, "tasks", _row_customer(Task)),
-    "log_complaint": Kind(_log_complaint, "complaints", _args_customer, append_only=True),
+    "log_complaint": Kind(
+        _log_complaint, "complaints", _args_customer, append_only=True, creates=Complaint
+    ),
     "transition_complaint": Kind(_transition_complaint, "complaints", _row_customer(Complaint)),
     "add_complaint_note": Kind(
         _add_complaint_note, "complaint_events", _row_customer(Complaint), append_only=True
     ),
-    "create_plan": Kind(_create_plan, "care_plans", _args_customer),
+    "create_plan": Kind(_create_plan, "care_plans", _args_customer, creates=CarePlan),
     "update_plan": Kind(_update_plan, "care_plans", _row_customer(CarePlan)),
-    "flag_warning": Kind(_flag_warning, "churn_warnings", _args_customer),
+    "flag_warning": Kind(_flag_warning, "churn_warnings", _args_customer, creates=ChurnWarning),
     "answer_warning": Kind(_answer_warning, "churn_warnings", _row_customer(ChurnWarning)),
-    "update_customer_profile": Kind(_update_customer_profile, "customers", _row_customer(Customer)),
+    "update_customer_profile": Kind(
+        _update_customer_profile,
+        "customers",
+        _row_customer(Customer),
+        authorize=_author_may_edit_profile,
+    ),
     # What the customer said happened; kept even if the customer moved on meanwhile.
     "record_campaign_outcome": Kind(
         _record_campaign_outcome,
@@ -358,6 +378,28 @@ def _former_customer(user: User, kind: Kind, m: Mutation, err: ApiError) -> uuid
     return customer_id
 
 
+def _check_new_id(kind: Kind, args: dict) -> None:
+    if kind.creates is None:
+        return
+    row_id = _uuid(args.get("id"))
+    if row_id is not None and db.session.get(kind.creates, row_id) is not None:
+        raise ApiError(
+            409,
+            "A record with this id already exists; this change was not applied.",
+            code="id_exists",
+        )
+
+
+def _before_the_move(user: User, customer_id: uuid.UUID, m: Mutation) -> bool:
+    """Whether the phone recorded the change before the customer moved away from `user`.
+
+    Without a `client_time` the change is taken as made when it arrived.
+    """
+    left_at = left_manager_at(user, customer_id)
+    made_at = m.client_time or m.received_at
+    return left_at is None or made_at <= left_at
+
+
 def run(user: User, m: Mutation, table: dict[str, Kind]) -> Outcome:
     """Apply one mutation in a savepoint; a refusal raises (and the savepoint is undone)."""
     kind = table.get(m.name)
@@ -367,6 +409,7 @@ def run(user: User, m: Mutation, table: dict[str, Kind]) -> Outcome:
             f"This server does not know the change {m.name!r}; update the app.",
             code="unknown_mutation",
         )
+    _check_new_id(kind, m.args)
     try:
         with db.session.begin_nested():
             return kind.run(user, m, False)
@@ -374,19 +417,29 @@ def run(user: User, m: Mutation, table: dict[str, Kind]) -> Outcome:
         customer_id = _former_customer(user, kind, m, err)
         if customer_id is None:
             raise
-    # The change predates the customer's move to another manager (docs/sync.md).
+    # The change was made for a customer that has moved to another manager
+    # (docs/sync.md): what happened before the move is recorded, the rest kept.
     with db.session.begin_nested():
-        if kind.append_only:
+        if kind.append_only and _before_the_move(user, customer_id, m):
             return kind.run(user, m, True)
         return _lost_access(user, m, kind, customer_id)
 
 
 def apply_kept_mutation(actor: User, conflict: SyncConflict, now: datetime) -> Outcome:
-    """A lead applies a lost-access change as themself: the same dispatch, no fallback."""
+    """A lead applies a lost-access change as themself: the same dispatch, no fallback.
+
+    The lead's own scope and rules are checked by the dispatch, and first the rules
+    of the change's author that the scope check hid: a lead's "apply" never lets a
+    manager's change through that the manager could not have made.
+    """
     kept = conflict.args or {}
     kind = DOMAIN_MUTATIONS.get(kept.get("name", ""))
     if kind is None:
         raise ApiError(422, "This change cannot be applied.", code="unknown_mutation")
+    author = db.session.get(User, conflict.user_id)
+    if kind.authorize is not None and author is not None:
+        kind.authorize(author, kept.get("args") or {})
+    _check_new_id(kind, kept.get("args") or {})
     client_time = kept.get("client_time")
     m = Mutation(
         id=conflict.mutation_id or uuid.uuid4(),

@@ -18,7 +18,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -53,6 +53,8 @@ from server.visits.models import Visit, VisitRevision
 from server.warnings.models import ChurnWarning
 
 CURSOR_VERSION = 1
+# How stale `sync_devices.last_pull_at` may be (admins read it as "last seen").
+LAST_PULL_RESOLUTION = timedelta(minutes=10)
 
 # Tombstones whose scope cannot be judged once the row is gone (a deleted customer
 # has no manager left to compare): sent to every device; an unknown id is a no-op.
@@ -455,7 +457,11 @@ def pull(
     clock = db.session.execute(sa.select(SyncClock.epoch, SyncClock.purged_below)).one()
     epoch = clock.epoch.hex
     device = device_for(user, device_id)
-    device.last_pull_at = utcnow()
+    now = utcnow()
+    if device.last_pull_at is None or now - device.last_pull_at >= LAST_PULL_RESOLUTION:
+        # Coarse, so a pull that changes nothing writes nothing: on SQLite a write
+        # takes the one database lock every writer waits for.
+        device.last_pull_at = now
     scope = _scope_key(user)
     spend_from = _spend_window_start(local_today())
 

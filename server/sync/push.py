@@ -7,16 +7,27 @@ refused one changes nothing; either way its result is stored and the device's
 `last_seq` advances in the same transaction, so a retried, duplicated or replayed
 batch is answered from the stored results and applies nothing twice.
 
-Only refusals (ApiError, validation errors, integrity conflicts) become "rejected"
-results. Anything else is a bug: it propagates, the whole push rolls back, nothing
-is acknowledged, and the device sends the same batch again later.
+A batch must follow on from the last seq received (else 409 `seq_gap`): a seq is
+never acknowledged unless it arrived. A mutation id stands for one change: the
+stored content hash refuses the same id with other content or under another seq.
+
+Refusals (ApiError, validation errors, integrity conflicts) become "rejected"
+results. Anything else is a bug in one mutation: its savepoint is undone, it is
+answered "failed" (retryable) and counted in `sync_failed_mutations`, and the rest
+of the batch goes on; after MAX_ATTEMPTS it is rejected for good (`mutation_failed`),
+kept whole for the admins. Only a failure of the database itself (gone, locked)
+rolls the whole push back, and the device sends the same batch again later.
 """
 
+import hashlib
+import json
+import logging
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from server.auth.models import User
 from server.errors import ApiError, invalid_message, validation_fields
@@ -25,11 +36,21 @@ from server.models_base import utcnow
 from server.scope import get_visible
 from server.sync.conflicts import resolve_conflict
 from server.sync.devices import check_schema_version, device_for
-from server.sync.models import MutationStatus, SyncConflict, SyncDevice, SyncMutation
+from server.sync.models import (
+    MutationStatus,
+    SyncConflict,
+    SyncDevice,
+    SyncFailedMutation,
+    SyncMutation,
+)
 from server.sync.mutations import DOMAIN_MUTATIONS, Kind, Mutation, Outcome, run
 from server.sync.rows import serialise
 
 MESSAGE_MAX = 500  # sync_mutations.message
+# Attempts at a mutation that fails unexpectedly before it is failed for good.
+MAX_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
 
 
 class _Resolve(Schema):
@@ -78,19 +99,36 @@ def _rejected(m: Mutation, status: int, code: str, message: str, fields: dict | 
     }
 
 
-def _apply(user: User, device: SyncDevice, m: Mutation) -> dict:
+def content_hash(m: Mutation) -> str:
+    """What one mutation id stands for: its name, arguments, base version and time."""
+    body = {
+        "name": m.name,
+        "args": m.args,
+        "base_version": m.base_version,
+        "client_time": m.client_time.isoformat() if m.client_time else None,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _run(user: User, m: Mutation) -> dict:
+    """The mutation's result; a refusal is a result too. Anything else raises."""
     try:
-        result = _result(m, run(user, m, MUTATIONS))
+        return _result(m, run(user, m, MUTATIONS))
     except ApiError as err:
         result = _rejected(m, err.status, err.code, err.message, err.fields)
         if err.extra:
             result["details"] = err.extra
+        return result
     except ValidationError as err:
         messages = validation_fields(err)
-        result = _rejected(m, 422, "validation_error", invalid_message(messages), messages)
+        return _rejected(m, 422, "validation_error", invalid_message(messages), messages)
     except IntegrityError:
         # As the REST API answers it (409); the savepoint has undone the statement.
-        result = _rejected(m, 409, "conflict", "The change conflicts with existing data.", None)
+        return _rejected(m, 409, "conflict", "The change conflicts with existing data.", None)
+
+
+def _record(device: SyncDevice, m: Mutation, result: dict, digest: str) -> None:
     # Outside the savepoint: a refused mutation is still recorded, with what the user sent.
     db.session.add(
         SyncMutation(
@@ -105,35 +143,185 @@ def _apply(user: User, device: SyncDevice, m: Mutation) -> dict:
             result=result,
             client_time=m.client_time,
             received_at=m.received_at,
+            content_hash=digest,
         )
     )
-    device.last_seq = m.seq
+
+
+def _failed(
+    user: User, device: SyncDevice, m: Mutation, digest: str, err: Exception
+) -> tuple[dict, bool]:
+    """Count one more failed attempt; the answer, and whether the server gave up on it."""
+    log.exception("sync mutation %s (%s, seq %s) failed", m.id, m.name, m.seq)
+    error = f"{type(err).__name__}: {err}"[:MESSAGE_MAX]
+    failure = db.session.scalar(
+        sa.select(SyncFailedMutation).where(
+            SyncFailedMutation.device_id == device.id, SyncFailedMutation.seq == m.seq
+        )
+    )
+    if failure is None:
+        failure = SyncFailedMutation(
+            device_id=device.id,
+            user_id=user.id,
+            seq=m.seq,
+            mutation_id=m.id,
+            name=m.name,
+            args=m.args,
+            base_version=m.base_version,
+            client_time=m.client_time,
+            content_hash=digest,
+            attempts=0,
+            first_failed_at=m.received_at,
+        )
+        db.session.add(failure)
+    failure.attempts += 1
+    failure.error = error
+    failure.last_failed_at = m.received_at
+    gave_up = failure.attempts >= MAX_ATTEMPTS
+    if gave_up:
+        failure.gave_up_at = m.received_at
+    result = {
+        "id": str(m.id),
+        "seq": m.seq,
+        "status": "failed" if not gave_up else MutationStatus.REJECTED.value,
+        "http_status": 500,
+        "code": "mutation_failed" if gave_up else "server_error",
+        "message": (
+            f"The server could not apply this change ({failure.attempts} attempts); it is "
+            "kept for an administrator and the rest of your changes went on."
+            if gave_up
+            else "The server could not apply this change; it will be tried again."
+        ),
+        "fields": {},
+        "retryable": not gave_up,
+        "attempts": failure.attempts,
+    }
+    return result, gave_up
+
+
+def _apply(user: User, device: SyncDevice, m: Mutation, digest: str) -> dict:
+    """Apply one mutation received for the first time, or retried after failing."""
+    reused = db.session.scalar(
+        sa.select(SyncMutation.seq).where(
+            SyncMutation.device_id == device.id,
+            SyncMutation.mutation_id == m.id,
+            SyncMutation.seq != m.seq,
+        )
+    )
+    if reused is not None:
+        # One mutation id, one change: the same change under a new seq would apply twice.
+        result = _rejected(
+            m,
+            409,
+            "mutation_id_reused",
+            f"This change was already sent as number {reused}; it was not applied again.",
+            None,
+        )
+    else:
+        try:
+            result = _run(user, m)
+        except Exception as err:  # isolated: its savepoint undid it
+            if _database_failed(err):
+                raise
+            result, gave_up = _failed(user, device, m, digest, err)
+            if not gave_up:
+                device.last_seq = max(device.last_seq, m.seq)
+                db.session.flush()
+                return result
+        else:
+            _settle_failure(device, m)
+    _record(device, m, result, digest)
+    device.last_seq = max(device.last_seq, m.seq)
     db.session.flush()
     return result
 
 
-def _answered_before(device: SyncDevice, m: Mutation) -> dict:
+def _database_failed(err: Exception) -> bool:
+    """Whether the database itself failed (gone, locked, a deadlock): not this mutation.
+
+    Then the whole push rolls back and the device sends it again later; counting it
+    against the mutation would fail good changes for good during an outage.
+    """
+    if isinstance(err, InterfaceError):
+        return True
+    if not isinstance(err, OperationalError):
+        return False
+    if err.connection_invalidated or db.session.get_bind().dialect.name != "sqlite":
+        return True
+    # SQLite says OperationalError for a missing table too; only these are transient.
+    return any(word in str(err.orig) for word in ("locked", "busy", "disk I/O"))
+
+
+def _settle_failure(device: SyncDevice, m: Mutation) -> None:
+    db.session.execute(
+        sa.update(SyncFailedMutation)
+        .where(SyncFailedMutation.device_id == device.id, SyncFailedMutation.seq == m.seq)
+        .values(settled_at=m.received_at)
+    )
+
+
+def _answered_before(user: User, device: SyncDevice, m: Mutation, digest: str) -> dict:
     stored = db.session.get(SyncMutation, (device.id, m.seq))
     if stored is None:
-        # Recorded before its result was kept (or purged since): it went through once.
-        return {
-            "id": str(m.id),
-            "seq": m.seq,
-            "status": MutationStatus.APPLIED.value,
-            "code": "already_acknowledged",
-            "message": None,
-        }
-    if stored.mutation_id != m.id:
-        # Not a retry: the client used one seq for two changes. Refused unrecorded, so
-        # the change stays in the outbox's rejected list for the user to see.
-        return _rejected(
-            m,
-            409,
-            "seq_reused",
-            f"Sequence number {m.seq} was already used by another change of this device.",
-            None,
+        failure = db.session.scalar(
+            sa.select(SyncFailedMutation).where(
+                SyncFailedMutation.device_id == device.id, SyncFailedMutation.seq == m.seq
+            )
         )
+        if failure is not None and failure.mutation_id != m.id:
+            return _seq_reused(m)
+        if failure is not None and failure.content_hash != digest:
+            return _id_reused(m)
+        # Failed before and retried, or (from before seq gaps were refused) a seq that
+        # was skipped and never received: either way it has not been applied yet.
+        return _apply(user, device, m, digest)
+    if stored.mutation_id != m.id:
+        return _seq_reused(m)
+    if stored.content_hash is not None and stored.content_hash != digest:
+        return _id_reused(m)
     return stored.result
+
+
+def _seq_reused(m: Mutation) -> dict:
+    # Not a retry: the client used one seq for two changes. Refused unrecorded, so
+    # the change stays in the outbox's rejected list for the user to see.
+    return _rejected(
+        m,
+        409,
+        "seq_reused",
+        f"Sequence number {m.seq} was already used by another change of this device.",
+        None,
+    )
+
+
+def _id_reused(m: Mutation) -> dict:
+    # The same mutation id with other content: the first content stands; the new one
+    # is refused unrecorded, visible to the user, never silently dropped.
+    return _rejected(
+        m,
+        409,
+        "mutation_id_reused",
+        "This change id was already used for a different change; the first one stands.",
+        None,
+    )
+
+
+def _check_no_gap(device: SyncDevice, queued: list[Mutation]) -> None:
+    """Refuse a batch whose new seqs do not follow on from the last one received.
+
+    Acknowledging seq n tells the device everything up to n arrived; a seq jumped over
+    would later be answered as done and never applied.
+    """
+    expected = device.last_seq + 1
+    for seq in sorted({m.seq for m in queued if m.seq > device.last_seq}):
+        if seq != expected:
+            raise ApiError(
+                409,
+                f"Changes are missing: the next one this server expects is number {expected}.",
+                code="seq_gap",
+                extra={"expected_seq": expected, "last_acknowledged_seq": device.last_seq},
+            )
+        expected += 1
 
 
 def push(user: User, *, device_id: uuid.UUID, schema_version: int, mutations: list[dict]) -> dict:
@@ -157,15 +345,17 @@ def push(user: User, *, device_id: uuid.UUID, schema_version: int, mutations: li
         )
         for raw in mutations
     ]
+    _check_no_gap(device, queued)
     results: list[dict] = [{} for _ in queued]
     # A stable sort: of two copies of one seq in a batch, the first applies and the
     # second is answered with its stored result.
     for index in sorted(range(len(queued)), key=lambda i: queued[i].seq):
         m = queued[index]
+        digest = content_hash(m)
         if m.seq <= device.last_seq:
-            results[index] = _answered_before(device, m)
+            results[index] = _answered_before(user, device, m, digest)
         else:
-            results[index] = _apply(user, device, m)
+            results[index] = _apply(user, device, m, digest)
     device.last_push_at = received_at
     db.session.flush()
     return {"results": results, "last_acknowledged_seq": device.last_seq}

@@ -6,15 +6,18 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from server.auth.security import signed_in
+from server.auth.models import Role
+from server.auth.security import require_roles, signed_in
 from server.http import checks_nul_per_item
 from server.scope import get_visible
-from server.sync import conflicts, pull, push
+from server.sync import conflicts, failures, pull, push
 from server.sync.models import ConflictStatus, SyncConflict
 from server.sync.schemas import (
     ConflictListSchema,
     ConflictQuerySchema,
     ConflictSchema,
+    FailedMutationListSchema,
+    FailedQuerySchema,
     PullArgsSchema,
     PushSchema,
     ResolveConflictSchema,
@@ -59,3 +62,21 @@ def resolve_conflict(args, conflict_id: uuid.UUID):
     """kept / restored (a field conflict); applied / dismissed (lost_access: lead or admin)."""
     conflict = get_visible(current_user, SyncConflict, conflict_id, for_update=True)
     return conflicts.resolve_conflict(current_user, conflict, args["choice"])
+
+
+@blp.get("/failed")
+@blp.arguments(FailedQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, FailedMutationListSchema)
+@require_roles(Role.ADMIN)
+def list_failed(args):
+    """Mutations that failed unexpectedly (a server bug), newest first: admins only."""
+    return {"items": failures.list_failed(**args)}
+
+
+@blp.get("/failed/mine")
+@blp.arguments(FailedQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, FailedMutationListSchema)
+@signed_in()
+def list_my_failed(args):
+    """The signed-in user's own failed mutations (the phone's sync centre)."""
+    return {"items": failures.list_failed(user=current_user, **args)}

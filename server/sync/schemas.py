@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from server.schemas import INT32_MAX, BoundedInteger
+from server.schemas import INT32_MAX, AwareDateTime, BoundedInteger
 
 # The protocol's schema versions this server speaks (docs/sync.md). 2 added campaigns,
 # campaign targets, their outcome mutation and visits' privileges_explained; a phone
@@ -21,7 +21,7 @@ class MutationSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=40))
     args = fields.Dict(required=True)
     base_version = BoundedInteger(load_default=None, allow_none=True, maximum=INT32_MAX)
-    client_time = fields.AwareDateTime(load_default=None, allow_none=True)
+    client_time = AwareDateTime(load_default=None, allow_none=True)
 
 
 class PushSchema(Schema):
@@ -75,3 +75,42 @@ class ResolveConflictSchema(Schema):
     choice = fields.String(
         required=True, validate=validate.OneOf(["kept", "restored", "applied", "dismissed"])
     )
+
+
+# --- failed mutations -------------------------------------------------------------
+
+
+class FailedMutationSchema(Schema):
+    """A mutation that failed unexpectedly, kept whole (docs/sync.md, Push)."""
+
+    id = fields.UUID()
+    device_id = fields.UUID()
+    user_id = fields.UUID()
+    username = fields.String(attribute="user.username")
+    seq = fields.Integer()
+    mutation_id = fields.UUID()
+    name = fields.String()
+    args = fields.Dict()
+    base_version = fields.Integer(allow_none=True)
+    client_time = fields.DateTime(allow_none=True)
+    error = fields.String()
+    attempts = fields.Integer()
+    first_failed_at = fields.DateTime()
+    last_failed_at = fields.DateTime()
+    gave_up_at = fields.DateTime(allow_none=True)
+    settled_at = fields.DateTime(allow_none=True)
+    status = fields.String()
+
+
+class FailedMutationListSchema(Schema):
+    items = fields.List(fields.Nested(FailedMutationSchema))
+
+
+class FailedQuerySchema(Schema):
+    # failed: given up (kept for an admin); retrying: still being tried; settled: a
+    # later attempt went through.
+    status = fields.String(
+        load_default="failed", validate=validate.OneOf(["failed", "retrying", "settled", "all"])
+    )
+    device_id = fields.UUID(load_default=None)
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from server.pagination import PageArgsSchema, PageSchema
 from server.plans.models import Channel, Purpose
 from server.schemas import (
+    AwareDateTime,
     CommaList,
     DateOrDateTime,
     StrictBoolean,
@@ -105,8 +106,8 @@ class VisitCreateSchema(Schema):
     channel = fields.Enum(Channel, by_value=True, required=True)
     # Required unless a plan is given: then the plan's purpose is the default.
     purpose = fields.Enum(Purpose, by_value=True)
-    started_at = fields.AwareDateTime(required=True)
-    ended_at = fields.AwareDateTime(allow_none=True)
+    started_at = AwareDateTime(required=True)
+    ended_at = AwareDateTime(allow_none=True)
     latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
     accuracy_m = fields.Float(allow_none=True, validate=validate.Range(min=0))
@@ -139,7 +140,7 @@ class VisitPatchSchema(VersionedSchema):
     customer_response = fields.Enum(CustomerResponse, by_value=True, allow_none=True)
     products_discussed = _products()
     privileges_explained = StrictBoolean()
-    ended_at = fields.AwareDateTime(allow_none=True)
+    ended_at = AwareDateTime(allow_none=True)
 
 
 class VisitListQuerySchema(PageArgsSchema):
