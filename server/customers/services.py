@@ -325,13 +325,13 @@ def check_profile_changes(actor: User, changes: dict) -> None:
             raise invalid_fields(
                 {name: ["Only a lead or an admin may change this."] for name in forbidden}
             )
-    check_version(
 
 
 def update_customer(actor: User, customer: Customer, changes: dict) -> Customer:
     """Apply an edit of the profile (CustomerPatchSchema); an optional `version` locks it."""
     changes = dict(changes)
     check_profile_changes(actor, changes)
+    check_version(
         customer,
         changes.pop("version", None),
         "customer",
