@@ -7,9 +7,10 @@ errors (422 with field messages), integrity errors (409) and our own
 
 from typing import Any
 
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, jsonify
 from flask_smorest import Api
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
@@ -97,8 +98,64 @@ def _flatten_webargs(messages: dict) -> dict:
     return fields
 
 
+class ErrorBodySchema(Schema):
+    code = fields.String(
+        required=True, metadata={"description": "What went wrong, for the clients to word."}
+    )
+    message = fields.String(required=True, metadata={"description": "The same, in English."})
+    fields_ = fields.Dict(
+        data_key="fields",
+        required=True,
+        metadata={
+            "description": "Each invalid field's messages (nested fields as nested objects; "
+            "CSV row errors under `rows`); empty when no field is at fault."
+        },
+    )
+
+    class Meta:
+        # Some refusals add details: locked_until, retry_after, the sync's expected seq...
+        unknown = "include"
+
+
+class ErrorResponseSchema(Schema):
+    """Every error the API answers: {"error": {"code", "message", "fields"}}."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+def _decimal_as_string(self, field: fields.Field, ret: dict) -> dict:
+    """Amounts travel as strings ("1234.50"), exact; the document must not say number."""
+    if isinstance(field, fields.Decimal) and field.as_string:
+        ret.pop("minimum", None)
+        ret.pop("maximum", None)
+        return {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+    return {}
+
+
+class _DocumentPlugin(MarshmallowPlugin):
+    """Gives every documented error response the error shape, even one declared bare
+    (`@blp.alt_response(422, description=...)`)."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            for status, response in operation.get("responses", {}).items():
+                if (
+                    isinstance(response, dict)
+                    and str(status)[:1] in ("4", "5")
+                    and "content" not in response
+                ):
+                    response["content"] = {"application/json": {"schema": ErrorResponseSchema}}
+        super().operation_helper(path=path, operations=operations, **kwargs)
+
+
 class FieldbookApi(Api):
-    """flask-smorest's Api, answering errors in Fieldbook's shape."""
+    """flask-smorest's Api, answering errors in Fieldbook's shape, and documenting it."""
+
+    ERROR_SCHEMA = ErrorResponseSchema
+
+    def _init_spec(self, *, marshmallow_plugin=None, **kwargs):
+        super()._init_spec(marshmallow_plugin=marshmallow_plugin or _DocumentPlugin(), **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_decimal_as_string)
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500

@@ -17,9 +17,10 @@ from functools import wraps
 from typing import Any
 
 import click
-from flask import Flask, g, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from flask.cli import AppGroup
 from marshmallow import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from server.errors import ApiError, validation_fields
 from server.extensions import db
@@ -72,6 +73,11 @@ def _roll_back() -> None:
         for reapply in kept:
             reapply()
         db.session.commit()
+    except (OperationalError, InterfaceError):
+        # The database is unreachable: the error being handled says so (a 503); raising
+        # this one instead would turn that answer into a 500. The bookkeeping is lost.
+        db.session.rollback()
+        current_app.logger.warning("Could not keep a failed request's bookkeeping", exc_info=True)
     except Exception:
         db.session.rollback()
         raise

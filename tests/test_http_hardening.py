@@ -10,6 +10,7 @@ request after PostgreSQL dropped the pool's connections.
 import io
 import json
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -18,9 +19,12 @@ from sqlalchemy import event
 from config import ProductionConfig, TestConfig
 from server import create_app
 from server.auth.models import Role
-from server.customers.models import Customer
+from server.customers.models import Customer, MonthlySpend
+from server.errors import ApiError
 from server.extensions import db
 from server.http import json_depth, nul_fields
+from server.timeutil import local_today
+from server.transaction import keep_on_failure, unit_of_work
 
 POSTGRES = TestConfig.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
 postgres_only = pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL (TEST_DATABASE_URL)")
@@ -428,4 +432,94 @@ def test_the_first_request_after_postgres_dropped_the_pool_works(
         _assert_database_unavailable(response)
         assert client.get("/api/v1/auth/me").status_code == 200
     with other.app_context():
+        db.engine.dispose()
+
+
+# --- the OpenAPI document --------------------------------------------------------------
+
+
+def _resolve(spec: dict, node: dict) -> dict:
+    while "$ref" in node:
+        kind, name = node["$ref"].split("/")[-2:]
+        node = spec["components"][kind][name]
+    return node
+
+
+def _conforms(spec: dict, schema: dict, value) -> bool:
+    """Enough of JSON Schema for the error shape: types, required, closed objects."""
+    schema = _resolve(spec, schema)
+    kinds = {"object": dict, "string": str, "integer": int, "array": list}
+    if "type" in schema and not isinstance(value, kinds[schema["type"]]):
+        return value is None and schema.get("nullable", False)
+    if schema.get("type") == "object":
+        props = schema.get("properties", {})
+        if not set(schema.get("required", [])) <= set(value):
+            return False
+        if schema.get("additionalProperties") is False and not set(value) <= set(props):
+            return False
+        return all(_conforms(spec, props[k], v) for k, v in value.items() if k in props)
+    return True
+
+
+def _error_schemas(spec: dict, operation: dict) -> list[dict]:
+    schemas = []
+    for status, response in operation["responses"].items():
+        if status == "default" or status[0] in "45":
+            schemas.append(_resolve(spec, response)["content"]["application/json"]["schema"])
+    return schemas
+
+
+def test_every_error_response_in_the_document_has_the_shape_the_api_sends(client):
+    spec = client.get("/api/v1/openapi.json").json
+    documented = set()
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                schemas = _error_schemas(spec, operation)
+                assert schemas, operation.get("operationId")
+                documented.update(s["$ref"] for s in schemas)
+    assert documented == {"#/components/schemas/ErrorResponse"}
+
+
+def test_real_error_answers_conform_to_the_documented_error_schema(client, customer):
+    spec = client.get("/api/v1/openapi.json").json
+    operation = spec["paths"]["/api/v1/customers/{customer_id}"]["patch"]
+    [*schemas] = _error_schemas(spec, operation)
+    answers = [
+        client.patch(f"/api/v1/customers/{customer.id}", json={"name": ""}),  # 422
+        client.patch(f"/api/v1/customers/{customer.id}", data="x", content_type="text/plain"),
+        client.patch("/api/v1/customers/00000000-0000-0000-0000-000000000000", json={}),  # 404
+        client.put(f"/api/v1/customers/{customer.id}", json={}),  # 405
+    ]
+    assert [a.status_code for a in answers] == [422, 415, 404, 405]
+    for answer in answers:
+        assert all(_conforms(spec, schema, answer.json) for schema in schemas), answer.json
+    # ...and the check can fail: flask-smorest's own error shape does not conform.
+    assert not _conforms(spec, schemas[0], {"code": 422, "status": "Unprocessable Entity"})
+
+
+def test_amounts_are_decimal_strings_in_the_document_and_in_the_answer(client, in_app, customer):
+    spec = client.get("/api/v1/openapi.json").json
+    total = spec["components"]["schemas"]["Spend"]["properties"]["total"]["items"]
+    assert (total["type"], total["format"]) == ("string", "decimal")
+    with in_app():
+        month = local_today().replace(day=1)
+        db.session.add(
+            MonthlySpend(
+                customer_id=customer.id, month=month, service="mobile", amount=Decimal("128.50")
+            )
+        )
+        db.session.commit()
+    spend = client.get(f"/api/v1/customers/{customer.id}").json["spend"]
+    assert "128.50" in spend["total"]
+
+
+def test_a_failed_request_on_an_unreachable_database_keeps_its_own_error(own_session):
+    # The sliding session expiry is re-applied after a rollback (keep_on_failure); with
+    # the database gone that failed too, and replaced the request's 503 with a 500.
+    app = _app_on("postgresql+psycopg://postgres@127.0.0.1:1/fieldbook")
+    with app.test_request_context("/api/v1/auth/me"):
+        keep_on_failure(lambda: db.session.execute(sa.text("SELECT 1")))
+        with pytest.raises(ApiError, match="the request's own"), unit_of_work():
+            raise ApiError(409, "the request's own error")
         db.engine.dispose()
