@@ -39,14 +39,15 @@ def record(
     `target_id` may be a UUID or any value with a string form. `details` must be
     small and JSON-able (UUIDs, dates and enums are converted); no personal fields.
     """
+    signed_in = _signed_in_user()
     if actor is None:
-        actor = _signed_in_user()
+        actor = signed_in
     ip = device_id = None
     if has_request_context():
         # Audit is cross-cutting: where a request came from is part of the record.
         ip = request.remote_addr
-        if actor is not None and actor is _signed_in_user():
-            session = getattr(actor, "device_session", None)
+        if signed_in is not None and actor is not None and actor.id == signed_in.id:
+            session = signed_in.device_session
             device_id = session.id if session is not None else None
     db.session.add(
         AuditEvent(

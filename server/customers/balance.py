@@ -16,7 +16,7 @@ from flask import current_app
 
 from server.auth.models import Role, User
 from server.customers.models import Customer, MonthlySpend, Tier
-from server.customers.services import AssignmentOutcome, apply_moves
+from server.customers.services import AssignmentOutcome, apply_moves, record_moves
 from server.errors import invalid, not_found
 from server.extensions import db
 from server.team.models import Team
@@ -121,6 +121,9 @@ def hand_over(
         [(customers[c.customer_id], people[to]) for to, cs in given.items() for c in cs],
         reason=reason,
         dry_run=dry_run,
+    )
+    record_moves(
+        "customers.handover", actor, outcome, reason, target=leaving, receivers=len(receivers)
     )
     return _result(outcome) | {
         "shares": [

@@ -12,6 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, selectinload
 
 from server import events
+from server.audit.services import record
 from server.auth.models import Role, User
 from server.complaints.models import UNRESOLVED, Complaint
 from server.customers.models import (
@@ -572,11 +573,44 @@ def reassign(
     if errors:
         raise invalid_fields({"moves": errors})
     last = dict(moves)  # a customer named twice goes to the last manager named
-    return apply_moves(
+    outcome = apply_moves(
         actor,
         [(found[cid], targets[last[cid]]) for cid in wanted],
         reason=reason,
         dry_run=dry_run,
+    )
+    # How many managers (the pool counting as one) received customers.
+    managers = len({last[cid] for cid in wanted})
+    record_moves("customers.reassign", actor, outcome, reason, managers=managers)
+    return outcome
+
+
+def record_moves(
+    action: str,
+    actor: User,
+    outcome: AssignmentOutcome,
+    reason: str,
+    *,
+    target: User | Customer | None = None,
+    **details,
+) -> None:
+    """One audit event for an assignment action, however many customers it moved.
+
+    Each customer's own move is in the (append-only) assignment history; the event
+    says who did what, how many, and why. A dry run or a move of nobody records nothing.
+    """
+    if outcome.dry_run or not outcome.assigned:
+        return
+    target_type = None
+    if target is not None:
+        target_type = "user" if isinstance(target, User) else "customer"
+    record(
+        action,
+        actor=actor,
+        target_type=target_type,
+        target_id=target.id if target is not None else None,
+        details={"count": outcome.assigned, "unchanged": outcome.unchanged, "reason": reason}
+        | details,
     )
 
 
@@ -590,8 +624,18 @@ def assign_customer(
 ) -> AssignmentOutcome:
     """Give one customer `actor` may see (locked unless a dry run) to a manager (None: pool)."""
     target = _target_manager(actor, manager_id)
+    previous = customer.manager_id
     outcome = _apply_assignment(actor, [customer], target, reason=reason, dry_run=dry_run)
     outcome.customer = customer
+    record_moves(
+        "customers.assign",
+        actor,
+        outcome,
+        reason,
+        target=customer,
+        from_manager_id=previous,
+        to_manager_id=manager_id,
+    )
     return outcome
 
 
@@ -625,7 +669,11 @@ def assign_many(
     if errors:
         raise invalid_fields(errors)
     customers = [found[cid] for cid in wanted]
-    return _apply_assignment(actor, customers, target, reason=reason, dry_run=dry_run)
+    outcome = _apply_assignment(actor, customers, target, reason=reason, dry_run=dry_run)
+    record_moves(
+        "customers.assign_bulk", actor, outcome, reason, target=target, to_manager_id=manager_id
+    )
+    return outcome
 
 
 # --- tiers ----------------------------------------------------------------------

@@ -33,7 +33,7 @@ def import_customers_cmd(file: Path, partial: bool) -> None:
 @partial_flag
 def import_spend_cmd(file: Path, partial: bool) -> None:
     """Create or update monthly spend from a spend CSV (docs/imports.md)."""
-    _run(lambda data: services.import_spend(data, partial=partial), file)
+    _run(lambda data: services.import_spend(data, filename=file.name, partial=partial), file)
 
 
 def _run(importer: Callable[[bytes], services.ImportResult], file: Path) -> None:

@@ -58,8 +58,8 @@ def import_customers(args):
 @require_roles(Role.ADMIN)
 def import_spend(args):
     """Create or update monthly spend from a spend CSV (see docs/imports.md)."""
-    data, _filename = _uploaded_csv()
-    result = services.import_spend(data, partial=args["partial_mode"])
+    data, filename = _uploaded_csv()
+    result = services.import_spend(data, filename=filename, partial=args["partial_mode"])
     return result
 
 

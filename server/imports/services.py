@@ -23,6 +23,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError
 from sqlalchemy.orm import selectinload
 
+from server.audit.services import record
 from server.auth.models import Role, User
 from server.customers.models import (
     AssignmentHistory,
@@ -353,6 +354,7 @@ def import_customers(
     good, result = _finish(rows, structural, partial=partial)
     reason = f"import {filename}"[:200]
     held_history: list[AssignmentHistory] = []
+    reassigned = 0  # existing customers given another manager
     for row in good:
         data = row.values
         customer = existing.get(data["external_no"])
@@ -374,6 +376,7 @@ def import_customers(
             customer, manager, reason=reason, actor=actor, source="import"
         ):
             changed = True
+            reassigned += 1
         if changed:
             result.updated += 1
         else:
@@ -383,6 +386,7 @@ def import_customers(
     if held_history:
         db.session.add_all(held_history)
         db.session.flush()
+    _record("imports.customers", filename, partial, result, actor=actor, reassigned=reassigned)
     return result
 
 
@@ -489,7 +493,7 @@ def _upsert_decision_maker(customer: Customer, data: dict, columns: set[str]) ->
 # --- monthly spend -------------------------------------------------------------------
 
 
-def import_spend(content: bytes, *, partial: bool = False) -> ImportResult:
+def import_spend(content: bytes, *, filename: str, partial: bool = False) -> ImportResult:
     """Create or update MonthlySpend rows from a spend CSV (see docs/imports.md).
 
     One row per (customer, month, service); same modes and idempotency as customers.
@@ -530,7 +534,33 @@ def import_spend(content: bytes, *, partial: bool = False) -> ImportResult:
         else:
             result.unchanged += 1
     db.session.flush()
+    _record("imports.spend", filename, partial, result)
     return result
+
+
+def _record(
+    action: str,
+    filename: str,
+    partial: bool,
+    result: ImportResult,
+    *,
+    actor: User | None = None,
+    **counts: int,
+) -> None:
+    """The audit event of an import: the file and the counts (a rejected one wrote nothing)."""
+    record(
+        action,
+        actor=actor,
+        details={
+            "file": filename[:200],
+            "partial": partial,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "skipped": result.skipped,
+        }
+        | counts,
+    )
 
 
 def _mark_duplicate_spend(rows: list[_Row]) -> None:

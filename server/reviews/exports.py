@@ -11,7 +11,7 @@ Written row by row in XlsxWriter's constant_memory mode from server-side cursors
 memory stays flat however many visits there are (bench/export_memory.py). Phone
 numbers and birthdays are masked unless an admin asks; a text that a spreadsheet
 would read as a formula (=, +, -, @, tab, CR) is escaped with a leading quote. Every
-export is recorded: who, when, what, how many rows.
+export is recorded: who, when, what, how many rows (and in the audit trail).
 """
 
 import csv
@@ -25,6 +25,7 @@ import xlsxwriter
 from sqlalchemy.orm import aliased
 from xlsxwriter.worksheet import Worksheet
 
+from server.audit.services import record
 from server.auth.models import Role, User
 from server.campaigns.models import Campaign, CampaignTarget
 from server.complaints.models import Complaint, ComplaintCategory
@@ -149,6 +150,20 @@ def _run_export(job: Job, progress: Progress) -> dict[str, Any]:
             unmasked=params["unmasked"],
             job_id=job.id,
         )
+    )
+    record(
+        "reviews.export",
+        actor=user,
+        target_type="job",
+        target_id=job.id,
+        details={
+            "format": params["format"],
+            "team_id": params["team_id"],
+            "starts_on": params["starts_on"],
+            "ends_on": params["ends_on"],
+            "rows": rows,
+            "unmasked": params["unmasked"],
+        },
     )
     return {"file": name, "rows": rows}
 

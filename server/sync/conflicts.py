@@ -6,6 +6,7 @@ user's team and to admins; anyone else gets 404, as for one that does not exist.
 
 from datetime import datetime
 
+from server.audit.services import record
 from server.auth.models import Role, User
 from server.errors import ApiError, invalid
 from server.extensions import db
@@ -68,4 +69,21 @@ def resolve_conflict(
     conflict.resolved_at = now
     conflict.resolved_by_id = actor.id
     db.session.flush()
+    # What was decided about whose change; not the values (they may be personal data).
+    record(
+        "sync.conflict_resolved",
+        actor=actor,
+        target_type="sync_conflict",
+        target_id=conflict.id,
+        details={
+            "choice": choice,
+            "kind": conflict.kind,
+            "entity": conflict.entity,
+            "row_id": conflict.row_id,
+            "customer_id": conflict.customer_id,
+            "field": conflict.field,
+            "mutation": conflict.mutation_name,
+            "author_id": conflict.user_id,
+        },
+    )
     return conflict

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm
 
+from server.audit.services import record
 from server.auth.models import Role, User
 from server.auth.services import (
     create_user,
@@ -104,7 +105,7 @@ def add_user(
     """Create an account, in the team given as row or id (the API sends ids, the CLI names)."""
     if team is None and team_id is not None:
         team = _team_by_id(team_id)
-    return create_user(
+    user = create_user(
         username=username,
         display_name=display_name,
         role=role,
@@ -112,6 +113,14 @@ def add_user(
         team=team,
         phone=phone,
     )
+    db.session.flush()
+    record(
+        "team.user_created",
+        target_type="user",
+        target_id=user.id,
+        details={"username": username, "role": role, "team": team.name if team else None},
+    )
+    return user
 
 
 def update_user(actor: User | None, user: User, changes: dict[str, Any]) -> list[dict]:
@@ -147,6 +156,7 @@ def update_user(actor: User | None, user: User, changes: dict[str, Any]) -> list
     if new_role == Role.LEAD and team is not None:
         ensure_no_other_lead(team, user)
 
+    _record_user_changes(actor, user, new_role, new_active, team)
     was_serving = user.active and user.role == Role.MANAGER
     ends_sessions = (
         new_role != user.role
@@ -171,6 +181,24 @@ def update_user(actor: User | None, user: User, changes: dict[str, Any]) -> list
         if count:
             warnings.append({"code": "has_customers", "count": count})
     return warnings
+
+
+def _record_user_changes(
+    actor: User | None, user: User, role: Role, active: bool, team: Team | None
+) -> None:
+    """One audit event for each change of what the user may do: role, team, active."""
+
+    def about(action: str, **details: Any) -> None:
+        details = {"username": user.username} | details
+        record(action, actor=actor, target_type="user", target_id=user.id, details=details)
+
+    if role != user.role:
+        about("team.user_role", **{"from": user.role, "to": role})
+    if (team.id if team else None) != user.team_id:
+        before = user.team.name if user.team else None
+        about("team.user_team", **{"from": before, "to": team.name if team else None})
+    if active != user.active:
+        about("team.user_reactivated" if active else "team.user_deactivated")
 
 
 def deactivate_user(user: User) -> list[dict]:
@@ -271,11 +299,19 @@ def create_team(name: str) -> Team:
     team = Team(name=name)
     db.session.add(team)
     db.session.flush()
+    record("team.team_created", target_type="team", target_id=team.id, details={"name": name})
     return team
 
 
 def rename_team(team: Team, name: str) -> Team:
     _check_name_free(name, team)
+    if name != team.name:
+        record(
+            "team.team_renamed",
+            target_type="team",
+            target_id=team.id,
+            details={"from": team.name, "to": name},
+        )
     team.name = name
     db.session.flush()
     return team
@@ -300,5 +336,6 @@ def delete_team(team: Team) -> None:
             f"Team {team.name!r} still has {members} member(s); move them to another team first.",
             code="team_not_empty",
         )
+    record("team.team_deleted", target_type="team", target_id=team.id, details={"name": team.name})
     db.session.delete(team)
     db.session.flush()
