@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 
 from config import ProductionConfig, TestConfig
 from server import create_app
+from server.audit.models import AuditEvent
 from server.auth.models import DeviceSession, Role, SignInFailures
 from server.extensions import db
 from server.models_base import utcnow
@@ -471,3 +472,67 @@ def test_the_demo_and_the_tests_keep_plain_cookie_names(client, make_user):
     make_user(username="plain")
     response = _login(client, "plain")
     assert [c.split("=", 1)[0] for c in response.headers.getlist("Set-Cookie")] == ["session"]
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+def _audit(in_app, prefix="auth."):
+    with in_app():
+        rows = db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action.startswith(prefix))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+        return [(e.action, e.actor_username, e.details) for e in rows]
+
+
+def test_sign_ins_refusals_and_locks_are_audited_although_refused(
+    app, client, auth, team_setup, in_app, no_throttle
+):
+    target = team_setup["mgr_a1"]
+    name = target.username
+    with time_machine.travel(datetime(2026, 12, 2, 13, 0, tzinfo=UTC), tick=False):
+        assert _login(app.test_client(), name).status_code == 200
+        stranger = app.test_client()
+        for n in range(10):
+            _login(stranger, name, f"guess-{n}")
+        assert _login(stranger, name).status_code == 423
+        _login(stranger, "nobody-at-all", "guess")
+        events = _audit(in_app)
+    assert sorted(events, key=repr) == sorted(
+        [
+            ("auth.sign_in", name, {}),
+            *[
+                ("auth.sign_in_failed", None, {"username": name, "failures": n})
+                for n in range(1, 11)
+            ],
+            ("auth.locked", None, {"username": name, "locked_until": "2026-12-02T13:15:00+00:00"}),
+            ("auth.sign_in_failed", None, {"username": name, "reason": "locked"}),
+            ("auth.sign_in_failed", None, {"username": "nobody-at-all", "failures": 1}),
+        ],
+        key=repr,
+    )
+
+    admin = team_setup["admin"].username
+    with time_machine.travel(datetime(2026, 12, 2, 13, 1, tzinfo=UTC), tick=False):  # locked
+        auth.login(admin)
+        client.post(f"/api/v1/users/{target.id}/unlock")
+        client.post(f"/api/v1/users/{target.id}/password", json={"password": NEW_PASSWORD})
+    later = _audit(in_app)
+    assert ("auth.unlocked", admin, {"username": name}) in later
+    assert ("auth.password_reset", admin, {"username": name, "signed_out_devices": 1}) in later
+
+
+def test_a_password_change_is_audited(client, auth, make_user, in_app):
+    make_user(username="auditee")
+    auth.login("auditee")
+    wrong = {"current_password": "not-it-at-all", "new_password": NEW_PASSWORD}
+    assert client.post("/api/v1/auth/password", json=wrong).status_code == 422
+    right = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert client.post("/api/v1/auth/password", json=right).status_code == 204
+    events = [e for e in _audit(in_app) if e[0] != "auth.sign_in"]
+    assert sorted(events) == [
+        ("auth.password_change_failed", "auditee", {"username": "auditee", "failures": 1}),
+        ("auth.password_changed", "auditee", {"username": "auditee", "signed_out_devices": 0}),
+    ]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from server.audit.services import record
 from server.auth.models import DeviceSession, Role, SignInFailures, User
 from server.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from server.errors import ApiError, invalid, not_found
@@ -93,14 +94,31 @@ def authenticate(username: str, password: str) -> User:
     ok = verify_password(user.password_hash if user else None, password)
     state = db.session.get(SignInFailures, username)
     if state is not None and state.locked_until is not None and state.locked_until > now:
+        _audit_after_rollback(
+            "auth.sign_in_failed", user, {"username": username, "reason": "locked"}
+        )
         raise account_locked(state.locked_until)
     if not ok or user is None or not user.active:
-        raise _refuse(username, state, now)
+        raise _refuse(username, user, state, now, "auth.sign_in_failed")
     if state is not None:
         db.session.delete(state)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    record("auth.sign_in", actor=user, target_type="user", target_id=user.id)
     return user
+
+
+def _audit_after_rollback(action: str, user: User | None, details: dict) -> None:
+    """Audit a refusal: the request is rolled back, the event is written after it."""
+    keep_on_failure(
+        partial(
+            record,
+            action,
+            target_type="user" if user is not None else None,
+            target_id=user.id if user is not None else None,
+            details=details,
+        )
+    )
 
 
 def account_locked(until: datetime) -> ApiError:
@@ -113,15 +131,23 @@ def account_locked(until: datetime) -> ApiError:
     )
 
 
-def _refuse(username: str, state: SignInFailures | None, now: datetime) -> ApiError:
-    """Count a refused sign-in (kept although the request is rolled back); the answer."""
+def _refuse(
+    username: str, user: User | None, state: SignInFailures | None, now: datetime, action: str
+) -> ApiError:
+    """Count and audit a refused sign-in (kept although the request is rolled back);
+    the answer to give."""
     cfg = current_app.config
     threshold: int = cfg["LOGIN_LOCKOUT_THRESHOLD"]
     lock_for: timedelta = cfg["LOGIN_LOCKOUT_DURATION"]
     keep_on_failure(partial(count_failure, username, now, threshold, lock_for))
     failures = (state.failures if state is not None else 0) + 1
+    _audit_after_rollback(action, user, {"username": username, "failures": failures})
     if failures >= threshold:
-        return account_locked(now + lock_for)
+        until = now + lock_for
+        _audit_after_rollback(
+            "auth.locked", user, {"username": username, "locked_until": until.isoformat()}
+        )
+        return account_locked(until)
     return ApiError(
         401,
         "Wrong username or password, or the account is deactivated.",
@@ -193,6 +219,13 @@ def unlock(user: User) -> bool:
     """Clear `user`'s refused sign-ins and lock (an admin's act); whether it was locked."""
     was_locked = locked_until(user.username) is not None
     db.session.execute(sa.delete(SignInFailures).where(SignInFailures.username == user.username))
+    if was_locked:
+        record(
+            "auth.unlocked",
+            target_type="user",
+            target_id=user.id,
+            details={"username": user.username},
+        )
     return was_locked
 
 
@@ -316,7 +349,14 @@ def set_password(user: User, password: str) -> int:
     """Give `user` a new password; every device signed in with the old one is signed out."""
     check_password_rules(password, user.username, field="password")
     user.password_hash = hash_password(password)
-    return revoke_all_sessions(user.id)
+    signed_out = revoke_all_sessions(user.id)
+    record(
+        "auth.password_reset",
+        target_type="user",
+        target_id=user.id,
+        details={"username": user.username, "signed_out_devices": signed_out},
+    )
+    return signed_out
 
 
 def change_own_password(user: User, current_password: str, new_password: str) -> int:
@@ -335,7 +375,7 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     if state is not None and state.locked_until is not None and state.locked_until > now:
         raise account_locked(state.locked_until)
     if not verify_password(user.password_hash, current_password):
-        refusal = _refuse(user.username, state, now)
+        refusal = _refuse(user.username, user, state, now, "auth.password_change_failed")
         if refusal.status == 423:
             raise refusal
         raise invalid("current_password", "This is not your current password.")
@@ -355,7 +395,15 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
         .values(revoked_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount or 0
+    signed_out = result.rowcount or 0
+    record(
+        "auth.password_changed",
+        actor=user,
+        target_type="user",
+        target_id=user.id,
+        details={"username": user.username, "signed_out_devices": signed_out},
+    )
+    return signed_out
 
 
 def wipe_required(token: str) -> bool:
