@@ -229,6 +229,14 @@ class Api:
         assert answer.ok, f"POST {path}: {answer.status} {answer.text()}"
         return answer.json()
 
+    def send(self, method: str, path: str, body: dict | None = None) -> int:
+        """PATCH or DELETE with the CSRF token; the answer's status."""
+        answer = self._request.fetch(
+            path, method=method, data=body, headers={"X-CSRF-Token": self._csrf or ""}
+        )
+        assert answer.ok, f"{method} {path}: {answer.status} {answer.text()}"
+        return answer.status
+
     def close(self) -> None:
         self._request.dispose()
 

@@ -9,6 +9,7 @@ import { onLocalChange } from "../data/outbox";
 import { syncState } from "../data/queries";
 import { HttpSyncApi, SyncHttpError, type SyncApi } from "./api";
 import { backoffDelay } from "./backoff";
+import { isWipeRequired, wipeDevice } from "./session";
 import { syncOnce } from "./syncOnce";
 
 export type SyncProblem =
@@ -219,6 +220,8 @@ export class SyncEngine {
         onProgress: (rowsApplied) => this.set({ progress: { rowsApplied } }),
       });
     } catch (err) {
+      // Signed out by an admin or deactivated: erase the device (the shell stops us).
+      if (isWipeRequired(err)) await wipeDevice();
       const { problem, message } = classify(err);
       this.set({ syncing: false, progress: null, error: problem, message });
       if (!NEEDS_USER.has(problem)) this.schedule(backoffDelay(this.failures, this.random));

@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createTask } from "../data/writes";
 import { db } from "../db";
 import { SyncHttpError, type AuthApi, type SessionAnswer } from "./api";
 import { OtherUsersChanges } from "./device";
-import { login, logout, me, restoreSession, session, setAuthApi } from "./session";
+import { login, logout, me, restoreSession, session, setAuthApi, takeWipedNotice } from "./session";
 
 function answer(id: string, csrf = `csrf-${id}`): SessionAnswer {
   return {
@@ -15,7 +15,7 @@ function answer(id: string, csrf = `csrf-${id}`): SessionAnswer {
 }
 
 /** A server whose session belongs to `who` (null: signed out). */
-function fakeAuth(state: { who: string | null; loggedOut: number }): AuthApi {
+function fakeAuth(state: { who: string | null; loggedOut: number; wipe?: boolean }): AuthApi {
   return {
     login: async (username, password) => {
       if (password !== "pw") throw new SyncHttpError(401, "invalid_credentials", "Wrong");
@@ -23,6 +23,7 @@ function fakeAuth(state: { who: string | null; loggedOut: number }): AuthApi {
       return answer(username);
     },
     me: async () => {
+      if (state.wipe) throw new SyncHttpError(401, "wipe_required", "Signed out by an admin.");
       if (state.who === null) throw new SyncHttpError(401, "unauthorized", "Sign in first.");
       return answer(state.who, "fresh");
     },
@@ -66,5 +67,44 @@ describe("session", () => {
     expect(await db.outbox.count()).toBe(0);
     expect(await db.meta.count()).toBe(0);
     expect(await restoreSession()).toEqual({ kind: "signed_out" });
+  });
+
+  it("erases the device, unsent changes too, when the server says wipe_required", async () => {
+    // The browser's localStorage (Node has none): where the notice outlives the wipe.
+    const stored = new Map<string, string>();
+    vi.stubGlobal("localStorage", {
+      getItem: (key: string) => stored.get(key) ?? null,
+      setItem: (key: string, value: string) => void stored.set(key, value),
+      removeItem: (key: string) => void stored.delete(key),
+    });
+    const server = { who: null as string | null, loggedOut: 0, wipe: false };
+    setAuthApi(fakeAuth(server));
+    await login("u1", "pw", true);
+    await createTask({ title: "never sent" });
+    await db.customers.put({ id: "c1", name: "张伟", phone: "13812345678" } as never);
+    server.wipe = true; // an admin signed this phone out
+    expect(await me()).toBeNull();
+    expect(session.value).toEqual({ kind: "signed_out" });
+    expect(await db.customers.count()).toBe(0);
+    expect(await db.outbox.count()).toBe(0);
+    expect(await db.meta.count()).toBe(0);
+    expect(server.loggedOut).toBe(0);
+    // After a reload the phone holds nothing and says why, once.
+    expect(await restoreSession()).toEqual({ kind: "signed_out" });
+    expect(takeWipedNotice()).toBe(true);
+    expect(takeWipedNotice()).toBe(false);
+    expect(stored.has("fieldbook.user")).toBe(false);
+    vi.unstubAllGlobals();
+  });
+
+  it("an ended session (not a wipe) keeps everything", async () => {
+    const server = { who: null as string | null, loggedOut: 0 };
+    setAuthApi(fakeAuth(server));
+    await login("u1", "pw", true);
+    await createTask({ title: "kept" });
+    server.who = null;
+    expect(await me()).toBeNull();
+    expect(await db.outbox.count()).toBe(1);
+    expect(takeWipedNotice()).toBe(false);
   });
 });

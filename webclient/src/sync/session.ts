@@ -5,7 +5,9 @@
  * offline and even when the server's session has ended meanwhile: the manager keeps
  * working on the local copy, the outbox waits, and the first sync that gets a 401
  * asks them to sign in again (the engine's `signed_out` problem). Only `logout()`
- * drops the local copy.
+ * drops the local copy, and `wipeDevice()`: when the server answers 401
+ * `wipe_required` (an admin signed this device out, or the user was deactivated), the
+ * copy, the outbox's unsent changes included, is erased at once (docs/security.md).
  */
 import { signal } from "@preact/signals";
 import { db, getMeta, resetDb } from "../db";
@@ -19,6 +21,9 @@ export type SessionState =
 
 /** The profile shown offline (name, role); the database keeps only the user's id. */
 const PROFILE_KEY = "fieldbook.user";
+
+/** Set when this device was wiped on the server's word; the sign-in screen says so once. */
+const WIPED_KEY = "fieldbook.wiped";
 
 /** Who is signed in; a component that reads `session.value` re-renders when it changes. */
 export const session = signal<SessionState>({ kind: "loading" });
@@ -99,8 +104,45 @@ export async function me(): Promise<SessionUser | null> {
     session.value = { kind: "signed_in", user: answer.user };
     return answer.user;
   } catch (err) {
+    if (isWipeRequired(err)) {
+      await wipeDevice();
+      return null;
+    }
     if (err instanceof SyncHttpError && err.status === 401) return null;
     throw err;
+  }
+}
+
+/** The server's 401 `wipe_required`: this device must erase its local copy. */
+export function isWipeRequired(err: unknown): boolean {
+  return err instanceof SyncHttpError && err.status === 401 && err.code === "wipe_required";
+}
+
+/**
+ * Erase everything this device holds, unsent changes too: an admin signed the device
+ * out (a lost phone) or the user was deactivated, so nothing on it may be sent or
+ * kept. The sign-in screen then says why (`takeWipedNotice`).
+ */
+export async function wipeDevice(): Promise<void> {
+  await wipeLocalCopy();
+  globalThis.localStorage?.setItem(WIPED_KEY, "1");
+  session.value = { kind: "signed_out" };
+}
+
+/** Whether the device was wiped since the sign-in screen last said so (read once). */
+export function takeWipedNotice(): boolean {
+  const wiped = globalThis.localStorage?.getItem(WIPED_KEY) === "1";
+  if (wiped) globalThis.localStorage?.removeItem(WIPED_KEY);
+  return wiped;
+}
+
+async function wipeLocalCopy(): Promise<void> {
+  // Screens close their live queries first, so nothing reads the database being deleted.
+  session.value = { kind: "loading" };
+  await resetDb();
+  globalThis.localStorage?.removeItem(PROFILE_KEY);
+  if (globalThis.caches) {
+    for (const key of await caches.keys()) await caches.delete(key);
   }
 }
 
@@ -115,12 +157,6 @@ export async function logout(): Promise<void> {
   } catch {
     // Offline, or the session already ended: the local wipe below is what protects the data.
   }
-  // Screens close their live queries first, so nothing reads the database being deleted.
-  session.value = { kind: "loading" };
-  await resetDb();
-  globalThis.localStorage?.removeItem(PROFILE_KEY);
-  if (globalThis.caches) {
-    for (const key of await caches.keys()) await caches.delete(key);
-  }
+  await wipeLocalCopy();
   session.value = { kind: "signed_out" };
 }

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { fmtNumber, locale, setLocale, t, useLocale } from "../i18n";
 import { OtherUsersChanges, SyncHttpError } from "../sync";
-import { login } from "../sync/session";
+import { login, takeWipedNotice } from "../sync/session";
 
 /** What went wrong, in words the user can act on. */
 function errorMessage(err: unknown): string {
@@ -39,6 +39,8 @@ export function Login({
   const [remember, setRemember] = useState(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // Read once: the notice is shown on the sign-in screen that follows a wipe.
+  const [wiped] = useState(() => !expired && takeWipedNotice());
 
   async function submit(event: Event, discardOthers = false) {
     event.preventDefault();
@@ -69,6 +71,11 @@ export function Login({
         </p>
       )}
       <Heading id={titleId}>{expired ? t("login.expiredTitle") : t("login.title")}</Heading>
+      {wiped && (
+        <p class="fb-error" role="status" data-testid="wiped-notice">
+          {t("login.wiped")}
+        </p>
+      )}
       <p class="fb-meta">
         {expired ? t("login.expiredExplain", { count: fmtNumber(pending) }) : t("login.explain")}
       </p>

@@ -24,6 +24,8 @@ export const shell = {
 
     "login.title": "Sign in",
     "login.explain": "Your customers stay on this phone, so you can work without signal.",
+    "login.wiped":
+      "This phone was signed out by an administrator, or your account was deactivated: the customers and unsent changes it held have been erased.",
     "login.expiredTitle": "Your session has ended",
     "login.expiredExplain":
       "Sign in again to continue syncing. Your {count} unsent changes stay on this phone and are sent after you sign in.",
@@ -84,6 +86,8 @@ export const shell = {
 
     "login.title": "登录",
     "login.explain": "客户资料保存在手机上，没有信号也能工作。",
+    "login.wiped":
+      "管理员已将此手机退出登录，或您的账号已停用：手机上的客户资料和未发送的修改已全部删除。",
     "login.expiredTitle": "登录已过期",
     "login.expiredExplain":
       "请重新登录以继续同步。{count} 条未发送的修改仍保存在手机上，登录后会自动发送。",
