@@ -15,6 +15,9 @@ Requests under /api/:
   parsed: Python's parser recurses, and 1,000 levels ended in a RecursionError (500);
 - U+0000 in any string of the body or the query string is refused with a field
   error (422): PostgreSQL cannot store it in text or jsonb.
+- NaN and Infinity, which Python's parser takes but JSON does not have, make the body
+  malformed (400): a sync push kept such arguments and PostgreSQL refused to store
+  them, a 500 for the whole push (found by tests/test_properties_validators.py).
 """
 
 import re
@@ -138,6 +141,8 @@ def check_api_request() -> None:
         raise ApiError(
             400, f"The JSON body is nested more than {limit} levels deep.", code="too_deep"
         )
+    if has_non_json_number(request.get_data(cache=True)):
+        raise ApiError(400, "The body is not valid JSON: NaN and Infinity are not JSON numbers.")
     if getattr(view, _OWN_NUL_CHECK, False):
         return
     body = request.get_json(silent=True)  # malformed JSON is the parser's 400, later
@@ -159,6 +164,13 @@ def secure_headers(response: Response) -> Response:
     if request.path.startswith("/api/"):
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def has_non_json_number(body: bytes) -> bool:
+    """NaN or Infinity outside a string: Python's parsers (Flask's, webargs') take them."""
+    if b"NaN" not in body and b"Infinity" not in body:
+        return False  # most bodies stop here
+    return re.search(rb"NaN|Infinity", _STRING.sub(b"", body)) is not None
 
 
 def init_app(app: Flask) -> None:
