@@ -65,6 +65,7 @@ const ADMIN_NAV: { name: RouteName; key: ConsoleKey }[] = [
   { name: "categories", key: "console.nav.categories" },
   { name: "periods", key: "console.nav.periods" },
   { name: "imports", key: "console.nav.imports" },
+  { name: "audit", key: "console.nav.audit" },
 ];
 
 function titleKey(name: RouteName): ConsoleKey {

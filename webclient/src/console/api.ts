@@ -9,6 +9,7 @@ import type {
   Assignment,
   AssignResult,
   AtRisk,
+  AuditEvent,
   Campaign,
   CampaignInput,
   Category,
@@ -278,6 +279,10 @@ export class ConsoleApi {
     if (answer.status < 200 || answer.status >= 300) throw errorFrom(answer.status, answer.body);
     return answer.body as ImportResult;
   }
+
+  // --- audit trail (admins) -----------------------------------------------------------
+
+  audit = (query: Query = {}) => this.get<Page<AuditEvent>>(`/audit${queryString(query)}`);
 
   // --- plumbing -----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import { common } from "../i18n/messages/common";
 import { numbers } from "../i18n/messages/numbers";
 import { consoleAdmin } from "./messages/admin";
 import { consoleAssign } from "./messages/assign";
+import { consoleAudit } from "./messages/audit";
 import { consoleCampaigns } from "./messages/campaigns";
 import { consoleDashboard } from "./messages/dashboard";
 import { consoleShell } from "./messages/shell";
@@ -43,6 +44,7 @@ const catalogues = [
   consoleAssign,
   consoleCampaigns,
   consoleAdmin,
+  consoleAudit,
 ] as const;
 
 // A key missing from either language of an area fails `tsc` here, naming the key.

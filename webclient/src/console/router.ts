@@ -22,6 +22,7 @@ export const ROUTES = {
   categories: "/console/admin/categories",
   periods: "/console/admin/periods",
   imports: "/console/admin/imports",
+  audit: "/console/admin/audit",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -30,6 +30,7 @@ export const SCREENS: Record<RouteName, Loader> = {
   categories: () => import("./screens/admin/Categories").then((m) => m.Categories),
   periods: () => import("./screens/admin/Periods").then((m) => m.Periods),
   imports: () => import("./screens/admin/Imports").then((m) => m.Imports),
+  audit: () => import("./screens/admin/Audit").then((m) => m.Audit),
 };
 
 /** Screens of the administration area: admins only (a lead does not even see the links). */
@@ -40,4 +41,5 @@ export const ADMIN_ONLY: ReadonlySet<RouteName> = new Set([
   "categories",
   "periods",
   "imports",
+  "audit",
 ]);

@@ -458,3 +458,20 @@ export interface ImportResult {
   skipped: number;
   errors: RowError[];
 }
+
+// --- audit trail ----------------------------------------------------------------------
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor_id: string | null;
+  /** As it was then; null: the system (a command, a job). */
+  actor_username: string | null;
+  /** "area.what", e.g. "customers.handover". */
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  details: Record<string, unknown>;
+  ip: string | null;
+  device_id: string | null;
+}
