@@ -2,6 +2,7 @@ import type { FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { locale, setLocale, t, useLocale, type ConsoleKey } from "./i18n";
 import { Login } from "./Login";
+import { PasswordDialog } from "./PasswordDialog";
 import { href, route as currentRoute, type RouteName } from "./router";
 import { ADMIN_ONLY, SCREENS, type ScreenProps } from "./screens";
 import { session, signOut } from "./session";
@@ -79,6 +80,7 @@ function Shell({ user }: { user: SessionUser }) {
   const route = currentRoute.value;
   const name = route.name;
   const allowed = name !== "notFound" && (user.role === "admin" || !ADMIN_ONLY.has(name));
+  const [changingPassword, setChangingPassword] = useState(false);
 
   useEffect(() => {
     const screen = name === "notFound" ? "console.notFound.title" : titleKey(name);
@@ -124,6 +126,14 @@ function Shell({ user }: { user: SessionUser }) {
           <button
             type="button"
             class="cn-link"
+            onClick={() => setChangingPassword(true)}
+            data-testid="change-password"
+          >
+            {t("console.password.open")}
+          </button>
+          <button
+            type="button"
+            class="cn-link"
             onClick={() => void signOut()}
             data-testid="sign-out"
           >
@@ -131,6 +141,7 @@ function Shell({ user }: { user: SessionUser }) {
           </button>
         </span>
       </header>
+      {changingPassword && <PasswordDialog onClose={() => setChangingPassword(false)} />}
       <nav class="cn-nav" aria-label={t("console.nav")}>
         <ul>{NAV.map(link)}</ul>
         {user.role === "admin" && (

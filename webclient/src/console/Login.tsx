@@ -1,12 +1,18 @@
 import { useState } from "preact/hooks";
 import { ApiError } from "./api";
-import { locale, setLocale, t, useLocale } from "./i18n";
+import { fmtDateTime, locale, setLocale, t, useLocale } from "./i18n";
 import { signIn } from "./session";
 
 function problem(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 401) return t("console.login.credentials");
     if (err.status === 422) return t("console.login.missing");
+    if (err.code === "account_locked") {
+      const until = err.details.locked_until;
+      return t("console.login.locked", {
+        until: typeof until === "string" ? fmtDateTime(until) : "?",
+      });
+    }
     if (err.status === 429) return t("console.login.tooMany");
     return t("console.login.server", { status: err.status });
   }

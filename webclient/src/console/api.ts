@@ -38,13 +38,17 @@ import type {
 /** Field messages as the API sends them: `{field: [message]}`, nested for lists. */
 export type FieldErrors = Record<string, unknown>;
 
-/** A non-2xx answer: `{"error": {"code", "message", "fields"}}`. */
+/**
+ * A non-2xx answer: `{"error": {"code", "message", "fields"}}`; `details` is that whole
+ * error object (`locked_until`, `retry_after`...).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string | null,
     message: string,
     readonly fields: FieldErrors = {},
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -119,13 +123,17 @@ export const xhrUpload: Uploader = (url, form, headers, onProgress) =>
   });
 
 function errorFrom(status: number, body: unknown): ApiError {
-  const error = (body as { error?: { code?: string; message?: string; fields?: FieldErrors } })
-    ?.error;
+  const error = (
+    body as {
+      error?: { code?: string; message?: string; fields?: FieldErrors } & Record<string, unknown>;
+    }
+  )?.error;
   return new ApiError(
     status,
     error?.code ?? null,
     error?.message ?? `HTTP ${status}`,
     error?.fields ?? {},
+    error ?? {},
   );
 }
 
@@ -155,6 +163,13 @@ export class ConsoleApi {
     this.csrf = answer.csrf_token;
     return answer;
   }
+
+  /** Your own password; the server signs out your other devices and keeps this one. */
+  changePassword = (currentPassword: string, newPassword: string) =>
+    this.send<null>("POST", "/auth/password", {
+      current_password: currentPassword,
+      new_password: newPassword,
+    });
 
   async logout(): Promise<void> {
     await this.send<null>("POST", "/auth/logout");
@@ -186,6 +201,7 @@ export class ConsoleApi {
     );
   resetPassword = (id: string, password: string) =>
     this.send<null>("POST", `/users/${id}/password`, { password });
+  unlockUser = (id: string) => this.send<AdminUser>("POST", `/users/${id}/unlock`);
   devices = (userId: string) => this.get<Device[]>(`/users/${userId}/devices`);
   revokeDevice = (userId: string, deviceId: string) =>
     this.send<null>("DELETE", `/users/${userId}/devices/${deviceId}`);

@@ -78,6 +78,8 @@ export interface AdminUser {
   active: boolean;
   version: number;
   created_at: string;
+  /** Set while too many wrong passwords keep the account locked. */
+  locked_until: string | null;
 }
 
 export interface Device {

@@ -42,12 +42,16 @@ export interface PushAnswer {
   last_acknowledged_seq: number;
 }
 
-/** A non-2xx answer, with the server's error code (`{"error": {"code", "message"}}`). */
+/**
+ * A non-2xx answer, with the server's error code (`{"error": {"code", "message"}}`)
+ * and the rest of that error object (`fields`, `locked_until`, `retry_after`...).
+ */
 export class SyncHttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string | null,
     message: string,
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "SyncHttpError";
@@ -78,6 +82,15 @@ export interface AuthApi {
   logout(csrfToken: string | null): Promise<void>;
 }
 
+/** The signed-in user's own password change (POST /auth/password). */
+export interface PasswordApi {
+  changePassword(
+    currentPassword: string,
+    newPassword: string,
+    csrfToken: string | null,
+  ): Promise<void>;
+}
+
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface SyncApi {
@@ -94,7 +107,7 @@ export interface SyncApi {
   myNumbers(): Promise<MyNumbers>;
 }
 
-export class HttpSyncApi implements SyncApi, AuthApi {
+export class HttpSyncApi implements SyncApi, AuthApi, PasswordApi {
   constructor(
     private readonly fetchFn: FetchLike = (input, init) => fetch(input, init),
     private readonly base = "/api/v1",
@@ -147,6 +160,16 @@ export class HttpSyncApi implements SyncApi, AuthApi {
     await this.request<null>("/auth/logout", { method: "POST", headers });
   }
 
+  async changePassword(currentPassword: string, newPassword: string, csrfToken: string | null) {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+    await this.request<null>("/auth/password", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ current_password: currentPassword, new_password: newPassword }),
+    });
+  }
+
   private async request<T>(path: string, init: RequestInit): Promise<T> {
     const response = await this.fetchFn(`${this.base}${path}`, {
       ...init,
@@ -156,14 +179,18 @@ export class HttpSyncApi implements SyncApi, AuthApi {
     if (!response.ok) {
       let code: string | null = null;
       let message = `HTTP ${response.status}`;
+      let details: Record<string, unknown> = {};
       try {
-        const body = (await response.json()) as { error?: { code?: string; message?: string } };
+        const body = (await response.json()) as {
+          error?: { code?: string; message?: string } & Record<string, unknown>;
+        };
         code = body.error?.code ?? null;
         message = body.error?.message ?? message;
+        details = body.error ?? {};
       } catch {
         // Not our JSON (a proxy's error page): the status says enough.
       }
-      throw new SyncHttpError(response.status, code, message);
+      throw new SyncHttpError(response.status, code, message, details);
     }
     // 204 No Content (logout) has no body to parse.
     return (response.status === 204 ? null : await response.json()) as T;

@@ -11,7 +11,13 @@
  */
 import { signal } from "@preact/signals";
 import { db, getMeta, resetDb } from "../db";
-import { HttpSyncApi, SyncHttpError, type AuthApi, type SessionUser } from "./api";
+import {
+  HttpSyncApi,
+  SyncHttpError,
+  type AuthApi,
+  type PasswordApi,
+  type SessionUser,
+} from "./api";
 import { bindSession } from "./device";
 
 export type { SessionUser } from "./api";
@@ -29,10 +35,34 @@ const WIPED_KEY = "fieldbook.wiped";
 export const session = signal<SessionState>({ kind: "loading" });
 
 let api: AuthApi = new HttpSyncApi();
+let passwordApi: PasswordApi = new HttpSyncApi();
 
 /** Tests give a fake server. */
 export function setAuthApi(next: AuthApi): void {
   api = next;
+}
+
+/** Tests give a fake server. */
+export function setPasswordApi(next: PasswordApi): void {
+  passwordApi = next;
+}
+
+/**
+ * Change the signed-in user's password (online only). The server signs out the user's
+ * other devices and keeps this one. Throws `SyncHttpError`: 422 with `fields`
+ * (`current_password`, `new_password`), 423 `account_locked`; a `TypeError` offline.
+ */
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  const csrf = await getMeta("csrf_token");
+  try {
+    await passwordApi.changePassword(currentPassword, newPassword, csrf ?? null);
+  } catch (err) {
+    if (!(err instanceof SyncHttpError && err.code === "csrf_failed")) throw err;
+    // A token from before a server-side change: ask for this session's token once more.
+    await me();
+    const fresh = await getMeta("csrf_token");
+    await passwordApi.changePassword(currentPassword, newPassword, fresh ?? null);
+  }
 }
 
 function saveProfile(user: SessionUser): void {

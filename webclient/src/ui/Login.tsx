@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { fmtNumber, locale, setLocale, t, useLocale } from "../i18n";
+import { fmtDateTime, fmtNumber, locale, setLocale, t, useLocale } from "../i18n";
 import { OtherUsersChanges, SyncHttpError } from "../sync";
 import { login, takeWipedNotice } from "../sync/session";
 
@@ -10,6 +10,12 @@ function errorMessage(err: unknown): string {
   if (err instanceof SyncHttpError) {
     if (err.status === 401) return t("login.error.credentials");
     if (err.status === 422) return t("login.error.missing");
+    if (err.code === "account_locked") {
+      const until = err.details.locked_until;
+      return t("login.error.locked", {
+        until: typeof until === "string" ? fmtDateTime(until) : "?",
+      });
+    }
     if (err.status === 429) return t("login.error.tooMany");
     return t("login.error.server", { status: err.status });
   }

@@ -38,6 +38,8 @@ export const shell = {
     "login.error.credentials": "Wrong username or password, or the account is deactivated.",
     "login.error.missing": "Enter your username and password.",
     "login.error.tooMany": "Too many attempts. Wait a minute and try again.",
+    "login.error.locked":
+      "Too many wrong passwords: this account is locked until {until}. Try again then, or ask an administrator to unlock it.",
     "login.error.offline": "No connection. Signing in needs the network; try again with signal.",
     "login.error.server": "The server could not sign you in (error {status}). Try again later.",
     "login.error.otherUser":
@@ -61,6 +63,25 @@ export const shell = {
     "settings.syncFirst": "Sync now",
     "settings.signOutAnyway": "Sign out and delete them",
     "settings.offlineNoSync": "You are offline: sync when you have signal.",
+
+    "password.title": "Password",
+    "password.open": "Change password",
+    "password.current": "Current password",
+    "password.next": "New password",
+    "password.again": "New password again",
+    "password.rules":
+      "At least 10 characters; not your username, not a common password, not one character repeated.",
+    "password.submit": "Change password",
+    "password.saving": "Changing…",
+    "password.changed": "Password changed. Your other phones and browsers have been signed out.",
+    "password.error.currentMissing": "Enter your current password.",
+    "password.error.current": "This is not your current password.",
+    "password.error.rules": "Choose another password: see the rules below the field.",
+    "password.error.same": "Choose a password other than the current one.",
+    "password.error.mismatch": "The two new passwords differ.",
+    "password.error.locked":
+      "Too many wrong passwords: the account is locked until {until}. An administrator can unlock it.",
+    "password.error.offline": "No connection. Changing the password needs the network.",
   },
   zh: {
     "shell.screen.today": "今日",
@@ -100,6 +121,7 @@ export const shell = {
     "login.error.credentials": "用户名或密码错误，或账号已停用。",
     "login.error.missing": "请输入用户名和密码。",
     "login.error.tooMany": "尝试次数过多，请稍等一分钟再试。",
+    "login.error.locked": "密码错误次数过多，账号已锁定至 {until}。请届时再试，或请管理员解锁。",
     "login.error.offline": "没有网络连接。登录需要网络，请在有信号时重试。",
     "login.error.server": "服务器暂时无法登录（错误 {status}），请稍后再试。",
     "login.error.otherUser":
@@ -121,5 +143,22 @@ export const shell = {
     "settings.syncFirst": "立即同步",
     "settings.signOutAnyway": "退出并删除修改",
     "settings.offlineNoSync": "当前离线：请在有信号时同步。",
+
+    "password.title": "密码",
+    "password.open": "修改密码",
+    "password.current": "当前密码",
+    "password.next": "新密码",
+    "password.again": "再次输入新密码",
+    "password.rules": "至少 10 个字符；不能包含用户名，不能是常见密码，不能是同一字符重复。",
+    "password.submit": "修改密码",
+    "password.saving": "正在修改…",
+    "password.changed": "密码已修改。您在其他手机和浏览器上的登录已退出。",
+    "password.error.currentMissing": "请输入当前密码。",
+    "password.error.current": "当前密码不正确。",
+    "password.error.rules": "请换一个密码：规则见输入框下方。",
+    "password.error.same": "新密码不能与当前密码相同。",
+    "password.error.mismatch": "两次输入的新密码不一致。",
+    "password.error.locked": "密码错误次数过多，账号已锁定至 {until}。管理员可以解锁。",
+    "password.error.offline": "没有网络连接。修改密码需要网络。",
   },
 };

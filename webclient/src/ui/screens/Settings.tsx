@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import { myNumbers } from "../../data";
-import { fmtFixed, fmtNumber, setLocale, t, useLocale, type Locale } from "../../i18n";
-import { logout, session } from "../../sync/session";
+import { fmtDateTime, fmtFixed, fmtNumber, setLocale, t, useLocale, type Locale } from "../../i18n";
+import { SyncHttpError } from "../../sync";
+import { changePassword, logout, session } from "../../sync/session";
 import { useLive } from "../components/useLive";
 import { href } from "../router";
 import type { ScreenProps } from "./types";
@@ -69,6 +70,8 @@ export function Settings({ engine }: ScreenProps) {
           ))}
         </div>
       </fieldset>
+
+      <PasswordChange />
 
       <section class="fb-group" aria-labelledby="signout-title">
         <h2 id="signout-title">{t("settings.signOutTitle")}</h2>
@@ -140,4 +143,138 @@ function MyNumbersLink() {
       </li>
     </ul>
   );
+}
+
+type PasswordField = "current" | "next" | "again";
+
+/** The user's own password change: the server signs out their other devices, not this one. */
+function PasswordChange() {
+  const [open, setOpen] = useState(false);
+  const [values, setValues] = useState<Record<PasswordField, string>>({
+    current: "",
+    next: "",
+    again: "",
+  });
+  const [errors, setErrors] = useState<Partial<Record<PasswordField | "form", string>>>({});
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setDone(false);
+    const found: Partial<Record<PasswordField, string>> = {};
+    if (values.current === "") found.current = t("password.error.currentMissing");
+    if (values.next === "") found.next = t("password.error.rules");
+    else if (values.next === values.current) found.next = t("password.error.same");
+    else if (values.again !== values.next) found.again = t("password.error.mismatch");
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      await changePassword(values.current, values.next);
+      setValues({ current: "", next: "", again: "" });
+      setOpen(false);
+      setDone(true);
+    } catch (err) {
+      setErrors(passwordErrors(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function field(name: PasswordField, autocomplete: string) {
+    const id = `password-${name}`;
+    const error = errors[name];
+    return (
+      <div class="fb-field">
+        <label for={id}>{t(`password.${name}`)}</label>
+        <input
+          id={id}
+          name={name}
+          type="password"
+          autocomplete={autocomplete}
+          aria-invalid={error ? "true" : undefined}
+          aria-describedby={error ? `${id}-error` : name === "next" ? "password-rules" : undefined}
+          value={values[name]}
+          onInput={(e) => setValues({ ...values, [name]: e.currentTarget.value })}
+        />
+        {error && (
+          <p class="fb-error" id={`${id}-error`}>
+            {error}
+          </p>
+        )}
+      </div>
+    );
+  }
+
+  return (
+    <section class="fb-group" aria-labelledby="password-title">
+      <h2 id="password-title">{t("password.title")}</h2>
+      {done && (
+        <p class="fb-meta" role="status" data-testid="password-changed">
+          {t("password.changed")}
+        </p>
+      )}
+      {open ? (
+        <form class="fb-form" data-testid="password-form" onSubmit={submit} noValidate>
+          {field("current", "current-password")}
+          {field("next", "new-password")}
+          <p class="fb-meta" id="password-rules">
+            {t("password.rules")}
+          </p>
+          {field("again", "new-password")}
+          <p class="fb-error" role="alert" hidden={!errors.form}>
+            {errors.form ?? ""}
+          </p>
+          <div class="fb-actions">
+            <button type="submit" class="fb-button" disabled={busy}>
+              {busy ? t("password.saving") : t("password.submit")}
+            </button>
+            <button
+              type="button"
+              class="fb-button fb-secondary"
+              onClick={() => {
+                setOpen(false);
+                setErrors({});
+              }}
+            >
+              {t("action.cancel")}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div class="fb-actions">
+          <button
+            type="button"
+            class="fb-button fb-secondary"
+            data-testid="password-open"
+            onClick={() => setOpen(true)}
+          >
+            {t("password.open")}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** The server's refusal, worded on the field it concerns. */
+function passwordErrors(err: unknown): Partial<Record<PasswordField | "form", string>> {
+  if (err instanceof SyncHttpError) {
+    const fields = (err.details.fields ?? {}) as Record<string, unknown>;
+    if (err.status === 422 && "current_password" in fields)
+      return { current: t("password.error.current") };
+    if (err.status === 422 && "new_password" in fields) return { next: t("password.error.rules") };
+    if (err.code === "account_locked") {
+      const until = err.details.locked_until;
+      return {
+        form: t("password.error.locked", {
+          until: typeof until === "string" ? fmtDateTime(until) : "?",
+        }),
+      };
+    }
+    return { form: t("login.error.server", { status: err.status }) };
+  }
+  if (err instanceof TypeError) return { form: t("password.error.offline") };
+  return { form: t("login.error.server", { status: "?" }) };
 }

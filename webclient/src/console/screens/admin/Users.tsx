@@ -20,7 +20,21 @@ export function Users({ user }: ScreenProps) {
   const [text, setText] = useState("");
   const [editing, setEditing] = useState<AdminUser | null>(null);
   const [created, setCreated] = useState<string | null>(null);
+  const [unlocked, setUnlocked] = useState<string | null>(null);
+  const [unlockError, setUnlockError] = useState<unknown>(null);
   const teamList = teams.data ?? [];
+
+  async function unlock(u: AdminUser) {
+    setUnlocked(null);
+    setUnlockError(null);
+    try {
+      await api.unlockUser(u.id);
+      setUnlocked(u.display_name);
+      users.reload();
+    } catch (err) {
+      setUnlockError(err);
+    }
+  }
   return (
     <section data-testid="users">
       <h1>{t("users.title")}</h1>
@@ -32,6 +46,8 @@ export function Users({ user }: ScreenProps) {
         }}
       />
       {created && <Notice kind="ok">{t("users.created", { name: created })}</Notice>}
+      {unlocked && <Notice kind="ok">{t("users.unlocked", { name: unlocked })}</Notice>}
+      <WriteError error={unlockError} />
       <div class="cn-toolbar">
         <Select
           label={t("users.filterRole")}
@@ -82,6 +98,14 @@ export function Users({ user }: ScreenProps) {
                       <span class={`cn-badge${u.active ? " cn-badge-ok" : ""}`}>
                         {t(u.active ? "users.active" : "users.inactive")}
                       </span>
+                      {u.locked_until && (
+                        <>
+                          {" "}
+                          <span class="cn-badge" data-testid="user-locked">
+                            {t("users.locked", { until: fmtDateTime(u.locked_until) })}
+                          </span>
+                        </>
+                      )}
                     </td>
                     <td>{fmtDate(u.created_at)}</td>
                     <td>
@@ -93,6 +117,20 @@ export function Users({ user }: ScreenProps) {
                       >
                         {t("console.edit")}
                       </button>
+                      {u.locked_until && (
+                        <>
+                          {" · "}
+                          <button
+                            type="button"
+                            class="cn-link"
+                            data-testid="unlock-user"
+                            aria-label={t("users.unlockLabel", { name: u.display_name })}
+                            onClick={() => void unlock(u)}
+                          >
+                            {t("users.unlock")}
+                          </button>
+                        </>
+                      )}
                     </td>
                   </tr>
                 ))}
