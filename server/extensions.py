@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -42,7 +42,7 @@ api = FieldbookApi()
 
 
 # How long a SQLite connection waits for another one's write lock before giving up.
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
 @event.listens_for(Engine, "connect")
@@ -62,8 +62,27 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+_AS_WRITER = "_fieldbook_sqlite_as_writer"
+
+
+def begin_as_writer() -> None:
+    """This request's next transactions begin IMMEDIATE (a read that turned out to write)."""
+    g.setdefault(_AS_WRITER, True)
+
+
 def _writes_expected() -> bool:
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    if not has_request_context():
+        return False
+    return request.method not in ("GET", "HEAD", "OPTIONS") or g.get(_AS_WRITER, False)
+
+
+def is_sqlite_busy(err: BaseException) -> bool:
+    """SQLite refused a lock: busy past the timeout, or a reader that cannot become a
+    writer because another writer committed since it began (SQLITE_BUSY_SNAPSHOT)."""
+    orig = getattr(err, "orig", None)
+    return type(orig).__module__.startswith("sqlite3") and (
+        getattr(orig, "sqlite_errorcode", None) in (5, 517) or "locked" in str(orig)
+    )
 
 
 @event.listens_for(Engine, "begin")

@@ -17,15 +17,16 @@ from functools import wraps
 from typing import Any
 
 import click
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, request
 from flask.cli import AppGroup
 from marshmallow import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from server.errors import ApiError, validation_fields
-from server.extensions import db
+from server.extensions import begin_as_writer, db, is_sqlite_busy
 
 _KEEP = "_fieldbook_keep_on_failure"
+_RETRIED = "_fieldbook_retried_as_writer"
 _ON_COMMIT = "_fieldbook_on_commit"
 
 
@@ -96,6 +97,19 @@ class Fieldbook(Flask):
         # Every error of a before_request hook, the view or its commit comes here
         # first: nothing of the failed work is kept, whatever the answer will be.
         _roll_back()
+        if request.method in ("GET", "HEAD") and is_sqlite_busy(e) and not g.get(_RETRIED):
+            # A read that also writes (a pull registering its device, a session's
+            # slide) began as a SQLite reader and could not become a writer once
+            # another request had committed. It changed nothing: run it again, this
+            # time holding the write lock from its start (server/extensions.py).
+            setattr(g, _RETRIED, True)
+            begin_as_writer()
+            try:
+                rv = self.preprocess_request()
+                return rv if rv is not None else self.dispatch_request()
+            except Exception as again:
+                _roll_back()
+                return super().handle_user_exception(again)
         return super().handle_user_exception(e)
 
 
