@@ -256,3 +256,32 @@ def test_the_phone_app_links_leads_to_the_console(phone, live_server):
     expect(p.page).to_have_url(re.compile(r"/console$"))
     # The same session: the console opens signed in.
     expect(p.page.get_by_test_id("console-user")).to_contain_text("Lead")
+
+
+def test_an_admin_reads_the_audit_trail_and_filters_it(console, live_server, screen):
+    c = console()
+    c.open()
+    c.sign_in(live_server.admin)
+    c.nav("Teams")
+    form = c.testid("teams").locator("form").first
+    form.locator('[name="name"]').fill(f"Audited team {screen}")
+    form.locator('button[type="submit"]').click()
+    # A team's name shows in its rename field.
+    expect(c.page.get_by_label(f"New name for Audited team {screen}")).to_be_visible()
+
+    c.nav("Audit trail")
+    rows = c.testid("audit-row")
+    # Newest first: the team just created, then (further down) this admin's sign-in.
+    expect(rows.first).to_have_attribute("data-action", "team.team_created")
+    expect(rows.first).to_contain_text(f"Audited team {screen}")
+    expect(rows.first.locator("th")).to_have_text(live_server.admin)
+    c.shot(f"en-18-audit-{screen}")
+
+    filters = c.testid("audit-filters")
+    filters.locator('[name="action"]').select_option("auth.sign_in")
+    c.testid("audit-apply").click()
+    expect(c.page).to_have_url(re.compile(r"action=auth\.sign_in"))
+    expect(rows.first).to_have_attribute("data-action", "auth.sign_in")
+    expect(
+        c.page.locator('[data-testid="audit-row"]:not([data-action="auth.sign_in"])')
+    ).to_have_count(0)

@@ -108,6 +108,7 @@ def test_every_console_screen_passes_axe(browser, live_server, api, locale):
         ("Categories", "/console/admin/categories", "14-categories"),
         ("Periods", "/console/admin/periods", "15-periods"),
         ("Imports", "/console/admin/imports", "16-imports"),
+        ("Audit trail", "/console/admin/audit", "16c-audit"),
         ("Dashboard (admin)", "/console", "17-dashboard-admin"),
     ]:
         admin.go(path)
