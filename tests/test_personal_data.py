@@ -20,6 +20,8 @@ from server.timeutil import local_today
 from server.visits.models import Visit, VisitRevision
 from tests.conftest import AuthActions
 from tests.sync_helpers import Device
+from tests.test_indicators import june  # noqa: F401  (a fixture of `tricky`)
+from tests.test_review_exports import export, tricky  # noqa: F401
 from tests.test_sync_pull import fill
 
 PHONE = "13812345678"
@@ -201,6 +203,22 @@ def test_the_access_log_cannot_be_rewritten(client, auth, rows, in_app):
         with pytest.raises(DatabaseError):
             db.session.execute(sa.delete(PersonalDataAccess))
         db.session.rollback()
+
+
+def test_a_review_export_with_phones_in_full_is_on_the_access_log(
+    client,
+    auth,
+    run_jobs,
+    in_app,
+    tricky,  # noqa: F811  (the fixture imported above)
+):
+    auth.login(tricky["admin"].username)
+    export(client, run_jobs, team_id=str(tricky["team_a"].id), language="en")
+    assert _access(in_app, kind=AccessKind.EXPORT) == []  # masked: nothing personal
+    export(client, run_jobs, team_id=str(tricky["team_a"].id), unmasked=True, language="en")
+    (entry,) = _access(in_app, kind=AccessKind.EXPORT)
+    assert (entry.user_id, entry.fields) == (tricky["admin"].id, ["phone", "birthday"])
+    assert entry.count > 0 and entry.ref is not None
 
 
 # --- the sync ---------------------------------------------------------------------

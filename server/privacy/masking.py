@@ -75,6 +75,11 @@ def mask_birthday(day: date | str | None) -> str | None:
     return "--" + text[5:10]
 
 
+def hide_date(day: date | None) -> str | None:
+    """A date hidden whole (review exports' birthdays: a spreadsheet travels further)."""
+    return None if day is None else "****-**-**"
+
+
 def mask_address(address: str | None) -> str | None:
     """The address down to its district (上海市浦东新区****); unknown shapes: the start."""
     if not address:

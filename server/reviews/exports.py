@@ -34,6 +34,8 @@ from server.errors import invalid
 from server.extensions import db
 from server.jobs.models import Job
 from server.jobs.services import Progress, handler, submit
+from server.privacy import access, masking
+from server.privacy.models import AccessKind
 from server.reviews.indicators import UNITS
 from server.reviews.models import ReviewExport
 from server.reviews.scoring import NAMES
@@ -96,18 +98,13 @@ def safe_text(value: str) -> str:
 
 
 def mask_phone(phone: str | None, unmasked: bool) -> str | None:
-    if phone is None or unmasked:
-        return phone
-    digits = phone.strip()
-    if len(digits) <= 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return phone if unmasked else masking.mask_phone(phone)
 
 
 def mask_birthday(day: date | None, unmasked: bool) -> str | None:
     if day is None:
         return None
-    return day.isoformat() if unmasked else "****-**-**"
+    return day.isoformat() if unmasked else masking.hide_date(day)
 
 
 # --- the job ------------------------------------------------------------------------
@@ -165,6 +162,15 @@ def _run_export(job: Job, progress: Progress) -> dict[str, Any]:
             "unmasked": params["unmasked"],
         },
     )
+    if params["unmasked"]:
+        # Customers' phones and birthdays in full: one access-log row for the file.
+        access.record(
+            user,
+            AccessKind.EXPORT,
+            fields=["phone", "birthday"],
+            count=rows,
+            ref=str(job.id),
+        )
     return {"file": name, "rows": rows}
 
 
