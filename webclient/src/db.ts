@@ -426,7 +426,8 @@ export type OutboxEntry<K extends MutationName = MutationName> = OutboxFields & 
 export interface PushResult {
   id: Uuid;
   seq: number;
-  status: "applied" | "conflict" | "rejected";
+  /** failed: the server could not apply it (a bug, not a refusal); sent again later. */
+  status: "applied" | "conflict" | "rejected" | "failed";
   code: string | null;
   message: string | null;
   entity?: EntityName;
@@ -435,6 +436,9 @@ export interface PushResult {
   http_status?: number;
   fields?: Record<string, unknown>;
   details?: Record<string, unknown>;
+  /** A failed result: whether it is tried again, and how many attempts failed so far. */
+  retryable?: boolean;
+  attempts?: number;
 }
 
 interface ResultFields {
@@ -521,6 +525,15 @@ export interface MetaValues {
   schema_version: number;
   /** Written by the sync engine after a pull (sync/numbers.ts); wiped with the rest. */
   my_numbers: StoredMyNumbers;
+  /** Changes numbered on this device that it no longer held when the server asked. */
+  seq_gaps: SeqGap[];
+}
+
+/** Seqs `from`..`to` never reached the server and were gone from the outbox (sync/push.ts). */
+export interface SeqGap {
+  from: number;
+  to: number;
+  found_at: IsoDateTime;
 }
 export type MetaKey = keyof MetaValues;
 export interface MetaRow {

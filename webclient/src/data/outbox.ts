@@ -3,7 +3,7 @@
  * transaction (docs/sync.md, client duty 1), so a crash or an error leaves either both
  * or neither, and the entry's `seq` comes from a counter that only increases.
  */
-import { db, ENTITY_NAMES, type OutboxEntry } from "../db";
+import { db, deleteMeta, ENTITY_NAMES, getMeta, type OutboxEntry, type SeqGap } from "../db";
 import type { MutationArgs, MutationName } from "../mutations";
 import { nowIso } from "../time";
 import { applyEntry, overlayContext, targetsOf } from "./overlay";
@@ -75,4 +75,21 @@ export function onLocalChange(listener: Listener): () => void {
 /** `value` without the keys whose value is undefined (the server rejects unknown keys, not absent ones). */
 export function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Changes the server failed to apply (a bug on its side) and will be sent again. */
+export function retryingChanges(): Promise<OutboxEntry[]> {
+  return db.outbox
+    .orderBy("seq")
+    .filter((entry) => entry.result?.status === "failed")
+    .toArray();
+}
+
+/** Changes numbered on this phone that were gone before they reached the server. */
+export async function seqGaps(): Promise<SeqGap[]> {
+  return (await getMeta("seq_gaps")) ?? [];
+}
+
+export async function dismissSeqGaps(): Promise<void> {
+  await deleteMeta("seq_gaps");
 }

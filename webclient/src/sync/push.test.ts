@@ -32,7 +32,7 @@ describe("push", () => {
 
     const report = await push(apiFor(server));
 
-    expect(report).toEqual({ sent: 1, applied: 1, rejected: 0, conflicts: 0 });
+    expect(report).toEqual({ sent: 1, applied: 1, rejected: 0, conflicts: 0, failed: 0 });
     expect(await db.outbox.count()).toBe(0);
     expect((await db.meta.get("last_acknowledged_seq"))?.value).toBe(1);
     const local = await db.visits.get(visit);

@@ -6,6 +6,8 @@ import {
   db,
   ENTITY_NAMES,
   entityTable,
+  getMeta,
+  setMeta,
   SCHEMA_VERSION,
   type AnyRow,
   type EntityName,
@@ -34,6 +36,16 @@ export interface PushReport {
   applied: number;
   rejected: number;
   conflicts: number;
+  /** Changes the server could not apply this time (a bug on its side): sent again later. */
+  failed: number;
+}
+
+/** Refusals the server did not record: the change waits in the outbox for the user. */
+const NOT_RECORDED = new Set(["seq_reused", "mutation_id_reused"]);
+
+/** A change the server failed to apply and will try again: it stays queued. */
+export function isRetrying(entry: OutboxEntry): boolean {
+  return entry.result?.status === "failed";
 }
 
 function isEntity(name: unknown): name is EntityName {
@@ -65,7 +77,12 @@ async function takeResult(
   result: PushResult,
   ctx: OverlayContext,
 ): Promise<void> {
-  const notRecorded = result.status === "rejected" && result.code === "seq_reused";
+  if (result.status === "failed") {
+    // Not applied, not acknowledged as done: queued again as it was, overlay and all.
+    await db.outbox.update(entry.seq, { status: "pending", result });
+    return;
+  }
+  const notRecorded = result.status === "rejected" && NOT_RECORDED.has(result.code ?? "");
   if (notRecorded) {
     // The server did not record it: it stays in the outbox, out of the queue, for the user.
     await db.outbox.update(entry.seq, { status: "rejected", result });
@@ -125,6 +142,7 @@ async function takeAnswer(
       await takeResult(entry, result, ctx);
       if (result.status === "applied") report.applied += 1;
       else if (result.status === "conflict") report.conflicts += 1;
+      else if (result.status === "failed") report.failed += 1;
       else report.rejected += 1;
     }
     await acknowledge(answer.last_acknowledged_seq, ctx);
@@ -147,7 +165,12 @@ export async function acknowledge(
   const next = Number((await db.meta.get("next_seq"))?.value ?? 1);
   if (next <= seq) await db.meta.put({ key: "next_seq", value: seq + 1 });
   if (!dropEntries) return;
-  const done = await db.outbox.where("seq").belowOrEqual(seq).toArray();
+  // A change the server failed to apply has its seq acknowledged as received, not done.
+  const done = await db.outbox
+    .where("seq")
+    .belowOrEqual(seq)
+    .filter((entry) => !isRetrying(entry))
+    .toArray();
   for (const entry of done) {
     await db.outbox.delete(entry.seq);
     for (const key of entry.targets) {
@@ -181,14 +204,17 @@ async function csrfToken(): Promise<string | null> {
  * the server answers from its stored results.
  */
 export async function push(api: SyncApi): Promise<PushReport> {
-  const report: PushReport = { sent: 0, applied: 0, rejected: 0, conflicts: 0 };
+  const report: PushReport = { sent: 0, applied: 0, rejected: 0, conflicts: 0, failed: 0 };
   const device = await deviceId();
   let csrfRetried = false;
+  let gapClosed = false;
+  // Failed in this push: tried again on the next sync, not at once (each try counts).
+  const failedNow = new Set<number>();
   for (;;) {
     const batch = await db.transaction("rw", db.outbox, async () => {
       const queued = await db.outbox
         .orderBy("seq")
-        .filter(isUnanswered)
+        .filter((entry) => isUnanswered(entry) && !failedNow.has(entry.seq))
         .limit(PUSH_BATCH)
         .toArray();
       await db.outbox.bulkUpdate(
@@ -214,10 +240,16 @@ export async function push(api: SyncApi): Promise<PushReport> {
         await db.meta.put({ key: "csrf_token", value: await api.csrfToken() });
         continue;
       }
+      if (err instanceof SyncHttpError && err.code === "seq_gap" && !gapClosed) {
+        gapClosed = true;
+        await closeGap(Number(err.details.expected_seq));
+        continue;
+      }
       throw err;
     }
     report.sent += batch.length;
     await takeAnswer(batch, answer, report);
+    for (const result of answer.results) if (result.status === "failed") failedNow.add(result.seq);
     const progressed =
       (await db.outbox
         .where("seq")
@@ -226,4 +258,29 @@ export async function push(api: SyncApi): Promise<PushReport> {
         .count()) < batch.length;
     if (!progressed) return report;
   }
+}
+
+/**
+ * The server refused a push whose seqs skip ahead (409 seq_gap): it has every change
+ * up to `expected - 1` and none after. The changes this device still holds from
+ * `expected` on are numbered again from `expected`, in their order (the server never
+ * received any of them, so none can apply twice). Numbers the device no longer holds
+ * are reported (meta `seq_gaps`, shown in the sync centre), never skipped silently.
+ */
+export async function closeGap(expected: number): Promise<void> {
+  if (!Number.isSafeInteger(expected) || expected < 1) return;
+  await db.transaction("rw", db.outbox, db.meta, async () => {
+    const later = await db.outbox.where("seq").aboveOrEqual(expected).sortBy("seq");
+    const first = later[0]?.seq ?? expected;
+    if (first > expected) {
+      const gaps = (await getMeta("seq_gaps")) ?? [];
+      await setMeta("seq_gaps", [...gaps, { from: expected, to: first - 1, found_at: nowIso() }]);
+    }
+    await db.outbox.bulkDelete(later.map((entry) => entry.seq));
+    await db.outbox.bulkAdd(later.map((entry, i) => ({ ...entry, seq: expected + i })));
+    await db.meta.put({ key: "next_seq", value: expected + later.length });
+    const known = Number((await db.meta.get("last_acknowledged_seq"))?.value ?? 0);
+    if (known > expected - 1)
+      await db.meta.put({ key: "last_acknowledged_seq", value: expected - 1 });
+  });
 }

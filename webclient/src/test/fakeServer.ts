@@ -27,7 +27,7 @@ interface Tombstone {
 interface Result {
   id: string;
   seq: number;
-  status: "applied" | "conflict" | "rejected";
+  status: "applied" | "conflict" | "rejected" | "failed";
   code: string | null;
   message: string | null;
   [key: string]: unknown;
@@ -88,6 +88,10 @@ export class FakeServer {
   dropAnswers = 0;
   /** Statuses to answer with, without processing, one per request. */
   failures: { status: number; code: string }[] = [];
+  /** Mutation names that crash (a server bug, not a refusal) until removed. */
+  crashing = new Set<string>();
+  /** Unexpected failures per device and seq, as server/sync/push.py counts them. */
+  attempts = new Map<string, number>();
   log: { method: string; path: string }[] = [];
   /** What GET /reviews/me answers ("My numbers"); tests change it. */
   numbers: MyNumbers = sampleNumbers();
@@ -319,20 +323,28 @@ export class FakeServer {
     const order = body.mutations
       .map((_, i) => i)
       .sort((a, b) => body.mutations[a]!.seq - body.mutations[b]!.seq);
+    // A batch must follow on from the last seq received (409 seq_gap otherwise).
+    let expected = device.lastSeq + 1;
+    for (const seq of [...new Set(body.mutations.map((m) => m.seq))].sort((a, b) => a - b)) {
+      if (seq <= device.lastSeq) continue;
+      if (seq !== expected)
+        return json(409, {
+          error: {
+            code: "seq_gap",
+            message: `the next change expected is number ${expected}`,
+            fields: {},
+            expected_seq: expected,
+            last_acknowledged_seq: device.lastSeq,
+          },
+        });
+      expected += 1;
+    }
     for (const index of order) {
       const m = body.mutations[index]!;
       const key = `${body.device_id}:${m.seq}`;
-      if (m.seq <= device.lastSeq) {
-        const stored = this.stored.get(key);
-        if (!stored)
-          results[index] = {
-            id: m.id,
-            seq: m.seq,
-            status: "applied",
-            code: "already_acknowledged",
-            message: null,
-          };
-        else if (stored.mutationId !== m.id)
+      const stored = this.stored.get(key);
+      if (m.seq <= device.lastSeq && stored) {
+        if (stored.mutationId !== m.id)
           results[index] = {
             id: m.id,
             seq: m.seq,
@@ -345,12 +357,31 @@ export class FakeServer {
         else results[index] = structuredClone(stored.result);
         continue;
       }
-      const result = this.apply(m);
-      this.stored.set(key, { mutationId: m.id, result: structuredClone(result) });
-      device.lastSeq = m.seq;
+      // New, or failed before and tried again.
+      const result = this.crashing.has(m.name) ? this.crash(key, m) : this.apply(m);
+      if (result.status !== "failed")
+        this.stored.set(key, { mutationId: m.id, result: structuredClone(result) });
+      device.lastSeq = Math.max(device.lastSeq, m.seq);
       results[index] = result;
     }
     return json(200, { results, last_acknowledged_seq: device.lastSeq });
+  }
+
+  private crash(key: string, m: PushMutation): Result {
+    const attempts = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempts);
+    const gaveUp = attempts >= 3;
+    return {
+      id: m.id,
+      seq: m.seq,
+      status: gaveUp ? "rejected" : "failed",
+      http_status: 500,
+      code: gaveUp ? "mutation_failed" : "server_error",
+      message: gaveUp ? "kept for an administrator" : "will be tried again",
+      fields: {},
+      retryable: !gaveUp,
+      attempts,
+    };
   }
 
   private apply(m: PushMutation): Result {

@@ -33,6 +33,14 @@ export const sync = {
     "sync.lostAccess":
       "This customer is no longer yours. Your change is kept for your team lead to apply or dismiss.",
     "sync.serverSaid": "The server refused it: {message}",
+    "sync.failedForGood":
+      "The server could not apply this change after several tries. It is kept whole for an administrator; your other changes went on.",
+    "sync.retrying": "Being tried again",
+    "sync.retryingExplain":
+      "The server could not apply these changes (a problem on its side, attempt {attempts}). They stay on this phone and are sent again at the next sync.",
+    "sync.gapTitle": "Changes missing from this phone",
+    "sync.gap":
+      "Changes number {from} to {to} never reached the server and are no longer on this phone ({time}). Everything after them was sent.",
     "sync.whatYouEntered": "What you entered",
     "sync.dismiss": "Dismiss",
     "sync.empty": "(empty)",
@@ -121,6 +129,14 @@ export const sync = {
     "sync.chooseRestored": "恢复被替换的值",
     "sync.conflictNotHere": "此冲突尚未同步到手机：请先同步再选择。",
     "sync.lostAccess": "该客户已不归您负责。您的修改已保留，由班组长决定应用或放弃。",
+    "sync.failedForGood":
+      "服务器多次尝试仍无法应用此修改。修改已完整保留，交由管理员处理；您的其他修改已继续同步。",
+    "sync.retrying": "正在重试",
+    "sync.retryingExplain":
+      "服务器暂时无法应用以下修改（服务器端的问题，第 {attempts} 次尝试）。修改保留在本机，下次同步时会再次发送。",
+    "sync.gapTitle": "本机缺失的修改",
+    "sync.gap":
+      "第 {from} 至 {to} 号修改未到达服务器，且已不在本机（{time}）。其后的修改均已发送。",
     "sync.serverSaid": "服务器拒绝了此修改：{message}",
     "sync.whatYouEntered": "您输入的内容",
     "sync.dismiss": "知道了",

@@ -1,6 +1,14 @@
 import { useState } from "preact/hooks";
-import type { ResultEntry, SyncConflict } from "../../db";
-import { dismissResult, LocalRefusal, resolveConflict, syncResults } from "../../data";
+import type { OutboxEntry, ResultEntry, SeqGap, SyncConflict } from "../../db";
+import {
+  dismissResult,
+  dismissSeqGaps,
+  LocalRefusal,
+  resolveConflict,
+  retryingChanges,
+  seqGaps,
+  syncResults,
+} from "../../data";
 import { fmtDateTime, fmtNumber, hasMessage, t, useLocale } from "../../i18n";
 import { useLive } from "../components/useLive";
 import type { ScreenProps } from "./types";
@@ -24,6 +32,8 @@ export function SyncCenter({ engine }: ScreenProps) {
   useLocale();
   const status = engine.status.value;
   const results = useLive(syncResults, []);
+  const retrying = useLive(retryingChanges, []);
+  const gaps = useLive(seqGaps, []);
   const [running, setRunning] = useState(false);
   const [outcome, setOutcome] = useState("");
 
@@ -81,6 +91,9 @@ export function SyncCenter({ engine }: ScreenProps) {
         {outcome}
       </p>
 
+      <Gaps gaps={gaps.value ?? []} />
+      <Retrying entries={retrying.value ?? []} />
+
       <section class="fb-group" aria-labelledby="sync-results-title">
         <h2 id="sync-results-title">
           {t("sync.results")} <span class="fb-count-badge">{items.length}</span>
@@ -122,7 +135,9 @@ function ResultItem({ entry }: { entry: ResultEntry }) {
           <p class="fb-server-message">
             {entry.code === "lost_access"
               ? t("sync.lostAccess")
-              : t("sync.serverSaid", { message: entry.message ?? entry.code ?? "" })}
+              : entry.code === "mutation_failed"
+                ? t("sync.failedForGood")
+                : t("sync.serverSaid", { message: entry.message ?? entry.code ?? "" })}
           </p>
           <FieldErrors fields={entry.result.fields} />
           <details class="fb-details">
@@ -249,5 +264,53 @@ function ConflictChoices({ entry, conflicts }: { entry: ResultEntry; conflicts: 
         {error}
       </p>
     </>
+  );
+}
+
+/** Changes the server failed to apply this time: they wait on the phone for the next sync. */
+function Retrying({ entries }: { entries: OutboxEntry[] }) {
+  if (entries.length === 0) return null;
+  const attempts = Math.max(...entries.map((entry) => entry.result?.attempts ?? 1));
+  return (
+    <section class="fb-group" aria-labelledby="sync-retrying-title" data-testid="sync-retrying">
+      <h2 id="sync-retrying-title">
+        {t("sync.retrying")} <span class="fb-count-badge">{entries.length}</span>
+      </h2>
+      <p>{t("sync.retryingExplain", { attempts: fmtNumber(attempts) })}</p>
+      <ul class="fb-list">
+        {entries.map((entry) => (
+          <li key={entry.mutation_id} class="fb-result" data-status="failed">
+            <p class="fb-result-head">
+              <strong>{t(`sync.mutation.${entry.name}`)}</strong>
+            </p>
+            <p class="fb-meta">{t("sync.madeAt", { time: fmtDateTime(entry.client_time) })}</p>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Seqs this phone numbered but no longer held when the server asked for them. */
+function Gaps({ gaps }: { gaps: SeqGap[] }) {
+  if (gaps.length === 0) return null;
+  return (
+    <section class="fb-group" aria-labelledby="sync-gaps-title" data-testid="sync-gaps">
+      <h2 id="sync-gaps-title">{t("sync.gapTitle")}</h2>
+      {gaps.map((gap) => (
+        <p key={`${gap.from}-${gap.found_at}`} class="fb-notice fb-notice-warn">
+          {t("sync.gap", {
+            from: fmtNumber(gap.from),
+            to: fmtNumber(gap.to),
+            time: fmtDateTime(gap.found_at),
+          })}
+        </p>
+      ))}
+      <div class="fb-actions">
+        <button type="button" class="fb-button fb-secondary" onClick={() => dismissSeqGaps()}>
+          {t("sync.dismiss")}
+        </button>
+      </div>
+    </section>
   );
 }
