@@ -22,6 +22,9 @@ def _session_payload(user):
 @blp.post("/login")
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
+@blp.alt_response(401, description="Wrong username or password (`invalid_credentials`).")
+@blp.alt_response(423, description="Locked after too many wrong passwords (`account_locked`).")
+@blp.alt_response(429, description="Too many refused sign-ins (`too_many_attempts`).")
 def login(args):
     """Sign in; returns the user and the CSRF token for later writes.
 
@@ -58,6 +61,7 @@ def me():
 @blp.post("/password")
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
+@blp.alt_response(423, description="Locked after too many wrong passwords (`account_locked`).")
 @signed_in()
 def change_password(args):
     """Change your own password; your other devices are signed out, this one stays."""
