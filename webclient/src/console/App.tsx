@@ -67,6 +67,7 @@ const ADMIN_NAV: { name: RouteName; key: ConsoleKey }[] = [
   { name: "periods", key: "console.nav.periods" },
   { name: "imports", key: "console.nav.imports" },
   { name: "audit", key: "console.nav.audit" },
+  { name: "syncFailed", key: "console.nav.syncFailed" },
 ];
 
 function titleKey(name: RouteName): ConsoleKey {

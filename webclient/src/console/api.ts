@@ -10,6 +10,7 @@ import type {
   AssignResult,
   AtRisk,
   AuditEvent,
+  FailedMutation,
   Campaign,
   CampaignInput,
   Category,
@@ -299,6 +300,11 @@ export class ConsoleApi {
   // --- audit trail (admins) -----------------------------------------------------------
 
   audit = (query: Query = {}) => this.get<Page<AuditEvent>>(`/audit${queryString(query)}`);
+
+  // --- phone changes the server failed to apply (admins) ------------------------------
+
+  syncFailed = (query: Query = {}) =>
+    this.get<{ items: FailedMutation[] }>(`/sync/failed${queryString(query)}`);
 
   // --- plumbing -----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import { consoleAudit } from "./messages/audit";
 import { consoleCampaigns } from "./messages/campaigns";
 import { consoleDashboard } from "./messages/dashboard";
 import { consoleShell } from "./messages/shell";
+import { consoleSyncFailed } from "./messages/syncFailed";
 
 export {
   fmtDate,
@@ -45,6 +46,7 @@ const catalogues = [
   consoleCampaigns,
   consoleAdmin,
   consoleAudit,
+  consoleSyncFailed,
 ] as const;
 
 // A key missing from either language of an area fails `tsc` here, naming the key.

@@ -23,6 +23,7 @@ export const ROUTES = {
   periods: "/console/admin/periods",
   imports: "/console/admin/imports",
   audit: "/console/admin/audit",
+  syncFailed: "/console/admin/sync-failed",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

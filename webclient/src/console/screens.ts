@@ -31,6 +31,7 @@ export const SCREENS: Record<RouteName, Loader> = {
   periods: () => import("./screens/admin/Periods").then((m) => m.Periods),
   imports: () => import("./screens/admin/Imports").then((m) => m.Imports),
   audit: () => import("./screens/admin/Audit").then((m) => m.Audit),
+  syncFailed: () => import("./screens/admin/SyncFailed").then((m) => m.SyncFailed),
 };
 
 /** Screens of the administration area: admins only (a lead does not even see the links). */
@@ -42,4 +43,5 @@ export const ADMIN_ONLY: ReadonlySet<RouteName> = new Set([
   "periods",
   "imports",
   "audit",
+  "syncFailed",
 ]);

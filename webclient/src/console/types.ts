@@ -477,3 +477,26 @@ export interface AuditEvent {
   ip: string | null;
   device_id: string | null;
 }
+
+// --- sync: failed phone changes --------------------------------------------------------
+
+/** GET /sync/failed: a phone's change the server failed to apply, kept as it was sent. */
+export interface FailedMutation {
+  id: string;
+  device_id: string;
+  user_id: string;
+  username: string;
+  seq: number;
+  mutation_id: string;
+  name: string;
+  args: Record<string, unknown>;
+  base_version: number | null;
+  client_time: string | null;
+  error: string;
+  attempts: number;
+  first_failed_at: string;
+  last_failed_at: string;
+  gave_up_at: string | null;
+  settled_at: string | null;
+  status: "failed" | "retrying" | "settled";
+}
