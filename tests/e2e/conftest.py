@@ -236,11 +236,47 @@ def playwright():
         yield p
 
 
+# What the Content-Security-Policy (server/http.py) refused in any page of any test.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watch_csp(context) -> None:
+    def seen(message) -> None:
+        if "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{message.location.get('url')}: {message.text}")
+
+    context.on("console", seen)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright):
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        _watch_csp(context)
+        return context
+
+    # Every test's contexts, the console's included, are watched.
+    browser.new_context = watched_context
     yield browser
     browser.close()
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """What the policy refused so far in this test; a test expecting one clears it."""
+    return CSP_VIOLATIONS
+
+
+@pytest.fixture(autouse=True)
+def _nothing_refused_by_the_csp(csp_violations):
+    """The headers must break nothing: a script, style, worker or image the policy
+    refused fails the test that loaded it."""
+    csp_violations.clear()
+    yield
+    assert csp_violations == []
 
 
 @pytest.fixture
