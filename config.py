@@ -50,6 +50,10 @@ class Config:
         os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
     )
     RATELIMIT_KEY_PREFIX = "fieldbook-limits"
+    # Redis unreachable: each worker counts in its own memory meanwhile (still throttled,
+    # and sign-in keeps working) and goes back to Redis once it answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 30 per hour"
     LOGIN_LIMIT_PER_ADDRESS = "30 per minute; 300 per hour"
     # Consecutive wrong passwords that lock an account, and for how long; every further

@@ -221,6 +221,16 @@ def test_throttle_counts_are_shared_by_workers_on_redis():
             connection.delete(key)
 
 
+def test_with_redis_unreachable_sign_in_works_and_is_throttled_in_memory():
+    class RedisDown(TestConfig):
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:1/0"  # nothing listens there
+        LOGIN_LIMIT_PER_ACCOUNT = "3 per minute"
+
+    client = create_app(RedisDown).test_client()
+    codes = [_login(client, "anyone", "x" * 10).status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+
+
 # --- constant cost for unknown usernames -----------------------------------------------------
 
 
