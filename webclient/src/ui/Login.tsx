@@ -17,6 +17,7 @@ function errorMessage(err: unknown): string {
       });
     }
     if (err.status === 429) return t("login.error.tooMany");
+    if (err.code === "database_unavailable") return t("login.error.unavailable");
     return t("login.error.server", { status: err.status });
   }
   // fetch rejects with a TypeError when no answer came back.

@@ -103,6 +103,8 @@ export const consoleShell = {
     "console.unpicked": "— choose —",
     "console.conflict": "Someone else changed this meanwhile. Reload and try again.",
     "console.forbidden": "You may not do this.",
+    "console.unavailable":
+      "The server cannot reach its database just now. Nothing was saved; try again in a moment.",
   },
   zh: {
     "console.name": "Fieldbook 管理台",
@@ -202,5 +204,6 @@ export const consoleShell = {
     "console.unpicked": "— 请选择 —",
     "console.conflict": "此内容已被他人修改，请刷新后重试。",
     "console.forbidden": "你无权执行此操作。",
+    "console.unavailable": "服务器暂时无法连接数据库，本次操作未保存，请稍后重试。",
   },
 };

@@ -26,6 +26,8 @@ export function errorText(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 409 && error.code === "version_conflict") return t("console.conflict");
     if (error.status === 403 && error.code !== "csrf_failed") return t("console.forbidden");
+    if (error.status === 503 && error.code === "database_unavailable")
+      return t("console.unavailable");
     return error.message;
   }
   if (error instanceof TypeError) return t("console.login.offline");

@@ -42,6 +42,8 @@ export const shell = {
       "Too many wrong passwords: this account is locked until {until}. Try again then, or ask an administrator to unlock it.",
     "login.error.offline": "No connection. Signing in needs the network; try again with signal.",
     "login.error.server": "The server could not sign you in (error {status}). Try again later.",
+    "login.error.unavailable":
+      "The server cannot reach its database just now. Try again in a moment.",
     "login.error.otherUser":
       "This phone holds {count} unsent changes of another user. Ask them to sign in and sync first, or delete those changes.",
 
@@ -124,6 +126,7 @@ export const shell = {
     "login.error.locked": "密码错误次数过多，账号已锁定至 {until}。请届时再试，或请管理员解锁。",
     "login.error.offline": "没有网络连接。登录需要网络，请在有信号时重试。",
     "login.error.server": "服务器暂时无法登录（错误 {status}），请稍后再试。",
+    "login.error.unavailable": "服务器暂时无法连接数据库，请稍后再试。",
     "login.error.otherUser":
       "此手机上还有另一位用户的 {count} 条未发送修改。请先让其登录并同步，或删除这些修改。",
 
