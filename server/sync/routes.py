@@ -18,7 +18,9 @@ from server.sync.schemas import (
     ConflictSchema,
     FailedMutationListSchema,
     FailedQuerySchema,
+    PullAnswerSchema,
     PullArgsSchema,
+    PushAnswerSchema,
     PushSchema,
     ResolveConflictSchema,
 )
@@ -28,6 +30,8 @@ blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="Offlin
 
 @blp.get("/pull")
 @blp.arguments(PullArgsSchema, location="query")
+# Documented, not dumped: a first pull is thousands of rows already in their JSON form.
+@blp.alt_response(200, schema=PullAnswerSchema, success=True)
 @signed_in()
 def pull_changes(args):
     """Changed rows and tombstones of the device's scope since `cursor` (docs/sync.md)."""
@@ -38,6 +42,7 @@ def pull_changes(args):
 
 @blp.post("/push")
 @blp.arguments(PushSchema)
+@blp.alt_response(200, schema=PushAnswerSchema, success=True)
 @checks_nul_per_item
 @signed_in()
 def push_mutations(args):

@@ -32,6 +32,50 @@ class PushSchema(Schema):
     )
 
 
+# --- answers (documented only: the views return these as built, docs/sync.md) ----
+
+
+class ChangeSchema(Schema):
+    """One change of a pull page: a whole row (upsert) or an id to drop (delete)."""
+
+    entity = fields.String(metadata={"description": "The table's name: customers, visits, ..."})
+    op = fields.String(validate=validate.OneOf(["upsert", "delete"]))
+    id = fields.String()
+    row = fields.Dict(metadata={"description": "upsert: every column by name, as JSON."})
+    cascade = fields.Boolean(metadata={"description": "delete of a customer: drop all under it"})
+
+
+class PullAnswerSchema(Schema):
+    changes = fields.List(fields.Nested(ChangeSchema))
+    cursor = fields.String(metadata={"description": "Opaque; send it with the next pull."})
+    has_more = fields.Boolean()
+    last_acknowledged_seq = fields.Integer()
+    server_time = fields.DateTime()
+
+
+class MutationResultSchema(Schema):
+    """What became of one mutation; `rejected` and `failed` carry the REST error."""
+
+    id = fields.String()
+    seq = fields.Integer()
+    status = fields.String(validate=validate.OneOf(["applied", "conflict", "rejected", "failed"]))
+    code = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    entity = fields.String(allow_none=True)
+    record = fields.Dict(allow_none=True, metadata={"description": "The row as a pull shows it."})
+    conflicts = fields.List(fields.Dict())
+    http_status = fields.Integer()
+    fields_ = fields.Dict(data_key="fields")
+    details = fields.Dict()
+    retryable = fields.Boolean()
+    attempts = fields.Integer()
+
+
+class PushAnswerSchema(Schema):
+    results = fields.List(fields.Nested(MutationResultSchema))
+    last_acknowledged_seq = fields.Integer()
+
+
 # --- conflicts (push side) ------------------------------------------------------
 
 
