@@ -9,6 +9,7 @@ request after PostgreSQL dropped the pool's connections.
 
 import io
 import json
+import uuid
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -198,8 +199,6 @@ def test_a_far_page_within_bounds_is_just_empty(client, customer):
 
 
 def test_a_seq_past_bigint_is_a_field_error(client, manager):
-    import uuid
-
     response = client.post(
         "/api/v1/sync/push",
         json={
@@ -523,3 +522,25 @@ def test_a_failed_request_on_an_unreachable_database_keeps_its_own_error(own_ses
         with pytest.raises(ApiError, match="the request's own"), unit_of_work():
             raise ApiError(409, "the request's own error")
         db.engine.dispose()
+
+
+def test_a_pushed_mutation_with_nul_is_refused_alone_with_a_field_error(client, manager):
+    # The REST check would refuse a whole push; the push refuses just that mutation, and
+    # the phone's queue moves on (the same on SQLite, which could store it, and PostgreSQL).
+    def task(seq: int, title: str) -> dict:
+        args = {"id": str(uuid.uuid4()), "title": title}
+        return {"id": str(uuid.uuid4()), "seq": seq, "name": "create_task", "args": args}
+
+    answer = client.post(
+        "/api/v1/sync/push",
+        json={
+            "device_id": str(uuid.uuid4()),
+            "schema_version": 2,
+            "mutations": [task(1, "回访\x00客户"), task(2, "回访客户")],
+        },
+    )
+    assert answer.status_code == 200, answer.json
+    first, second = answer.json["results"]
+    assert (first["status"], first["http_status"]) == ("rejected", 422)
+    assert first["fields"] == {"title": ["Must not contain the NUL character (U+0000)."]}
+    assert second["status"] == "applied"

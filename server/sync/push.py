@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from server.auth.models import User
 from server.errors import ApiError, invalid_message, validation_fields
 from server.extensions import db
+from server.http import nul_fields
 from server.models_base import utcnow
 from server.scope import get_visible
 from server.sync.conflicts import resolve_conflict
@@ -114,6 +115,10 @@ def content_hash(m: Mutation) -> str:
 def _run(user: User, m: Mutation) -> dict:
     """The mutation's result; a refusal is a result too. Anything else raises."""
     try:
+        # What the REST API refuses for the whole request (server/http.py), refused here
+        # for this mutation alone: PostgreSQL's text cannot hold U+0000.
+        if bad := nul_fields(m.args):
+            raise ValidationError(bad)
         return _result(m, run(user, m, MUTATIONS))
     except ApiError as err:
         result = _rejected(m, err.status, err.code, err.message, err.fields)
