@@ -13,8 +13,9 @@ Requests under /api/:
   parsed as "no JSON fields" and a PATCH answered 200 having saved nothing;
 - a JSON body nested deeper than `JSON_MAX_DEPTH` is refused (400) before it is
   parsed: Python's parser recurses, and 1,000 levels ended in a RecursionError (500);
-- U+0000 in any string of the body or the query string is refused with a field
-  error (422): PostgreSQL cannot store it in text or jsonb.
+- U+0000 in any string of the body or the query string (an upload's field values and
+  file names too) is refused with a field error (422): PostgreSQL cannot store it in
+  text or jsonb.
 - NaN and Infinity, which Python's parser takes but JSON does not have, make the body
   malformed (400): a sync push kept such arguments and PostgreSQL refused to store
   them, a 500 for the whole push (found by tests/test_properties_validators.py).
@@ -31,6 +32,7 @@ from server.errors import ApiError, invalid_fields
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON = "application/json"
+FORMS = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 NUL = "\x00"
 NUL_MESSAGE = "Must not contain the NUL character (U+0000)."
 
@@ -111,6 +113,12 @@ def _has_body() -> bool:
     return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
 
 
+def _too_large() -> bool:
+    """Left to the view, which says what the limit is (werkzeug would just refuse)."""
+    limit = request.max_content_length
+    return limit is not None and (request.content_length or 0) > limit
+
+
 def _view() -> Callable | None:
     return current_app.view_functions.get(request.endpoint or "")
 
@@ -129,6 +137,14 @@ def check_api_request() -> None:
     view = _view()
     accepted = getattr(view, _ACCEPTS, None)
     if accepted is not None and request.mimetype in accepted:
+        # An upload's form fields and file names end up in rows too (an import's
+        # reason, its audit record); its content is the view's to check.
+        if request.mimetype in FORMS and not _too_large():
+            parts = [(k, "".join(v)) for k, v in request.form.lists()]
+            parts += [(k, f.filename or "") for k, f in request.files.items(multi=True)]
+            bad = {key: [NUL_MESSAGE] for key, value in parts if NUL in key + value}
+            if bad:
+                raise invalid_fields(bad)
         return
     if not request.is_json:
         kinds = ", ".join(sorted({JSON, *(accepted or ())}))

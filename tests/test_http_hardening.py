@@ -283,6 +283,19 @@ def test_nul_in_the_query_string_is_a_field_error(client, customer):
     assert list(response.json["error"]["fields"]) == ["q"]
 
 
+def test_nul_in_an_uploaded_file_name_is_a_field_error(client, make_user, customer):
+    # On PostgreSQL the file name reached the assignment history's reason: a 500.
+    make_user(Role.MANAGER, username="hardening_upload_mgr")
+    csv = "external_no,kind,name,phone,tier,manager\nH002,individual,张三,13800001111,gold,"
+    response = client.post(
+        "/api/v1/imports/customers",
+        data={"file": (io.BytesIO(f"{csv}hardening_upload_mgr\n".encode()), "a\x00.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422, response.json
+    assert list(response.json["error"]["fields"]) == ["file"]
+
+
 def test_nul_fields_walks_keys_lists_and_objects():
     assert nul_fields({"a": ["ok", {"b": "x\x00"}], "c\x00": 1, "d": 2}) == {
         "a.1.b": ["Must not contain the NUL character (U+0000)."],
