@@ -101,6 +101,7 @@ def test_every_console_screen_passes_axe(browser, live_server, api, locale):
     admin.open()
     admin.sign_in(live_server.admin)
     admin.wait_ready()
+    customer = api(live_server.admin).get("/api/v1/customers", manager_id=busy, per_page=1)
     for name, path, shot in [
         ("Users", "/console/admin/users", "11-users"),
         ("Teams", "/console/admin/teams", "12-teams"),
@@ -109,6 +110,7 @@ def test_every_console_screen_passes_axe(browser, live_server, api, locale):
         ("Periods", "/console/admin/periods", "15-periods"),
         ("Imports", "/console/admin/imports", "16-imports"),
         ("Audit trail", "/console/admin/audit", "16c-audit"),
+        ("Customer (admin)", f"/console/customers/{customer['items'][0]['id']}", "16d-customer"),
         ("Dashboard (admin)", "/console", "17-dashboard-admin"),
     ]:
         admin.go(path)

@@ -5,6 +5,7 @@
  * the phone's src/sync/api.ts does; a `csrf_failed` answer fetches it again once.
  */
 import type {
+  AccessEntry,
   AdminUser,
   Assignment,
   AssignResult,
@@ -14,6 +15,7 @@ import type {
   Campaign,
   CampaignInput,
   Category,
+  CustomerDetail,
   CustomerQuery,
   CustomerRow,
   Device,
@@ -251,6 +253,17 @@ export class ConsoleApi {
     this.get<Page<CustomerRow>>(`/customers${queryString(query as Query)}`);
   assignments = (customerId: string) =>
     this.get<Assignment[]>(`/customers/${customerId}/assignments`);
+  /** The profile, masked for leads and admins (the view is on the access log). */
+  customer = (id: string) => this.get<CustomerDetail>(`/customers/${id}`);
+  /** The profile in full, once (leads, admins); recorded on the access log. */
+  revealCustomer = (id: string) => this.send<CustomerDetail>("POST", `/customers/${id}/reveal`);
+  /** All that is held about one customer (admins): a PIPL access request. */
+  personalData = (id: string) =>
+    this.get<Record<string, unknown>>(`/customers/${id}/personal-data`);
+  /** Erase the customer's personal data (admins); `confirm`: its number, typed. */
+  eraseCustomer = (id: string, confirm: string) =>
+    this.send<CustomerDetail>("POST", `/customers/${id}/erase`, { confirm });
+  accessLog = (query: Query) => this.get<Page<AccessEntry>>(`/access-log${queryString(query)}`);
   assign = (body: {
     customer_ids: string[];
     manager_id: string | null;

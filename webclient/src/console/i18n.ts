@@ -11,6 +11,7 @@ import { consoleAssign } from "./messages/assign";
 import { consoleAudit } from "./messages/audit";
 import { consoleCampaigns } from "./messages/campaigns";
 import { consoleDashboard } from "./messages/dashboard";
+import { consolePrivacy } from "./messages/privacy";
 import { consoleShell } from "./messages/shell";
 import { consoleSyncFailed } from "./messages/syncFailed";
 
@@ -46,6 +47,7 @@ const catalogues = [
   consoleCampaigns,
   consoleAdmin,
   consoleAudit,
+  consolePrivacy,
   consoleSyncFailed,
 ] as const;
 

@@ -9,6 +9,7 @@ export const ROUTES = {
   dashboard: "/console",
   manager: "/console/managers/:id",
   assign: "/console/assign",
+  customer: "/console/customers/:id",
   handover: "/console/assign/handover",
   rebalance: "/console/assign/rebalance",
   atRisk: "/console/at-risk",

@@ -17,6 +17,7 @@ export const SCREENS: Record<RouteName, Loader> = {
   dashboard: () => import("./screens/Dashboard").then((m) => m.Dashboard),
   manager: () => import("./screens/ManagerDetail").then((m) => m.ManagerDetail),
   assign: () => import("./screens/Assign").then((m) => m.Assign),
+  customer: () => import("./screens/Customer").then((m) => m.Customer),
   handover: () => import("./screens/Handover").then((m) => m.Handover),
   rebalance: () => import("./screens/Rebalance").then((m) => m.Rebalance),
   atRisk: () => import("./screens/AtRisk").then((m) => m.AtRisk),

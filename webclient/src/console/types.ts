@@ -280,6 +280,39 @@ export interface CustomerRow {
   address?: string | null;
 }
 
+/** A customer's profile; personal fields masked for leads and admins (`masked`). */
+export interface CustomerDetail extends CustomerRow {
+  masked: boolean;
+  erased_at: string | null;
+  phone2: string | null;
+  email: string | null;
+  /** YYYY-MM-DD, or --MM-DD when masked. */
+  birthday: string | null;
+  birthday_lunar: boolean;
+  employer: string | null;
+  plan_name: string | null;
+  contacts: {
+    id: string;
+    name: string;
+    title: string | null;
+    phone: string | null;
+    email: string | null;
+    birthday: string | null;
+  }[];
+}
+
+/** One row of the personal-data access log (names of fields, never values). */
+export interface AccessEntry {
+  id: string;
+  at: string;
+  user_id: string;
+  customer_id: string | null;
+  kind: "view" | "reveal" | "export" | "sync_pull" | "personal_data_export" | "erasure";
+  fields: string[];
+  count: number;
+  device_id: string | null;
+}
+
 export interface CustomerQuery {
   tier?: string;
   stage?: string;

@@ -466,7 +466,9 @@ function CustomerTable({
               />
             </td>
             <th scope="row">
-              {row.name}
+              <a href={href("customer", { id: row.id })} data-testid="customer-link">
+                {row.name}
+              </a>
               <br />
               <span class="cn-muted">{row.external_no}</span>
             </th>
