@@ -557,3 +557,40 @@ def test_a_pushed_mutation_with_nul_is_refused_alone_with_a_field_error(client, 
     assert (first["status"], first["http_status"]) == ("rejected", 422)
     assert first["fields"] == {"title": ["Must not contain the NUL character (U+0000)."]}
     assert second["status"] == "applied"
+
+
+@postgres_only
+@pytest.mark.committed
+def test_a_csv_import_racing_an_edit_in_another_session_is_a_409_on_postgresql(
+    client, make_user, auth, make_customer, in_app
+):
+    # The case as it happened: two sessions on PostgreSQL, each committing.
+    make_user(Role.ADMIN, username="hardening_race_admin")
+    auth.login("hardening_race_admin")
+    customer = make_customer(name="王芳")
+    table = Customer.__table__
+    other = sa.create_engine(TestConfig.SQLALCHEMY_DATABASE_URI)
+
+    def a_manager_saves_first(_mapper, _connection, target):
+        if target.id == customer.id:
+            with other.begin() as conn:
+                conn.execute(sa.text("SET LOCAL lock_timeout = '5s'"))
+                conn.execute(
+                    sa.update(table)
+                    .where(table.c.id == customer.id)
+                    .values(name="李雷", version=table.c.version + 1)
+                )
+
+    csv = (
+        "external_no,kind,name,phone,tier\n"
+        f"{customer.external_no},individual,王芳芳,13800002222,gold\n"
+    )
+    event.listen(Customer, "before_update", a_manager_saves_first)
+    try:
+        response = client.post("/api/v1/imports/customers", data=csv, content_type="text/csv")
+    finally:
+        event.remove(Customer, "before_update", a_manager_saves_first)
+        other.dispose()
+    assert response.status_code == 409, response.json
+    assert response.json["error"]["code"] == "conflict"
+    assert _name(in_app, customer.id) == "李雷"  # the manager's edit stands, whole
