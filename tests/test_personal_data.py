@@ -12,13 +12,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
 from server.complaints.models import Complaint
-from server.customers.models import Contact, Customer, CustomerKind, MonthlySpend
+from server.customers.models import Contact, Customer, CustomerKind, MonthlySpend, Tier
 from server.extensions import db
+from server.plans.models import CarePlan
+from server.plans.services import generate_plans
 from server.privacy import masking
 from server.privacy.models import AccessKind, PersonalDataAccess
 from server.timeutil import local_today
 from server.visits.models import Visit, VisitRevision
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, routine_due_id
 from tests.sync_helpers import Device
 from tests.test_indicators import june  # noqa: F401  (a fixture of `tricky`)
 from tests.test_review_exports import export, tricky  # noqa: F401
@@ -343,6 +345,27 @@ def test_an_erasure_clears_personal_data_keeps_statistics_and_reaches_the_phone(
     assert [c for c in phone.rows["contacts"].values() if c["customer_id"] == str(person.id)] == []
     assert [v["notes"] for v in phone.rows["visits"].values()] == [None]
     assert [c["description"] for c in phone.rows["complaints"].values()] == ["-"]
+
+
+def test_no_care_plans_are_generated_for_an_erased_customer(
+    client, auth, rows, in_app, make_customer
+):
+    day = date(2027, 5, 10)
+    with in_app():
+        interval = db.session.scalar(
+            sa.select(Tier.contact_interval_days).where(Tier.code == "gold")
+        )
+    # Two customers whose first routine contact falls due that day; one is erased.
+    erased, kept = (
+        make_customer(manager=rows["mgr_a1"], id=routine_due_id(day, interval)) for _ in range(2)
+    )
+    auth.login(rows["admin"].username)
+    client.post(f"/api/v1/customers/{erased.id}/erase", json={"confirm": erased.external_no})
+    with in_app():
+        generate_plans(day, customer_ids=[erased.id, kept.id])
+        planned = db.session.scalars(sa.select(CarePlan.customer_id)).all()
+    assert kept.id in planned
+    assert erased.id not in planned
 
 
 # --- wiping a revoked device ------------------------------------------------------

@@ -518,7 +518,8 @@ def _load_targets(scope) -> list[_Target]:
             Customer.ported_in,
         )
         .join(Tier, Customer.tier_id == Tier.id)
-        .where(Customer.id.in_(scope))
+        # An erased customer cannot be contacted: no new plans (docs/security.md).
+        .where(Customer.id.in_(scope), Customer.erased_at.is_(None))
         .order_by(Customer.id)
     )
     return [_Target(**row._mapping) for row in rows]
