@@ -18,7 +18,7 @@ from server.jobs.models import Job
 from server.plans.models import CarePlan
 from server.privacy.models import PersonalDataAccess
 from server.reviews.models import ReviewExport, ReviewPeriod
-from server.sync import tombstones  # noqa: F401  (registers the deletion listener)
+from server.sync import erasure, tombstones  # noqa: F401  (register listeners)
 from server.sync.models import (
     SyncClock,
     SyncConflict,

@@ -5,6 +5,7 @@ export of all that is held about one customer; erasure and its way to the phone;
 `wipe_required` answer to a device an admin signed out or a deactivated user's.
 """
 
+import uuid
 from datetime import date
 
 import pytest
@@ -18,6 +19,7 @@ from server.plans.models import CarePlan
 from server.plans.services import generate_plans
 from server.privacy import masking
 from server.privacy.models import AccessKind, PersonalDataAccess
+from server.sync.models import SyncConflict, SyncMutation
 from server.timeutil import local_today
 from server.visits.models import Visit, VisitRevision
 from tests.conftest import AuthActions, routine_due_id
@@ -25,6 +27,7 @@ from tests.sync_helpers import Device
 from tests.test_indicators import june  # noqa: F401  (a fixture of `tricky`)
 from tests.test_review_exports import export, tricky  # noqa: F401
 from tests.test_sync_pull import fill
+from tests.test_sync_push import mutation, pushed, visit_args
 
 PHONE = "13812345678"
 PERSONAL = {
@@ -345,6 +348,37 @@ def test_an_erasure_clears_personal_data_keeps_statistics_and_reaches_the_phone(
     assert [c for c in phone.rows["contacts"].values() if c["customer_id"] == str(person.id)] == []
     assert [v["notes"] for v in phone.rows["visits"].values()] == [None]
     assert [c["description"] for c in phone.rows["complaints"].values()] == ["-"]
+
+
+def test_an_erasure_clears_the_pushed_changes_and_conflicts_about_the_customer(
+    client, auth, rows, in_app
+):
+    person, device = rows["person"], uuid.uuid4()
+    auth.login(rows["mgr_a1"].username)
+    visit = visit_args(person, notes="张伟说他下月搬家到浦东")
+    profile = {
+        "id": str(person.id),
+        "changes": {"phone": "13900001234"},
+        "base": {"phone": "13000000000"},  # not what was stored: a field conflict
+    }
+    first = mutation(1, "log_visit", visit)
+    answers = pushed(client, device, first, mutation(2, "update_customer_profile", profile))[
+        "results"
+    ]
+    assert [a["status"] for a in answers] == ["applied", "conflict"]
+
+    auth.login(rows["admin"].username)
+    client.post(f"/api/v1/customers/{person.id}/erase", json={"confirm": person.external_no})
+    with in_app():
+        stored = db.session.scalars(sa.select(SyncMutation).order_by(SyncMutation.seq)).all()
+        assert [(m.args, m.result.get("record")) for m in stored] == [({}, None), ({}, None)]
+        conflict = db.session.scalars(sa.select(SyncConflict)).one()
+        assert (conflict.kept_value, conflict.lost_value, conflict.base_value) == (None,) * 3
+        assert (conflict.status.value, conflict.resolution) == ("resolved", "kept")
+    # A retry still gets its status, without the record.
+    auth.login(rows["mgr_a1"].username)
+    again = pushed(client, device, first)["results"]
+    assert again[0]["status"] == "applied" and again[0]["record"] is None
 
 
 def test_no_care_plans_are_generated_for_an_erased_customer(
