@@ -43,8 +43,7 @@ def app() -> Iterator[Flask]:
     app = create_app(TestConfig)
     with app.app_context():
         _drop_everything()
-        # "heads": parallel work may add sibling migrations until they are chained.
-        upgrade(revision="heads")
+        upgrade()
         queue().empty()
     yield app
     with app.app_context():

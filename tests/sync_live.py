@@ -136,7 +136,7 @@ def _seed(managers: int, customers: int) -> dict:
 
     app = create_app()
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         team = Team(name="Live team")
         db.session.add(team)
         tier = db.session.scalar(sa.select(Tier).where(Tier.code == "gold"))

@@ -26,3 +26,17 @@ def test_migrations_seed_the_six_tier_scheme(client, auth, make_user):
         "gold",
         "crystal",
     ]
+
+
+def test_the_migrations_form_one_line(app):
+    """One head: `alembic upgrade head` (the demo, the deployment) reaches every migration.
+
+    Work written in parallel adds sibling migrations on one parent; they are chained
+    before they land, and this fails until they are.
+    """
+    from alembic.script import ScriptDirectory
+
+    with app.app_context():
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    assert len(script.get_heads()) == 1, script.get_heads()
+    assert len(script.get_bases()) == 1, script.get_bases()

@@ -1,7 +1,7 @@
 """personal data: access log, erased customers, devices told to wipe
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02 21:50:00
 
 personal_data_access is append-only, refused UPDATE and DELETE by triggers in the
@@ -16,7 +16,7 @@ import server.models_base
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

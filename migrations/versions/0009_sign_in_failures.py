@@ -1,7 +1,7 @@
 """sign-in failures and lock-outs
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-02 21:40:00
 
 """
@@ -13,7 +13,7 @@ import server.models_base
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

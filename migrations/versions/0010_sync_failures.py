@@ -1,7 +1,7 @@
 """sync: failed mutations kept whole, content hashes of acknowledged mutations
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-02 21:50:00
 
 """
@@ -13,7 +13,7 @@ import server.models_base
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

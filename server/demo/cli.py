@@ -85,7 +85,7 @@ def _migrate() -> None:
     # End the read before Alembic opens its own connection: SQLite would lock it out.
     db.session.rollback()
     if set(current) != set(script.get_heads()):
-        upgrade(revision="heads")
+        upgrade()
 
 
 def _print_logins() -> None:
