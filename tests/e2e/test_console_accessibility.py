@@ -110,6 +110,7 @@ def test_every_console_screen_passes_axe(browser, live_server, api, locale):
         ("Periods", "/console/admin/periods", "15-periods"),
         ("Imports", "/console/admin/imports", "16-imports"),
         ("Audit trail", "/console/admin/audit", "16c-audit"),
+        ("Failed phone changes", "/console/admin/sync-failed", "16e-sync-failed"),
         ("Customer (admin)", f"/console/customers/{customer['items'][0]['id']}", "16d-customer"),
         ("Dashboard (admin)", "/console", "17-dashboard-admin"),
     ]:
