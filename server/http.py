@@ -140,8 +140,8 @@ def check_api_request() -> None:
         # An upload's form fields and file names end up in rows too (an import's
         # reason, its audit record); its content is the view's to check.
         if request.mimetype in FORMS and not _too_large():
-            parts = [(k, "".join(v)) for k, v in request.form.lists()]
-            parts += [(k, f.filename or "") for k, f in request.files.items(multi=True)]
+            parts = [(k or "", "".join(v)) for k, v in request.form.lists()]
+            parts += [(k or "", f.filename or "") for k, f in request.files.items(multi=True)]
             bad = {key: [NUL_MESSAGE] for key, value in parts if NUL in key + value}
             if bad:
                 raise invalid_fields(bad)

@@ -51,6 +51,20 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+# Days a request may name: month arithmetic on them (a trend's months before `until`,
+# a period's next month) stays within what Python and SQL hold; year 1 and 9999 did not.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+class Day(fields.Date):
+    """An ISO date between FIRST_DAY and LAST_DAY (a 422 on the field otherwise)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators.insert(0, validate.Range(min=FIRST_DAY, max=LAST_DAY))
+
+
 class AwareDateTime(fields.AwareDateTime):
     """An ISO datetime with its offset, that is also a time in UTC: year 1 at +14:00
     is parsed by Python but falls before the first representable UTC instant."""

@@ -305,6 +305,27 @@ def test_nul_in_an_uploaded_file_name_is_a_field_error(client, make_user, custom
     assert list(response.json["error"]["fields"]) == ["file"]
 
 
+def test_an_upload_part_without_a_name_is_the_imports_own_refusal(client, admin):
+    # Found by schemathesis: a multipart part with no name reached the NUL check as a
+    # None key, a 500.
+    body = b"--B\r\nContent-Disposition: form-data\r\n\r\nx\r\n--B--\r\n"
+    response = client.post(
+        "/api/v1/imports/customers", data=body, content_type="multipart/form-data; boundary=B"
+    )
+    assert response.status_code == 422, response.json
+    assert "file" in response.json["error"]["fields"]
+
+
+def test_days_far_outside_any_calendar_in_use_are_field_errors(client, admin):
+    # Found by schemathesis: six months before 0001-01-02 is no date (a 500 on the trend).
+    response = client.get("/api/v1/reviews/trend?months=1&until=0001-01-02")
+    assert response.status_code == 422, response.json
+    assert list(response.json["error"]["fields"]) == ["until"]
+    response = client.get("/api/v1/tasks?due_before=9999-12-31")
+    assert list(response.json["error"]["fields"]) == ["due_before"]
+    assert client.get("/api/v1/reviews/trend?months=1&until=2026-11-30").status_code == 200
+
+
 def test_nul_fields_walks_keys_lists_and_objects():
     assert nul_fields({"a": ["ok", {"b": "x\x00"}], "c\x00": 1, "d": 2}) == {
         "a.1.b": ["Must not contain the NUL character (U+0000)."],

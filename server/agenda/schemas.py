@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from server.schemas import DateOrDateTime, UserRefSchema
+from server.schemas import DateOrDateTime, Day, UserRefSchema
 
 
 class AgendaCustomerSchema(Schema):
@@ -29,8 +29,8 @@ class AgendaItemSchema(Schema):
     # plan
     purpose = fields.String()
     channel = fields.String()
-    due_from = fields.Date()
-    due_to = fields.Date()
+    due_from = Day()
+    due_to = Day()
     # plan, task, complaint
     status = fields.String()
     # task
@@ -63,7 +63,7 @@ class AgendaCountsSchema(Schema):
 
 
 class AgendaSchema(Schema):
-    date = fields.Date()
+    date = Day()
     manager = fields.Nested(UserRefSchema)
     today = fields.List(fields.Nested(AgendaItemSchema))
     week = fields.List(fields.Nested(AgendaItemSchema))
@@ -72,6 +72,6 @@ class AgendaSchema(Schema):
 
 class AgendaQuerySchema(Schema):
     # Default: today in the operator's time zone.
-    date = fields.Date()
+    date = Day()
     # A lead: a manager of their team; an admin: any manager.
     manager_id = fields.UUID()

@@ -8,6 +8,7 @@ from server.pagination import PageArgsSchema, PageSchema
 from server.schemas import (
     AwareDateTime,
     CommaList,
+    Day,
     StrictBoolean,
     UserRefSchema,
     VersionedSchema,
@@ -53,8 +54,8 @@ class CampaignSchema(Schema):
     offer = fields.String()
     segment = fields.Dict()  # as SegmentSchema takes it
     team_id = fields.UUID(allow_none=True)
-    starts_on = fields.Date()
-    ends_on = fields.Date()
+    starts_on = Day()
+    ends_on = Day()
     status = fields.Enum(CampaignStatus, by_value=True)
     launched_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
@@ -73,8 +74,8 @@ class CampaignCreateSchema(Schema):
     segment = fields.Nested(SegmentSchema, load_default=dict)
     # An admin may limit it to one team; a lead's is always their own team's.
     team_id = fields.UUID(allow_none=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = Day(required=True)
+    ends_on = Day(required=True)
 
 
 class CampaignPatchSchema(VersionedSchema):
@@ -83,8 +84,8 @@ class CampaignPatchSchema(VersionedSchema):
     offer = required_text(1000)
     segment = fields.Nested(SegmentSchema)
     team_id = fields.UUID(allow_none=True)
-    starts_on = fields.Date()
-    ends_on = fields.Date()
+    starts_on = Day()
+    ends_on = Day()
 
 
 class CampaignListQuerySchema(PageArgsSchema):

@@ -22,6 +22,7 @@ from server.schemas import (
     BIRTHDAY,
     PHONE,
     CommaList,
+    Day,
     StrictBoolean,
     TierRefSchema,
     UserRefSchema,
@@ -77,7 +78,7 @@ class CustomerSummarySchema(MaskedSchema):
     tier = fields.Nested(TierRefSchema)
     stage = fields.Enum(Stage, by_value=True)
     manager = fields.Nested(UserRefSchema, allow_none=True)
-    contract_end_date = fields.Date(allow_none=True)
+    contract_end_date = Day(allow_none=True)
     address = fields.String(allow_none=True)
     version = fields.Integer()
     erased_at = fields.DateTime(allow_none=True)
@@ -158,7 +159,7 @@ class CustomerDetailSchema(CustomerSummarySchema):
     products = fields.List(fields.String())
     special_dates = fields.List(fields.Dict())
     ported_in = fields.Boolean()
-    activation_date = fields.Date(allow_none=True)
+    activation_date = Day(allow_none=True)
     notes = fields.String(allow_none=True)
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
@@ -260,7 +261,7 @@ class CustomerListQuerySchema(PageArgsSchema):
 
 class SpecialDateSchema(Schema):
     label = required_text(40, required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 # Fields no PATCH may set, with where they do change; an explicit message beats "Unknown field".
@@ -287,7 +288,7 @@ class CustomerPatchSchema(VersionedSchema):
     interests = optional_text(300)
     income_band = optional_text(30)
     consumption_habits = optional_text(300)
-    birthday = fields.Date(allow_none=True, validate=BIRTHDAY)
+    birthday = Day(allow_none=True, validate=BIRTHDAY)
     birthday_lunar = StrictBoolean()
     gender = fields.Enum(Gender, by_value=True, allow_none=True)
     special_dates = fields.List(fields.Nested(SpecialDateSchema), validate=validate.Length(max=20))
@@ -322,7 +323,7 @@ class ContactCreateSchema(Schema):
         allow_none=True, pre_load=[blank_to_none], validate=validate.Length(max=120)
     )
     is_decision_maker = StrictBoolean(load_default=False)
-    birthday = fields.Date(allow_none=True, validate=BIRTHDAY)
+    birthday = Day(allow_none=True, validate=BIRTHDAY)
 
 
 class ContactPatchSchema(VersionedSchema, ContactCreateSchema):

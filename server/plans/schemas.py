@@ -5,7 +5,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from server.customers.models import Stage
 from server.pagination import PageArgsSchema, PageSchema
 from server.plans.models import Channel, PlanStatus, Purpose
-from server.schemas import CommaList, TierRefSchema, VersionedSchema, optional_text, required_text
+from server.schemas import (
+    CommaList,
+    Day,
+    TierRefSchema,
+    VersionedSchema,
+    optional_text,
+    required_text,
+)
 from server.timeutil import local_today
 
 # --- output ---------------------------------------------------------------------
@@ -27,8 +34,8 @@ class PlanSchema(Schema):
     channel = fields.Enum(Channel, by_value=True)
     title = fields.String()
     notes = fields.String(allow_none=True)
-    due_from = fields.Date()
-    due_to = fields.Date()
+    due_from = Day()
+    due_to = Day()
     status = fields.Enum(PlanStatus, by_value=True)
     # Open (planned or missed) and its window closed before today (local date).
     overdue = fields.Method("_overdue")
@@ -58,8 +65,8 @@ class PlanListQuerySchema(PageArgsSchema):
     status = CommaList(fields.Enum(PlanStatus, by_value=True))
     purpose = CommaList(fields.Enum(Purpose, by_value=True))
     # Bounds on the end of the due window, both inclusive.
-    due_before = fields.Date()
-    due_after = fields.Date()
+    due_before = Day()
+    due_after = Day()
     overdue = fields.Boolean()
     owner_id = fields.UUID()
 
@@ -77,8 +84,8 @@ class PlanCreateSchema(Schema):
     channel = fields.Enum(Channel, by_value=True, required=True)
     # Defaults to the purpose's name (生日关怀, 日常维系, ...).
     title = optional_text(120)
-    due_from = fields.Date(required=True)
-    due_to = fields.Date(required=True)
+    due_from = Day(required=True)
+    due_to = Day(required=True)
     notes = optional_text(4000)
 
     @validates_schema
@@ -88,12 +95,12 @@ class PlanCreateSchema(Schema):
 
 class GenerateSchema(Schema):
     # As of this day; default: today in the operator's time zone.
-    date = fields.Date()
+    date = Day()
 
 
 class PlanPatchSchema(VersionedSchema):
-    due_from = fields.Date()
-    due_to = fields.Date()
+    due_from = Day()
+    due_to = Day()
     channel = fields.Enum(Channel, by_value=True)
     title = required_text(120)
     notes = optional_text(4000)

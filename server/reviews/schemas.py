@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from server.auth.schemas import TeamRefSchema
 from server.jobs.schemas import JobSchema
 from server.reviews.indicators import CODES
-from server.schemas import StrictBoolean, UserRefSchema, VersionedSchema, required_text
+from server.schemas import Day, StrictBoolean, UserRefSchema, VersionedSchema, required_text
 
 
 class FigureSchema(Schema):
@@ -42,8 +42,8 @@ class ScorecardEntrySchema(Schema):
 class PeriodRefSchema(Schema):
     id = fields.Function(lambda p: str(p.stored.id) if p.stored else None)
     name = fields.String()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
+    starts_on = Day()
+    ends_on = Day()
 
 
 class ManagerReviewSchema(Schema):
@@ -75,8 +75,8 @@ class ReviewSchema(Schema):
 
 class ReviewQuerySchema(Schema):
     period_id = fields.UUID()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
+    starts_on = Day()
+    ends_on = Day()
     team_id = fields.UUID()
     manager_id = fields.UUID()
 
@@ -90,7 +90,7 @@ class TrendQuerySchema(Schema):
     team_id = fields.UUID()
     manager_id = fields.UUID()
     months = fields.Integer(load_default=6, validate=validate.Range(min=1, max=24))
-    until = fields.Date()
+    until = Day()
 
 
 class TrendPointSchema(Schema):
@@ -127,24 +127,24 @@ class MyNumbersSchema(Schema):
 class ReviewPeriodSchema(Schema):
     id = fields.UUID()
     name = fields.String()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
+    starts_on = Day()
+    ends_on = Day()
     scorecard = fields.List(fields.Dict())
     version = fields.Integer()
 
 
 class ReviewPeriodCreateSchema(Schema):
     name = required_text(60, required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = Day(required=True)
+    ends_on = Day(required=True)
     # Default: the default scorecard (server/reviews/scoring.py).
     scorecard = fields.List(fields.Nested(ScorecardEntrySchema), validate=validate.Length(max=40))
 
 
 class ReviewPeriodPatchSchema(VersionedSchema):
     name = required_text(60)
-    starts_on = fields.Date()
-    ends_on = fields.Date()
+    starts_on = Day()
+    ends_on = Day()
     scorecard = fields.List(fields.Nested(ScorecardEntrySchema), validate=validate.Length(max=40))
 
 
@@ -175,8 +175,8 @@ class ExportRecordSchema(Schema):
 
 class ExportRequestSchema(Schema):
     period_id = fields.UUID()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
+    starts_on = Day()
+    ends_on = Day()
     team_id = fields.UUID()
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
     language = fields.String(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))

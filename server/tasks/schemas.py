@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields
 
 from server.pagination import PageArgsSchema, PageSchema
-from server.schemas import CommaList, VersionedSchema, optional_text, required_text
+from server.schemas import CommaList, Day, VersionedSchema, optional_text, required_text
 from server.tasks.models import TaskStatus
 from server.timeutil import local_today
 
@@ -21,7 +21,7 @@ class TaskSchema(Schema):
     customer = fields.Nested(TaskCustomerSchema, allow_none=True)
     title = fields.String()
     notes = fields.String(allow_none=True)
-    due_date = fields.Date(allow_none=True)
+    due_date = Day(allow_none=True)
     status = fields.Enum(TaskStatus, by_value=True)
     # Open and due before today (the operator's local date).
     overdue = fields.Method("_overdue")
@@ -54,7 +54,7 @@ class TaskCreateSchema(Schema):
     customer_id = fields.UUID(allow_none=True)
     title = required_text(200, required=True)
     notes = optional_text(4000)
-    due_date = fields.Date(allow_none=True)
+    due_date = Day(allow_none=True)
     # Default: the signed-in user. A lead or an admin may give it to a team's manager.
     owner_id = fields.UUID(allow_none=True)
     source_complaint_id = fields.UUID(allow_none=True)
@@ -63,7 +63,7 @@ class TaskCreateSchema(Schema):
 class TaskPatchSchema(VersionedSchema):
     title = required_text(200)
     notes = optional_text(4000)
-    due_date = fields.Date(allow_none=True)
+    due_date = Day(allow_none=True)
     status = fields.Enum(TaskStatus, by_value=True)
 
 
@@ -74,4 +74,4 @@ class TaskListQuerySchema(PageArgsSchema):
     # true: open tasks due before today; false: everything else.
     overdue = fields.Boolean()
     # Tasks due strictly before this date.
-    due_before = fields.Date()
+    due_before = Day()

@@ -13,6 +13,7 @@ from server.schemas import (
     AwareDateTime,
     CommaList,
     DateOrDateTime,
+    Day,
     StrictBoolean,
     UserRefSchema,
     VersionedSchema,
@@ -42,7 +43,7 @@ class VisitCustomerSchema(Schema):
 class FollowUpTaskSchema(Schema):
     id = fields.UUID()
     title = fields.String()
-    due_date = fields.Date(allow_none=True)
+    due_date = Day(allow_none=True)
     status = fields.String()
 
 
@@ -120,7 +121,7 @@ class VisitCreateSchema(Schema):
     privileges_explained = StrictBoolean(load_default=False)
     next_step = optional_text(300)
     # Due date of the follow-up task; without one the task is due in a week.
-    next_step_due = fields.Date(allow_none=True)
+    next_step_due = Day(allow_none=True)
 
     @validates_schema
     def _position_is_a_pair(self, data, **kwargs):

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from server.customers.models import Stage
 from server.customers.schemas import CustomerSummarySchema
 from server.pagination import PageArgsSchema, PageSchema
-from server.schemas import CommaList, VersionedSchema, optional_text, required_text
+from server.schemas import CommaList, Day, VersionedSchema, optional_text, required_text
 from server.warnings.models import ManualReason, Outcome, WarningSource, WarningStatus
 
 # --- output ---------------------------------------------------------------------
@@ -91,7 +91,7 @@ class ChurnedListQuerySchema(PageArgsSchema):
 
 class ScanSchema(Schema):
     # The billing month to judge (any day of it); default: the latest month with bills.
-    month = fields.Date()
+    month = Day()
 
 
 class FlagSchema(Schema):
