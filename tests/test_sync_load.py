@@ -3,7 +3,7 @@
 Issue 11: with a few managers writing and three phones pulling at once, 124 writes and
 122 pulls answered 500 (`database is locked`). A real server process on a SQLite
 file (WAL, busy timeout, writing requests begun IMMEDIATE, pulls that write nothing),
-driven over HTTP for SYNC_LOAD_SECONDS (default 30; the issue asks for up to a minute).
+driven over HTTP for SYNC_LOAD_SECONDS (default 60, the minute the issue asks for).
 Afterwards the database holds exactly what the writers were told was applied.
 """
 
@@ -20,7 +20,14 @@ import sqlalchemy as sa
 from server.models_base import utcnow
 from tests.sync_live import LiveSync, signed_in
 
-SECONDS = float(os.environ.get("SYNC_LOAD_SECONDS", "30"))
+# The server runs on a SQLite file of its own whatever the suite's database: run it once,
+# in the SQLite pass.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="SQLite's load test runs in the SQLite pass",
+)
+
+SECONDS = float(os.environ.get("SYNC_LOAD_SECONDS", "60"))
 WRITERS = PULLERS = 10
 
 
