@@ -29,6 +29,13 @@ class Config:
     # A pooled connection the database dropped (a restart, a failover) is noticed and
     # replaced before use, so the first request after it does not fail.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A streaming replica for the heavy reads (the console's dashboards, the indicators,
+    # review exports: server/replica.py, docs/deploy.md). Unset, they read the primary.
+    SQLALCHEMY_BINDS: dict = (
+        {"replica": _normalise_db_url(os.environ["DATABASE_REPLICA_URL"])}
+        if os.environ.get("DATABASE_REPLICA_URL")
+        else {}
+    )
 
     # Sessions: the phone stays signed in across days offline, so "remember me"
     # lasts weeks; every signed-in device also has a server-side record (auth/models.py).
@@ -182,6 +189,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
     )
+    # No replica unless a test configures one (tests/test_replica.py).
+    SQLALCHEMY_BINDS: dict = {}
     # The real queue on the machine's Redis; a queue of this run's own.
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     JOB_QUEUE = f"fieldbook-test-{os.getpid()}"

@@ -36,6 +36,7 @@ from server.jobs.models import Job
 from server.jobs.services import Progress, handler, submit
 from server.privacy import access, masking
 from server.privacy.models import AccessKind
+from server.replica import replica_reads
 from server.reviews.indicators import UNITS
 from server.reviews.models import ReviewExport
 from server.reviews.scoring import NAMES
@@ -113,26 +114,33 @@ def mask_birthday(day: date | None, unmasked: bool) -> str | None:
 @handler("review_export")
 def _run_export(job: Job, progress: Progress) -> dict[str, Any]:
     params = job.params
-    user = db.session.get_one(User, uuid.UUID(params["user_id"]))
-    team_id = uuid.UUID(params["team_id"]) if params["team_id"] else None
-    scope = resolve_scope(user, team_id=team_id)
-    period = period_of(
-        period_id=uuid.UUID(params["period_id"]) if params["period_id"] else None,
-        starts_on=date.fromisoformat(params["starts_on"]),
-        ends_on=date.fromisoformat(params["ends_on"]),
-    )
-    zh = params["language"] == "zh-CN"
-    progress.checkpoint(5, "figures")
-    result = review(scope, period)
-    stem = f"review-{(scope.team.name if scope.team else 'all')}-{period.name}".replace("/", "-")
-    if params["format"] == "csv":
-        name = f"{stem}.csv"
-        rows = _write_csv(progress.file(name), result, zh)
-    else:
-        name = f"{stem}.xlsx"
-        points = trend(scope, until=period.ends_on)
-        progress.checkpoint(30, "trend")
-        rows = _write_xlsx(progress.file(name), result, points, zh, params["unmasked"], progress)
+    # Every read of the export (the scope, the figures, the detail sheets) goes to the
+    # replica when there is one, so the sheet is one view of the data; the progress,
+    # the export's record and the audit event are written to the primary.
+    with replica_reads():
+        user = db.session.get_one(User, uuid.UUID(params["user_id"]))
+        team_id = uuid.UUID(params["team_id"]) if params["team_id"] else None
+        scope = resolve_scope(user, team_id=team_id)
+        period = period_of(
+            period_id=uuid.UUID(params["period_id"]) if params["period_id"] else None,
+            starts_on=date.fromisoformat(params["starts_on"]),
+            ends_on=date.fromisoformat(params["ends_on"]),
+        )
+        zh = params["language"] == "zh-CN"
+        progress.checkpoint(5, "figures")
+        result = review(scope, period)
+        team_name = scope.team.name if scope.team else "all"
+        stem = f"review-{team_name}-{period.name}".replace("/", "-")
+        if params["format"] == "csv":
+            name = f"{stem}.csv"
+            rows = _write_csv(progress.file(name), result, zh)
+        else:
+            name = f"{stem}.xlsx"
+            points = trend(scope, until=period.ends_on)
+            progress.checkpoint(30, "trend")
+            rows = _write_xlsx(
+                progress.file(name), result, points, zh, params["unmasked"], progress
+            )
     db.session.add(
         ReviewExport(
             user_id=user.id,

@@ -13,6 +13,7 @@ from marshmallow import RAISE
 from server.auth.models import Role
 from server.auth.security import require_roles, signed_in
 from server.jobs.schemas import JobSchema
+from server.replica import reads_from_replica
 from server.reviews import exports, services
 from server.reviews.schemas import (
     ExportRecordSchema,
@@ -40,6 +41,7 @@ blp = Blueprint(
 @blp.arguments(ReviewQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, ReviewSchema)
 @signed_in()
+@reads_from_replica
 def get_review(args):
     """Each manager's figures, points, weighted score and rank; the team's and the total.
 
@@ -60,6 +62,7 @@ def get_review(args):
 @blp.arguments(TrendQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, TrendSchema)
 @signed_in()
+@reads_from_replica
 def get_trend(args):
     """The weighted score month by month, of the scope and of each manager in it."""
     scope = services.resolve_scope(
@@ -71,6 +74,7 @@ def get_trend(args):
 @blp.get("/me")
 @blp.response(200, MyNumbersSchema)
 @signed_in()
+@reads_from_replica
 def my_numbers():
     """The signed-in manager's own numbers: this period, the last, the trend, the rank."""
     return services.my_numbers(current_user)
