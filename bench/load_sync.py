@@ -144,7 +144,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(db_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(
+    db_url: str, port: int, workers: int, threads: int, app: str = "server:create_app()"
+) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
         FIELDBOOK_ENV="production",
@@ -171,7 +173,7 @@ def start_gunicorn(db_url: str, port: int, workers: int, threads: int) -> subpro
             "60",
             "--log-level",
             "warning",
-            "server:create_app()",
+            app,
         ],
         cwd=ROOT,
         env=env,
