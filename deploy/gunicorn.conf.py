@@ -24,6 +24,9 @@ preload_app = True
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+# Gunicorn 24+ opens a control socket at one path under $HOME: several app servers on
+# one host would take it from each other. Nothing here uses it.
+control_socket_disable = True
 
 
 def post_fork(server, worker):
