@@ -647,7 +647,7 @@ async def first_syncs(base: str, db: str, usernames: list[str]) -> list[Phone]:
                     phone.next_seq = was["next_seq"]
                     phone.customers = was["customers"]
                 else:
-                    await load_sync.pull(client, phone, stats)
+                    await first_sync(client, phone, stats)
             done += 1
             if done % 100 == 0:
                 print(f"  {done} phones signed in and synced")
@@ -657,6 +657,23 @@ async def first_syncs(base: str, db: str, usernames: list[str]) -> list[Phone]:
     if stats.errors:
         raise BenchError("first syncs: " + stats.errors[0])
     return list(phones)
+
+
+async def first_sync(client: httpx.AsyncClient, phone: Phone, stats: Stats) -> None:
+    """A phone's first full pull, pages of 2,000 as the web client asks them."""
+    while True:
+        params: dict = {"device_id": phone.device_id, "limit": 2000}
+        if phone.cursor:
+            params["cursor"] = phone.cursor
+        response = await load_sync.request(
+            client, phone, stats, "first pull", "GET", "/api/v1/sync/pull", params=params
+        )
+        if response is None:
+            return
+        page = response.json()
+        phone.cursor = page["cursor"]
+        if not page["has_more"]:
+            return
 
 
 def save_phones(db: str, phones: list[Phone]) -> None:
