@@ -622,6 +622,40 @@ def phones_state_path(db: str) -> Path:
     return ROOT / "instance" / f"bench-{db}-phones.json"
 
 
+def synced_cursors(url: str) -> dict[str, str]:
+    """Each manager's cursor as their phone holds it after a sync that ended now.
+
+    Made with the server's own cursor code (server/sync/pull.py) at the current
+    watermark rather than by 1,000 first pulls of 400 customers (about half an hour
+    of this machine): what a phone holds the morning after it synced the evening before.
+    """
+    import sqlalchemy as sa
+
+    from server import create_app
+    from server.auth.models import Role, User
+    from server.extensions import db
+    from server.stamps import watermark
+    from server.sync.models import SyncClock
+    from server.sync.pull import Cursor, _scope_key, _spend_window_start
+    from server.timeutil import local_today
+
+    app = create_app(province._config(url))
+    with app.app_context():
+        epoch = db.session.scalar(sa.select(SyncClock.epoch)).hex
+        mark = watermark(db.session.connection())
+        spend_from = _spend_window_start(local_today())
+        users = db.session.scalars(sa.select(User).where(User.role == Role.MANAGER))
+        cursors = {
+            u.username: Cursor(
+                epoch=epoch, scope=_scope_key(u), lo=mark, spend_from=spend_from
+            ).encode()
+            for u in users
+        }
+        db.session.rollback()
+        db.engine.dispose()
+    return cursors
+
+
 async def first_syncs(base: str, db: str, usernames: list[str]) -> list[Phone]:
     """Phones signed in and synced once; kept on disk so later runs start from there."""
     path = phones_state_path(db)
@@ -720,7 +754,9 @@ async def morning(base: str, phones: list[Phone], spread: float) -> tuple[Stats,
     return stats, elapsed, max(finished, default=0.0)
 
 
-def bench_morning_peak(server: Server, db: str, url: str, spread: float) -> Row:
+def bench_morning_peak(
+    server: Server, db: str, url: str, spread: float, real_first_syncs: bool
+) -> Row:
     with psycopg.connect(url) as conn:
         managers = [
             r[0]
@@ -736,6 +772,15 @@ def bench_morning_peak(server: Server, db: str, url: str, spread: float) -> Row:
             )
         }
     t0 = time.perf_counter()
+    if not phones_state_path(db).exists() and not real_first_syncs:
+        cursors = synced_cursors(url)
+        save_phones(
+            db,
+            [
+                Phone(username=u, customers=portfolios[u], address="", cursor=cursors[u])
+                for u in managers
+            ],
+        )
     phones = asyncio.run(first_syncs(server.base, db, managers))
     for p in phones:
         p.customers = portfolios[p.username]
@@ -844,16 +889,59 @@ def fieldbook_cli(url: str, *args: str) -> tuple[float, int, str]:
     return time.perf_counter() - started, done.returncode, (done.stdout + done.stderr)[-400:]
 
 
+# A long work as the background job the console starts (chunks, a commit each), run
+# to its end in this process: what a `fieldbook jobs worker` does with it.
+JOB_SNIPPET = """
+import sys
+import sqlalchemy as sa
+from config import Config, _normalise_db_url
+from server import create_app
+from server.auth.models import User
+from server.extensions import db
+from server.jobs.services import run_job
+from server.plans.services import start_generation
+from server.warnings.services import start_scan
+
+class JobConfig(Config):
+    SQLALCHEMY_DATABASE_URI = _normalise_db_url(sys.argv[1])
+    REDIS_URL = None
+
+app = create_app(JobConfig)
+with app.app_context():
+    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+    start = {"plans": start_generation, "warnings": start_scan}[sys.argv[2]]
+    job = start(admin, None)
+    db.session.commit()
+    run_job(str(job.id))
+    db.session.commit()
+    print(job.status, getattr(job, "error", ""))
+"""
+
+
+def run_job_in_process(url: str, kind: str) -> tuple[float, int, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", JOB_SNIPPET, url, kind],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+    )
+    return time.perf_counter() - started, done.returncode, (done.stdout + done.stderr)[-400:]
+
+
 def bench_watermark_stall(url: str, import_rows: int) -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "customers.csv"
         customers_csv(url, csv, import_rows)
         works = (
-            ("plan generation", ("plans", "generate", "--quiet")),
-            ("warning scan", ("warnings", "scan")),
+            ("plan generation (CLI)", ("plans", "generate", "--quiet")),
+            ("plan generation (job)", ("job", "plans")),
+            ("warning scan (CLI)", ("warnings", "scan")),
+            ("warning scan (job)", ("job", "warnings")),
             (
-                f"import of {import_rows:,} customers",
+                f"import of {import_rows:,} customers (CLI)",
                 ("import", "customers", str(csv), "--partial"),
             ),
         )
@@ -868,11 +956,15 @@ def bench_watermark_stall(url: str, import_rows: int) -> list[Row]:
         for label, args in works:
             probe = Probe(url)
             probe.start()
-            seconds, code, output = fieldbook_cli(url, *args)
+            if args[0] == "job":
+                seconds, code, output = run_job_in_process(url, args[1])
+            else:
+                seconds, code, output = fieldbook_cli(url, *args)
             probe.stop.set()
             probe.join(timeout=120)
             worst = max(probe.delays, default=0.0)
-            note = [f"{label}: `fieldbook {' '.join(args[:2])}` took {seconds:.0f} s, exit {code}"]
+            how = "the job's handler" if args[0] == "job" else f"`fieldbook {' '.join(args[:2])}`"
+            note = [f"{how} took {seconds:.0f} s, exit {code}"]
             if code != 0:
                 note.append(output.replace("\n", " | "))
             rows.append(
@@ -887,6 +979,55 @@ def bench_watermark_stall(url: str, import_rows: int) -> list[Row]:
                 )
             )
     return rows
+
+
+# --- profiles ----------------------------------------------------------------------
+
+
+class Profile:
+    """py-spy sampling gunicorn's workers while one work runs; a summary afterwards."""
+
+    def __init__(self, server: Server, work: str):
+        self.path = ROOT / "instance" / f"profile-{work}.txt"
+        self.path.parent.mkdir(exist_ok=True)
+        spy = ROOT / ".venv" / "bin" / "py-spy"
+        args = ["record", "--pid", str(server.proc.pid), "--subprocesses", "--idle"]
+        args += ["--format", "raw", "--rate", "200", "--nonblocking", "-o", str(self.path)]
+        self.proc = subprocess.Popen(
+            [str(spy), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1)
+
+    def stop(self, top: int = 25) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=60)
+        inclusive: dict[str, int] = {}
+        own: dict[str, int] = {}
+        total = 0
+        for line in self.path.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            n = int(count)
+            frames = stack.split(";")
+            if not any("/flask/" in f or "/server/" in f for f in frames):
+                continue  # not in a request: a worker waiting for one
+            total += n
+            for frame in set(frames):
+                inclusive[frame] = inclusive.get(frame, 0) + n
+            own[frames[-1]] = own.get(frames[-1], 0) + n
+        print(f"  profile ({total} busy samples) in {self.path}: inclusive, then own time")
+        for title, table in (("inclusive", inclusive), ("own", own)):
+            shown = 0
+            for frame, n in sorted(table.items(), key=lambda kv: -kv[1]):
+                if title == "inclusive" and "/server/" not in frame:
+                    continue
+                print(f"    {title:9} {100 * n / max(total, 1):5.1f}%  {frame}")
+                shown += 1
+                if shown == top:
+                    break
 
 
 # --- the table -----------------------------------------------------------------------
@@ -917,6 +1058,14 @@ def main() -> int:
     parser.add_argument("--managers", type=int, default=1000, help="the province's managers")
     parser.add_argument("--spread", type=float, default=240, help="morning peak: wake-up spread, s")
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--first-syncs",
+        action="store_true",
+        help="morning peak: set the phones up with real first pulls, not made cursors",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="sample gunicorn with py-spy during each work"
+    )
     opts = parser.parse_args()
     only = [w.strip() for w in opts.only.split(",") if w.strip()]
     unknown = set(only) - set(WORKS)
@@ -928,6 +1077,16 @@ def main() -> int:
         dbs["small"] = province.ensure(5)
     urls = {k: pg_url(v) for k, v in dbs.items()}
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {date.today()}")
+    head = subprocess.run(
+        ["git", "log", "-1", "--format=%h %s"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--short", "server", "migrations"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    print(f"code: {head[:100]}" + (" (uncommitted changes in server/)" if dirty else ""))
 
     servers: dict[str, Server] = {}
     bare = None
@@ -950,7 +1109,9 @@ def main() -> int:
                 bench_indicators(main_server, urls["province"], opts.runs)
             ),
             "morning_peak": lambda: rows.append(
-                bench_morning_peak(main_server, dbs["province"], urls["province"], opts.spread)
+                bench_morning_peak(
+                    main_server, dbs["province"], urls["province"], opts.spread, opts.first_syncs
+                )
             ),
             "watermark_stall": lambda: rows.extend(
                 bench_watermark_stall(urls["province"], opts.import_rows)
@@ -965,7 +1126,12 @@ def main() -> int:
         for work in only:
             print(f"{work} ...", flush=True)
             started = time.perf_counter()
-            steps[work]()
+            profile = Profile(main_server, work) if opts.profile else None
+            try:
+                steps[work]()
+            finally:
+                if profile is not None:
+                    profile.stop()
             print(f"  {time.perf_counter() - started:.0f} s", flush=True)
     except BenchError as err:
         print_table(rows)
