@@ -12,7 +12,8 @@ lost-access conflict for the lead.
 """
 
 import uuid
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,7 @@ from server.scope import (
     get_visible,
     left_manager_at,
     visible_customer_ids,
+    visible_customers,
     was_manager_of,
 )
 from server.sync import merge
@@ -66,6 +68,8 @@ class Mutation:
     client_time: datetime | None
     device_id: uuid.UUID | None
     received_at: datetime
+    # The customers the push read and locked up front, in the user's scope (by id).
+    customers: Mapping[uuid.UUID, Customer] = field(default_factory=dict, compare=False)
 
     def as_json(self) -> dict:
         """The whole mutation as the device sent it (kept on a lost-access conflict)."""
@@ -130,16 +134,21 @@ def _uuid(value: Any) -> uuid.UUID | None:
 # --- the mutations --------------------------------------------------------------
 
 
-def _customer(user: User, customer_id: uuid.UUID, former: bool) -> Customer:
+def _customer(user: User, m: Mutation, customer_id: uuid.UUID, former: bool) -> Customer:
     """The mutation's customer, locked: in the user's scope, or one they managed once."""
     if former:
         return get_former_managers_customer(user, customer_id, for_update=True)
+    # Read and locked by the push with the batch's others, in one statement. No
+    # mutation reassigns a customer, so the scope checked then still holds.
+    customer = m.customers.get(customer_id)
+    if customer is not None:
+        return customer
     return get_visible(user, Customer, customer_id, for_update=True)
 
 
 def _log_visit(user: User, m: Mutation, former: bool) -> Outcome:
     data = VisitCreateSchema().load(m.args)
-    customer = _customer(user, data.pop("customer_id"), former)
+    customer = _customer(user, m, data.pop("customer_id"), former)
     visit = create_visit(user, customer, **data, now=m.received_at, former_manager=former)
     return Outcome("visits", visit)
 
@@ -191,7 +200,7 @@ def _log_complaint(user: User, m: Mutation, former: bool) -> Outcome:
         # Heard when the phone recorded it; the deadline runs from then.
         args["received_at"] = m.client_time.isoformat()
     data = ComplaintCreateSchema().load(args)
-    customer = _customer(user, data.pop("customer_id"), former)
+    customer = _customer(user, m, data.pop("customer_id"), former)
     complaint = create_complaint(user, customer, **data, now=m.received_at)
     return Outcome("complaints", complaint)
 
@@ -228,7 +237,7 @@ def _update_plan(user: User, m: Mutation, former: bool) -> Outcome:
 
 def _flag_warning(user: User, m: Mutation, former: bool) -> Outcome:
     data = FlagSchema().load(m.args)
-    customer = get_visible(user, Customer, data["customer_id"], for_update=True)
+    customer = _customer(user, m, data["customer_id"], False)
     warning = flag_customer(
         user, customer, data["reason"], data["note"], id=data.get("id"), at=m.received_at
     )
@@ -302,17 +311,31 @@ class Kind:
     # The role rules of the change's author that the scope check would hide from a
     # lost-access conflict: re-checked before a lead applies it as themself.
     authorize: Callable[[User, dict], None] | None = None
+    # Loads its customer (`args.customer_id`) locked: the push reads the batch's at once.
+    locks_customer: bool = False
 
 
 # The changes of the domains. push.py adds the sync's own (resolving a conflict).
 DOMAIN_MUTATIONS: dict[str, Kind] = {
-    "log_visit": Kind(_log_visit, "visits", _args_customer, append_only=True, creates=Visit),
+    "log_visit": Kind(
+        _log_visit,
+        "visits",
+        _args_customer,
+        append_only=True,
+        creates=Visit,
+        locks_customer=True,
+    ),
     "update_visit": Kind(_update_visit, "visits", _row_customer(Visit)),
     "create_task": Kind(_create_task, "tasks", _args_customer, creates=Task),
     "update_task": Kind(_update_task, "tasks", _row_customer(Task)),
     "complete_task": Kind(_complete_task, "tasks", _row_customer(Task)),
     "log_complaint": Kind(
-        _log_complaint, "complaints", _args_customer, append_only=True, creates=Complaint
+        _log_complaint,
+        "complaints",
+        _args_customer,
+        append_only=True,
+        creates=Complaint,
+        locks_customer=True,
     ),
     "transition_complaint": Kind(_transition_complaint, "complaints", _row_customer(Complaint)),
     "add_complaint_note": Kind(
@@ -320,7 +343,13 @@ DOMAIN_MUTATIONS: dict[str, Kind] = {
     ),
     "create_plan": Kind(_create_plan, "care_plans", _args_customer, creates=CarePlan),
     "update_plan": Kind(_update_plan, "care_plans", _row_customer(CarePlan)),
-    "flag_warning": Kind(_flag_warning, "churn_warnings", _args_customer, creates=ChurnWarning),
+    "flag_warning": Kind(
+        _flag_warning,
+        "churn_warnings",
+        _args_customer,
+        creates=ChurnWarning,
+        locks_customer=True,
+    ),
     "answer_warning": Kind(_answer_warning, "churn_warnings", _row_customer(ChurnWarning)),
     "update_customer_profile": Kind(
         _update_customer_profile,
@@ -378,16 +407,72 @@ def _former_customer(user: User, kind: Kind, m: Mutation, err: ApiError) -> uuid
     return customer_id
 
 
-def _check_new_id(kind: Kind, args: dict) -> None:
+def created_id(kind: Kind, args: dict) -> tuple[type, uuid.UUID] | None:
+    """The model and id of the row a create names (None: not a create, or no good id)."""
     if kind.creates is None:
-        return
+        return None
     row_id = _uuid(args.get("id"))
-    if row_id is not None and db.session.get(kind.creates, row_id) is not None:
+    return None if row_id is None else (kind.creates, row_id)
+
+
+def check_new_id(
+    kind: Kind, args: dict, taken: Collection[tuple[type, uuid.UUID]] | None = None
+) -> None:
+    """Refuse a create whose id exists (`taken`: the push read the batch's up front)."""
+    created = created_id(kind, args)
+    if created is None:
+        return
+    exists = created in taken if taken is not None else db.session.get(*created) is not None
+    if exists:
         raise ApiError(
             409,
             "A record with this id already exists; this change was not applied.",
             code="id_exists",
         )
+
+
+def taken_ids(batch: Iterable[Mutation], table: Mapping[str, Kind]) -> set[tuple[type, uuid.UUID]]:
+    """Which of the ids the batch's creates name exist already: one statement."""
+    wanted: dict[type, set[uuid.UUID]] = defaultdict(set)
+    for m in batch:
+        kind = table.get(m.name)
+        created = created_id(kind, m.args) if kind is not None else None
+        if created is not None:
+            wanted[created[0]].add(created[1])
+    if not wanted:
+        return set()
+    models = list(wanted)
+    selects: list[Any] = []
+    for i, model in enumerate(models):
+        key: Any = sa.inspect(model).primary_key[0]
+        selects.append(sa.select(sa.literal(i), key).where(key.in_(wanted[model])))
+    stmt: Any = sa.union_all(*selects) if len(selects) > 1 else selects[0]
+    return {(models[i], row_id) for i, row_id in db.session.execute(stmt)}
+
+
+def locked_customers(
+    user: User, batch: Iterable[Mutation], table: Mapping[str, Kind]
+) -> dict[uuid.UUID, Customer]:
+    """The customers the batch's changes lock, in the user's scope: one statement.
+
+    Locked in id order, so two pushes that touch the same customers cannot deadlock;
+    a customer out of scope is left out, to be looked up (and refused) by its change.
+    """
+    ids: set[uuid.UUID] = set()
+    for m in batch:
+        kind = table.get(m.name)
+        customer_id = _args_customer(m.args) if kind is not None and kind.locks_customer else None
+        if customer_id is not None:
+            ids.add(customer_id)
+    if not ids:
+        return {}
+    stmt = (
+        visible_customers(user)
+        .where(Customer.id.in_(ids))
+        .order_by(Customer.id)
+        .with_for_update(of=Customer)
+    )
+    return {customer.id: customer for customer in db.session.scalars(stmt)}
 
 
 def _before_the_move(user: User, customer_id: uuid.UUID, m: Mutation) -> bool:
@@ -400,8 +485,8 @@ def _before_the_move(user: User, customer_id: uuid.UUID, m: Mutation) -> bool:
     return left_at is None or made_at <= left_at
 
 
-def run(user: User, m: Mutation, table: dict[str, Kind]) -> Outcome:
-    """Apply one mutation in a savepoint; a refusal raises (and the savepoint is undone)."""
+def kind_of(m: Mutation, table: Mapping[str, Kind]) -> Kind:
+    """The mutation's kind; an unknown name is refused."""
     kind = table.get(m.name)
     if kind is None:
         raise ApiError(
@@ -409,7 +494,19 @@ def run(user: User, m: Mutation, table: dict[str, Kind]) -> Outcome:
             f"This server does not know the change {m.name!r}; update the app.",
             code="unknown_mutation",
         )
-    _check_new_id(kind, m.args)
+    return kind
+
+
+def run(user: User, m: Mutation, kind: Kind, *, isolate: bool = True) -> Outcome:
+    """Apply one mutation, checked first by `kind_of` and `check_new_id`; a refusal raises.
+
+    `isolate`: in a savepoint of its own, so a refusal changes nothing, and a 404 about
+    a customer the user managed once is settled as docs/sync.md's Reassignment says.
+    Without it (the push's first pass, server/sync/push.py) whatever raises leaves
+    half-done work behind: the caller must undo more than this mutation.
+    """
+    if not isolate:
+        return kind.run(user, m, False)
     try:
         with db.session.begin_nested():
             return kind.run(user, m, False)
@@ -439,7 +536,7 @@ def apply_kept_mutation(actor: User, conflict: SyncConflict, now: datetime) -> O
     author = db.session.get(User, conflict.user_id)
     if kind.authorize is not None and author is not None:
         kind.authorize(author, kept.get("args") or {})
-    _check_new_id(kind, kept.get("args") or {})
+    check_new_id(kind, kept.get("args") or {})
     client_time = kept.get("client_time")
     m = Mutation(
         id=conflict.mutation_id or uuid.uuid4(),

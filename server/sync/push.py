@@ -23,6 +23,8 @@ import hashlib
 import json
 import logging
 import uuid
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +37,7 @@ from server.extensions import db
 from server.http import nul_fields
 from server.models_base import utcnow
 from server.scope import get_visible
+from server.stamps import stamp_for
 from server.sync.conflicts import resolve_conflict
 from server.sync.devices import check_schema_version, device_for
 from server.sync.models import (
@@ -44,7 +47,18 @@ from server.sync.models import (
     SyncFailedMutation,
     SyncMutation,
 )
-from server.sync.mutations import DOMAIN_MUTATIONS, Kind, Mutation, Outcome, run
+from server.sync.mutations import (
+    DOMAIN_MUTATIONS,
+    Kind,
+    Mutation,
+    Outcome,
+    check_new_id,
+    created_id,
+    kind_of,
+    locked_customers,
+    run,
+    taken_ids,
+)
 from server.sync.rows import serialise
 
 MESSAGE_MAX = 500  # sync_mutations.message
@@ -112,32 +126,156 @@ def content_hash(m: Mutation) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _run(user: User, m: Mutation) -> dict:
-    """The mutation's result; a refusal is a result too. Anything else raises."""
-    try:
-        # What the REST API refuses for the whole request (server/http.py), refused here
-        # for this mutation alone: PostgreSQL's text cannot hold U+0000.
-        if bad := nul_fields(m.args):
-            raise ValidationError(bad)
-        return _result(m, run(user, m, MUTATIONS))
-    except ApiError as err:
+def _refused(m: Mutation, err: ApiError | ValidationError | IntegrityError) -> dict:
+    """A refusal as the REST API would answer it."""
+    if isinstance(err, ApiError):
         result = _rejected(m, err.status, err.code, err.message, err.fields)
         if err.extra:
             result["details"] = err.extra
         return result
-    except ValidationError as err:
+    if isinstance(err, ValidationError):
         messages = validation_fields(err)
         return _rejected(m, 422, "validation_error", invalid_message(messages), messages)
-    except IntegrityError:
-        # As the REST API answers it (409); the savepoint has undone the statement.
-        return _rejected(m, 409, "conflict", "The change conflicts with existing data.", None)
+    # As the REST API answers it (409); the savepoint has undone the statement.
+    return _rejected(m, 409, "conflict", "The change conflicts with existing data.", None)
 
 
-def _record(device: SyncDevice, m: Mutation, result: dict, digest: str) -> None:
-    # Outside the savepoint: a refused mutation is still recorded, with what the user sent.
-    db.session.add(
-        SyncMutation(
-            device_id=device.id,
+class _Batch:
+    """What a push reads up front, in a few statements whatever its size.
+
+    The device's stored results for the batch's seqs already received and for its
+    mutation ids, the failures of those seqs, which ids the creates name exist
+    already, and the customers the changes lock (in the user's scope, locked at once).
+    """
+
+    def __init__(self, user: User, device: SyncDevice, queued: list[Mutation]):
+        self.user, self.device = user, device
+        old = {m.seq for m in queued if m.seq <= device.last_seq}
+        known = SyncMutation.mutation_id.in_({m.id for m in queued})
+        stored = db.session.scalars(
+            sa.select(SyncMutation).where(
+                SyncMutation.device_id == device.id,
+                sa.or_(SyncMutation.seq.in_(old), known) if old else known,
+            )
+        ).all()
+        self.stored = {row.seq: row for row in stored}
+        self.failures: dict[int, SyncFailedMutation] = {}
+        if old:
+            # Only a seq already passed can have failed: a failure moves the seq on.
+            self.failures = {
+                f.seq: f
+                for f in db.session.scalars(
+                    sa.select(SyncFailedMutation).where(
+                        SyncFailedMutation.device_id == device.id, SyncFailedMutation.seq.in_(old)
+                    )
+                )
+            }
+        self.taken = taken_ids(queued, MUTATIONS)
+        customers = locked_customers(user, queued, MUTATIONS)
+        self.queued = [replace(m, customers=customers) for m in queued]
+
+
+class _Pass:
+    """One pass over a batch, in seq order; the results are saved only at its end.
+
+    Two ways: `isolate=False` runs every mutation without a savepoint of its own (the
+    caller holds one for the whole pass, and starts over isolated if anything in it
+    raises); `isolate=True` gives each mutation its own savepoint (a refusal or a
+    failure undoes that one alone) and counts the failures.
+    """
+
+    def __init__(self, batch: _Batch, *, isolate: bool):
+        self.batch, self.user, self.device = batch, batch.user, batch.device
+        self.isolate = isolate
+        self.last_seq = self.device.last_seq
+        self.taken = set(batch.taken)
+        self.recorded: dict[int, SyncMutation] = {}
+
+    def run(self) -> list[dict]:
+        queued = self.batch.queued
+        results: list[dict] = [{} for _ in queued]
+        # A stable sort: of two copies of one seq in a batch, the first applies and the
+        # second is answered with its stored result.
+        for index in sorted(range(len(queued)), key=lambda i: queued[i].seq):
+            m = queued[index]
+            digest = content_hash(m)
+            if m.seq <= self.last_seq:
+                results[index] = self._answered_before(m, digest)
+            else:
+                results[index] = self._apply(m, digest)
+        return results
+
+    def save(self, received_at: datetime) -> None:
+        """The stored results in one INSERT and the device's seq in one UPDATE."""
+        db.session.add_all(self.recorded.values())
+        self.device.last_seq = self.last_seq
+        self.device.last_push_at = received_at
+        db.session.flush()
+
+    def _run(self, m: Mutation) -> dict:
+        """The mutation's result; a refusal is a result too. Anything else raises."""
+        try:
+            # What the REST API refuses for the whole request (server/http.py), refused
+            # here for this mutation alone: PostgreSQL's text cannot hold U+0000.
+            if bad := nul_fields(m.args):
+                raise ValidationError(bad)
+            kind = kind_of(m, MUTATIONS)
+            check_new_id(kind, m.args, self.taken)
+        except (ApiError, ValidationError) as err:
+            return _refused(m, err)
+        try:
+            outcome = run(self.user, m, kind, isolate=self.isolate)
+            # Versions move and defaults fill in at the flush: the record as stored.
+            db.session.flush()
+        except (ApiError, ValidationError, IntegrityError) as err:
+            if not self.isolate:
+                raise
+            return _refused(m, err)
+        if created := created_id(kind, m.args):
+            self.taken.add(created)
+        return _result(m, outcome)
+
+    def _apply(self, m: Mutation, digest: str) -> dict:
+        """Apply one mutation received for the first time, or retried after failing."""
+        reused = self._recorded_seq(m)
+        if reused is not None:
+            # One mutation id, one change: the same change under a new seq would apply twice.
+            result = _rejected(
+                m,
+                409,
+                "mutation_id_reused",
+                f"This change was already sent as number {reused}; it was not applied again.",
+                None,
+            )
+        else:
+            try:
+                result = self._run(m)
+            except Exception as err:  # isolated: its savepoint undid it
+                if not self.isolate or _database_failed(err):
+                    raise
+                result, gave_up = self._failed(m, digest, err)
+                # Flushed now, not inside the next mutation's savepoint.
+                db.session.flush()
+                if not gave_up:
+                    self.last_seq = max(self.last_seq, m.seq)
+                    return result
+            else:
+                if failure := self.batch.failures.get(m.seq):
+                    failure.settled_at = m.received_at
+        self._record(m, result, digest)
+        self.last_seq = max(self.last_seq, m.seq)
+        return result
+
+    def _recorded_seq(self, m: Mutation) -> int | None:
+        """Another seq this mutation id has a stored result under, if any."""
+        rows = [*self.batch.stored.values(), *self.recorded.values()]
+        return min((r.seq for r in rows if r.mutation_id == m.id and r.seq != m.seq), default=None)
+
+    def _record(self, m: Mutation, result: dict, digest: str) -> None:
+        # Outside the savepoint: a refused mutation is still recorded, with what the
+        # user sent.
+        self.recorded[m.seq] = SyncMutation(
+            device_id=self.device.id,
             seq=m.seq,
             mutation_id=m.id,
             name=m.name,
@@ -150,95 +288,68 @@ def _record(device: SyncDevice, m: Mutation, result: dict, digest: str) -> None:
             received_at=m.received_at,
             content_hash=digest,
         )
-    )
 
+    def _answered_before(self, m: Mutation, digest: str) -> dict:
+        stored = self.recorded.get(m.seq) or self.batch.stored.get(m.seq)
+        if stored is None:
+            failure = self.batch.failures.get(m.seq)
+            if failure is not None and failure.mutation_id != m.id:
+                return _seq_reused(m)
+            if failure is not None and failure.content_hash != digest:
+                return _id_reused(m)
+            # Failed before and retried, or (from before seq gaps were refused) a seq
+            # that was skipped and never received: either way not applied yet.
+            return self._apply(m, digest)
+        if stored.mutation_id != m.id:
+            return _seq_reused(m)
+        if stored.content_hash is not None and stored.content_hash != digest:
+            return _id_reused(m)
+        return stored.result
 
-def _failed(
-    user: User, device: SyncDevice, m: Mutation, digest: str, err: Exception
-) -> tuple[dict, bool]:
-    """Count one more failed attempt; the answer, and whether the server gave up on it."""
-    log.exception("sync mutation %s (%s, seq %s) failed", m.id, m.name, m.seq)
-    error = f"{type(err).__name__}: {err}"[:MESSAGE_MAX]
-    failure = db.session.scalar(
-        sa.select(SyncFailedMutation).where(
-            SyncFailedMutation.device_id == device.id, SyncFailedMutation.seq == m.seq
-        )
-    )
-    if failure is None:
-        failure = SyncFailedMutation(
-            device_id=device.id,
-            user_id=user.id,
-            seq=m.seq,
-            mutation_id=m.id,
-            name=m.name,
-            args=m.args,
-            base_version=m.base_version,
-            client_time=m.client_time,
-            content_hash=digest,
-            attempts=0,
-            first_failed_at=m.received_at,
-        )
-        db.session.add(failure)
-    failure.attempts += 1
-    failure.error = error
-    failure.last_failed_at = m.received_at
-    gave_up = failure.attempts >= MAX_ATTEMPTS
-    if gave_up:
-        failure.gave_up_at = m.received_at
-    result = {
-        "id": str(m.id),
-        "seq": m.seq,
-        "status": "failed" if not gave_up else MutationStatus.REJECTED.value,
-        "http_status": 500,
-        "code": "mutation_failed" if gave_up else "server_error",
-        "message": (
-            f"The server could not apply this change ({failure.attempts} attempts); it is "
-            "kept for an administrator and the rest of your changes went on."
-            if gave_up
-            else "The server could not apply this change; it will be tried again."
-        ),
-        "fields": {},
-        "retryable": not gave_up,
-        "attempts": failure.attempts,
-    }
-    return result, gave_up
-
-
-def _apply(user: User, device: SyncDevice, m: Mutation, digest: str) -> dict:
-    """Apply one mutation received for the first time, or retried after failing."""
-    reused = db.session.scalar(
-        sa.select(SyncMutation.seq).where(
-            SyncMutation.device_id == device.id,
-            SyncMutation.mutation_id == m.id,
-            SyncMutation.seq != m.seq,
-        )
-    )
-    if reused is not None:
-        # One mutation id, one change: the same change under a new seq would apply twice.
-        result = _rejected(
-            m,
-            409,
-            "mutation_id_reused",
-            f"This change was already sent as number {reused}; it was not applied again.",
-            None,
-        )
-    else:
-        try:
-            result = _run(user, m)
-        except Exception as err:  # isolated: its savepoint undid it
-            if _database_failed(err):
-                raise
-            result, gave_up = _failed(user, device, m, digest, err)
-            if not gave_up:
-                device.last_seq = max(device.last_seq, m.seq)
-                db.session.flush()
-                return result
-        else:
-            _settle_failure(device, m)
-    _record(device, m, result, digest)
-    device.last_seq = max(device.last_seq, m.seq)
-    db.session.flush()
-    return result
+    def _failed(self, m: Mutation, digest: str, err: Exception) -> tuple[dict, bool]:
+        """Count one more failed attempt; the answer, and whether the server gave up."""
+        log.exception("sync mutation %s (%s, seq %s) failed", m.id, m.name, m.seq)
+        error = f"{type(err).__name__}: {err}"[:MESSAGE_MAX]
+        failure = self.batch.failures.get(m.seq)
+        if failure is None:
+            failure = SyncFailedMutation(
+                device_id=self.device.id,
+                user_id=self.user.id,
+                seq=m.seq,
+                mutation_id=m.id,
+                name=m.name,
+                args=m.args,
+                base_version=m.base_version,
+                client_time=m.client_time,
+                content_hash=digest,
+                attempts=0,
+                first_failed_at=m.received_at,
+            )
+            db.session.add(failure)
+            self.batch.failures[m.seq] = failure
+        failure.attempts += 1
+        failure.error = error
+        failure.last_failed_at = m.received_at
+        gave_up = failure.attempts >= MAX_ATTEMPTS
+        if gave_up:
+            failure.gave_up_at = m.received_at
+        result = {
+            "id": str(m.id),
+            "seq": m.seq,
+            "status": "failed" if not gave_up else MutationStatus.REJECTED.value,
+            "http_status": 500,
+            "code": "mutation_failed" if gave_up else "server_error",
+            "message": (
+                f"The server could not apply this change ({failure.attempts} attempts); it "
+                "is kept for an administrator and the rest of your changes went on."
+                if gave_up
+                else "The server could not apply this change; it will be tried again."
+            ),
+            "fields": {},
+            "retryable": not gave_up,
+            "attempts": failure.attempts,
+        }
+        return result, gave_up
 
 
 def _database_failed(err: Exception) -> bool:
@@ -255,36 +366,6 @@ def _database_failed(err: Exception) -> bool:
         return True
     # SQLite says OperationalError for a missing table too; only these are transient.
     return any(word in str(err.orig) for word in ("locked", "busy", "disk I/O"))
-
-
-def _settle_failure(device: SyncDevice, m: Mutation) -> None:
-    db.session.execute(
-        sa.update(SyncFailedMutation)
-        .where(SyncFailedMutation.device_id == device.id, SyncFailedMutation.seq == m.seq)
-        .values(settled_at=m.received_at)
-    )
-
-
-def _answered_before(user: User, device: SyncDevice, m: Mutation, digest: str) -> dict:
-    stored = db.session.get(SyncMutation, (device.id, m.seq))
-    if stored is None:
-        failure = db.session.scalar(
-            sa.select(SyncFailedMutation).where(
-                SyncFailedMutation.device_id == device.id, SyncFailedMutation.seq == m.seq
-            )
-        )
-        if failure is not None and failure.mutation_id != m.id:
-            return _seq_reused(m)
-        if failure is not None and failure.content_hash != digest:
-            return _id_reused(m)
-        # Failed before and retried, or (from before seq gaps were refused) a seq that
-        # was skipped and never received: either way it has not been applied yet.
-        return _apply(user, device, m, digest)
-    if stored.mutation_id != m.id:
-        return _seq_reused(m)
-    if stored.content_hash is not None and stored.content_hash != digest:
-        return _id_reused(m)
-    return stored.result
 
 
 def _seq_reused(m: Mutation) -> dict:
@@ -333,6 +414,12 @@ def push(user: User, *, device_id: uuid.UUID, schema_version: int, mutations: li
     """Apply the device's mutations in `seq` order, each exactly once.
 
     Results come back in the order of the request, each naming its id and seq.
+
+    The batch is read up front (`_Batch`), then run in one savepoint without one per
+    mutation; only if something in it raises (a refusal, a failure) is that undone and
+    the batch run again with a savepoint per mutation, where a refusal or a failure
+    is isolated as the module's docstring says. A push without refusals, the usual
+    one, so costs its mutations' own statements and a constant.
     """
     check_schema_version(schema_version)
     device = device_for(user, device_id, lock=True)
@@ -351,16 +438,21 @@ def push(user: User, *, device_id: uuid.UUID, schema_version: int, mutations: li
         for raw in mutations
     ]
     _check_no_gap(device, queued)
-    results: list[dict] = [{} for _ in queued]
-    # A stable sort: of two copies of one seq in a batch, the first applies and the
-    # second is answered with its stored result.
-    for index in sorted(range(len(queued)), key=lambda i: queued[i].seq):
-        m = queued[index]
-        digest = content_hash(m)
-        if m.seq <= device.last_seq:
-            results[index] = _answered_before(user, device, m, digest)
-        else:
-            results[index] = _apply(user, device, m, digest)
-    device.last_push_at = received_at
-    db.session.flush()
+    batch = _Batch(user, device, queued)
+    if any(m.seq > device.last_seq or m.seq not in batch.stored for m in queued):
+        # The transaction's stamp taken outside every savepoint: on SQLite it bumps a
+        # counter, and a bump undone with a savepoint would leave the rows written
+        # after it stamped at a value the next writer takes again (server/stamps.py).
+        stamp_for(db.session.connection())
+    try:
+        with db.session.begin_nested():
+            first = _Pass(batch, isolate=False)
+            results = first.run()
+            first.save(received_at)
+    except Exception as err:
+        if _database_failed(err):
+            raise
+        isolated = _Pass(batch, isolate=True)
+        results = isolated.run()
+        isolated.save(received_at)
     return {"results": results, "last_acknowledged_seq": device.last_seq}
