@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { db, ENTITY_NAMES, SCHEMA_VERSION } from "../db";
 import { createTask, logVisit, updateTask } from "../data/writes";
 import { apiFor, expectSameAsServer, signIn } from "../test/helpers";
@@ -14,6 +14,7 @@ import {
   taskId,
   visitId,
 } from "../test/fakeServer";
+import type { PullChange, PullPage, SyncApi } from "./api";
 import { pull } from "./pull";
 import { push } from "./push";
 import { syncOnce } from "./syncOnce";
@@ -222,5 +223,116 @@ describe("pull", () => {
     expect(
       [...server.scope().get("tasks")!.values()].some((t) => t.title === "typed while syncing"),
     ).toBe(true);
+  });
+});
+
+/** A server that answers pulls with the pages given, in turn (and nothing else). */
+function pagesApi(pages: Omit<PullPage, "last_acknowledged_seq" | "server_time">[]): SyncApi {
+  let next = 0;
+  const refuse = () => Promise.reject(new Error("not in this test"));
+  return {
+    pull: () =>
+      Promise.resolve({
+        last_acknowledged_seq: 0,
+        server_time: "2026-11-25T08:00:00+00:00",
+        ...pages[next++]!,
+      }),
+    push: refuse,
+    csrfToken: refuse,
+    myNumbers: refuse,
+  };
+}
+
+function taskRow(n: number, title: string, customer: string | null) {
+  return { id: taskId(n), owner_id: "u", customer_id: customer, title, status: "open", version: 1 };
+}
+
+describe("pull stores pages in bulk", () => {
+  it("ends as applying the page's changes one by one, in order, would", async () => {
+    await signIn(new FakeServer());
+    const upsert = (entity: PullChange["entity"], row: { id: string }): PullChange => ({
+      entity,
+      op: "upsert",
+      id: row.id,
+      row,
+    });
+    const changes: PullChange[] = [
+      upsert("customers", { id: customerId(1) }),
+      upsert("tasks", taskRow(1, "first", customerId(1))),
+      upsert("tasks", taskRow(2, "first", customerId(1))),
+      { entity: "tasks", op: "delete", id: taskId(1) },
+      upsert("tasks", taskRow(1, "again", null)),
+      upsert("tasks", taskRow(2, "second", customerId(1))),
+      { entity: "customers", op: "delete", id: customerId(1), cascade: true },
+      // The user's own task of the customer that left comes again after the cascade.
+      upsert("tasks", taskRow(2, "own", customerId(1))),
+      { entity: "contacts", op: "delete", id: contactId(9) }, // not held: nothing to do
+    ];
+    const rowByRow = vi.spyOn(db.tasks, "put");
+    const bulk = vi.spyOn(db.tasks, "bulkPut");
+
+    await pull(pagesApi([{ changes, cursor: "c1", has_more: false }]));
+
+    expect(await db.customers.count()).toBe(0);
+    // Task 1 lost its customer in its last upsert, so the cascade left it; task 2 came back.
+    expect(await db.tasks.get(taskId(1))).toMatchObject({ title: "again", customer_id: null });
+    expect(await db.tasks.get(taskId(2))).toMatchObject({ title: "own" });
+    expect(await db.tasks.count()).toBe(2);
+    expect((await db.meta.get("cursor"))?.value).toBe("c1");
+    expect(rowByRow).not.toHaveBeenCalled();
+    // One bulk write per run of upserts: before the delete, before the cascade, after it.
+    expect(bulk).toHaveBeenCalledTimes(3);
+  });
+
+  it("writes a page of 2,000 rows of one table with one bulk request", async () => {
+    await signIn(new FakeServer());
+    const changes: PullChange[] = Array.from({ length: 2000 }, (_, k) => {
+      const id = `70000000-0000-4000-8000-${String(k).padStart(12, "0")}`;
+      const row = { id, customer_id: customerId(1), month: "2026-10-01", service: "mobile" };
+      return { entity: "monthly_spend", op: "upsert", id, row };
+    });
+    const rowByRow = vi.spyOn(db.monthly_spend, "put");
+    const bulk = vi.spyOn(db.monthly_spend, "bulkPut");
+
+    await pull(pagesApi([{ changes, cursor: "c1", has_more: false }]));
+
+    expect(await db.monthly_spend.count()).toBe(2000);
+    expect(rowByRow).not.toHaveBeenCalled();
+    expect(bulk).toHaveBeenCalledTimes(1);
+  });
+
+  it("asks for the next page while it stores one", async () => {
+    const server = await device(10); // 53 changes: 3 pages of 20
+    const pulls = () => server.log.filter((r) => r.path === "/api/v1/sync/pull").length;
+    const askedWhileStoring: number[] = [];
+
+    await pull(apiFor(server), {
+      limit: 20,
+      afterApply: () => void askedWhileStoring.push(pulls()),
+    });
+
+    // While page 1 was being stored, page 2 was asked for already; the last asks for none.
+    expect(askedWhileStoring).toEqual([2, 3, 3]);
+    await expectSameAsServer(server);
+  });
+
+  it("keeps the stored page and its cursor when the page asked for ahead fails", async () => {
+    const server = await device(10);
+    const api = apiFor(server);
+    const real = api.pull.bind(api);
+    let calls = 0;
+    api.pull = (params) => {
+      calls += 1;
+      return calls === 2 ? Promise.reject(new TypeError("Failed to fetch")) : real(params);
+    };
+
+    await expect(pull(api, { limit: 20 })).rejects.toThrow(TypeError);
+
+    // Page 1 (10 customers and their 10 contacts) stored, with its cursor.
+    const counts = await Promise.all(ENTITY_NAMES.map((name) => db[name].count()));
+    expect(counts.reduce((a, b) => a + b)).toBe(20);
+    expect((await db.meta.get("cursor"))?.value).toBeDefined();
+    expect(await pull(apiFor(server), { limit: 20 })).toMatchObject({ pages: 2, full: false });
+    await expectSameAsServer(server);
   });
 });

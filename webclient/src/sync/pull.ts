@@ -76,26 +76,81 @@ function isEntity(name: string): name is EntityName {
   return (ENTITY_NAMES as readonly string[]).includes(name);
 }
 
-/** Apply one page's changes in order. Applying a page twice changes nothing. */
+/**
+ * Consecutive changes of one kind, per table, written with one bulk request each.
+ * Writes to different tables commute, and a bulk write keeps its rows' order, so a run
+ * of upserts (or of deletes) written this way ends as the same changes one by one would.
+ *
+ * Inside the page's transaction only Dexie's own promises are awaited: Dexie follows
+ * its transaction across those, and an `await` of anything else (an async method with
+ * nothing to write, `Promise.all`) loses it, and the transaction commits too early.
+ */
+class Run {
+  private op: "upsert" | "delete" | null = null;
+  private readonly byTable = new Map<EntityName, unknown[]>();
+
+  /** Whether a change of kind `op` must wait for the writes gathered so far. */
+  blocks(op: "upsert" | "delete" | null): boolean {
+    return this.op !== null && this.op !== op;
+  }
+
+  add(op: "upsert" | "delete", entity: EntityName, item: unknown): void {
+    this.op = op;
+    const items = this.byTable.get(entity);
+    if (items) items.push(item);
+    else this.byTable.set(entity, [item]);
+  }
+
+  /** Write what was gathered, one bulk request per table (each issues all its rows at once). */
+  async flush(): Promise<void> {
+    const op = this.op;
+    const batches = [...this.byTable];
+    this.byTable.clear();
+    this.op = null;
+    for (const [entity, items] of batches) {
+      if (op === "upsert") await entityTable(entity).bulkPut(items as never[]);
+      else await entityTable(entity).bulkDelete(items as string[]);
+    }
+  }
+}
+
+/**
+ * Apply one page's changes, with the same result as applying them one by one in their
+ * order (docs/sync.md). Plain upserts and deletes go in bulk, one request per table and
+ * run of changes rather than one awaited request per row (a first sync is tens of
+ * thousands of rows); a change that reads what came before it (a row with changes of
+ * this device still unanswered, a cascading delete) waits for everything before it to
+ * be written. Applying a page twice changes nothing.
+ */
 async function applyChanges(changes: PullChange[], ctx: OverlayContext): Promise<void> {
   // Rows with changes of this device still unanswered: rebuilt, not overwritten.
   const overlaid = new Set(
     (await db.outbox.toArray()).filter(isUnanswered).flatMap((entry) => entry.targets),
   );
+  const run = new Run();
   for (const change of changes) {
     // A table this client does not know (a newer server): skip it rather than fail the sync.
     if (!isEntity(change.entity)) continue;
-    const table = entityTable(change.entity);
     if (change.op === "upsert" && change.row) {
       const row = change.row as unknown as AnyRow;
-      if (overlaid.has(targetKey(change.entity, change.id)))
+      if (overlaid.size > 0 && overlaid.has(targetKey(change.entity, change.id))) {
+        if (run.blocks(null)) await run.flush();
         await rebaseRow(change.entity, change.id, ctx, row);
-      else await table.put(row as never);
+      } else {
+        if (run.blocks("upsert")) await run.flush();
+        run.add("upsert", change.entity, row);
+      }
     } else if (change.op === "delete") {
-      if (change.entity === "customers" && change.cascade) await dropCustomer(change.id);
-      else await table.delete(change.id); // an id the device does not hold: a no-op
+      if (change.entity === "customers" && change.cascade) {
+        if (run.blocks(null)) await run.flush();
+        await dropCustomer(change.id);
+      } else {
+        if (run.blocks("delete")) await run.flush();
+        run.add("delete", change.entity, change.id); // an id the device does not hold: a no-op
+      }
     }
   }
+  if (run.blocks(null)) await run.flush();
 }
 
 function tables() {
@@ -139,30 +194,55 @@ async function upgradeCopy(): Promise<boolean> {
   });
 }
 
+/** A timing mark of the pull (read by bench/first_sync_browser.py); free when unobserved. */
+function measure(name: string, start: number): void {
+  if (typeof performance === "undefined" || typeof performance.measure !== "function") return;
+  performance.measure(`fieldbook:pull:${name}`, { start, end: performance.now() });
+}
+
+function now(): number {
+  return typeof performance === "undefined" ? Date.now() : performance.now();
+}
+
 /**
  * Pull pages until the round is done (`has_more` false). Each page and its cursor are
- * stored in one transaction: a crash in between pulls the same page again. On
- * `reset_required` the copy is reset (outbox kept) and pulled from scratch.
+ * stored in one transaction: a crash in between pulls the same page again. The next
+ * page is requested, with the cursor the page names, while the page is being stored:
+ * the server's work and the device's overlap, and the cursor saved is still only
+ * ever that of a stored page (if storing fails, the page fetched ahead is dropped).
+ * On `reset_required` the copy is reset (outbox kept) and pulled from scratch.
  */
 export async function pull(api: SyncApi, options: PullOptions = {}): Promise<PullReport> {
   const device = await deviceId();
   const limit = options.limit ?? PULL_LIMIT;
   const report: PullReport = { pages: 0, changes: 0, reset: false, full: false };
   report.reset = await upgradeCopy();
+  const request = (cursor: string | undefined) => {
+    const answer = api.pull({
+      device_id: device,
+      ...(cursor === undefined ? {} : { cursor }),
+      limit,
+      schema_version: SCHEMA_VERSION,
+    });
+    // Handled where it is awaited; it may fail while the page before is being stored.
+    answer.catch(() => undefined);
+    return answer;
+  };
   let first = true;
+  let ahead: Promise<PullPage> | null = null;
   for (;;) {
-    const cursor = (await db.meta.get("cursor"))?.value as string | undefined;
-    if (first) report.full = cursor === undefined;
-    first = false;
     let page: PullPage;
+    const waited = now();
     try {
-      page = await api.pull({
-        device_id: device,
-        ...(cursor === undefined ? {} : { cursor }),
-        limit,
-        schema_version: SCHEMA_VERSION,
-      });
+      if (ahead === null) {
+        const cursor = (await db.meta.get("cursor"))?.value as string | undefined;
+        if (first) report.full = cursor === undefined;
+        ahead = request(cursor);
+      }
+      first = false;
+      page = await ahead;
     } catch (err) {
+      ahead = null;
       // Once per pull: a fresh pull refused again is the server's problem, not ours.
       if (err instanceof SyncHttpError && err.code === "reset_required" && !report.reset) {
         await resetCopy();
@@ -172,6 +252,10 @@ export async function pull(api: SyncApi, options: PullOptions = {}): Promise<Pul
       }
       throw err;
     }
+    measure("wait", waited);
+    ahead = page.has_more ? request(page.cursor) : null;
+    const storing = now();
+    // If this fails, the page fetched ahead is dropped with the rest of this pull.
     await db.transaction("rw", tables(), async () => {
       const ctx = await overlayContext();
       await applyChanges(page.changes, ctx);
@@ -180,6 +264,7 @@ export async function pull(api: SyncApi, options: PullOptions = {}): Promise<Pul
       await acknowledge(page.last_acknowledged_seq, ctx, false);
       if (!page.has_more) await db.meta.put({ key: "last_sync_at", value: nowIso() });
     });
+    measure("store", storing);
     report.pages += 1;
     report.changes += page.changes.length;
     if (report.full) options.onProgress?.(report.changes);
