@@ -70,7 +70,6 @@ GREETING_PURPOSES = (Purpose.BIRTHDAY, Purpose.HOLIDAY)
 OFFER_KINDS = (CampaignKind.PRIVILEGE, CampaignKind.MARKETING)
 # An outcome that settles a target; "offered" still waits for the customer's answer.
 SETTLED = (Outcome.TOOK_PART, Outcome.CONTRACTED, Outcome.DECLINED, Outcome.NOT_REACHED)
-CHUNK = 2000  # ids per IN list
 
 
 @dataclass(frozen=True)
@@ -169,31 +168,30 @@ def figure(code: str, tally: Tally | None, *, started: bool = True) -> Figure:
 class Ownership:
     """Which manager had each customer at any moment, from the assignment history."""
 
-    def __init__(self, customer_ids: list[uuid.UUID]):
+    def __init__(self, scope: "Customers"):
         self._times: dict[uuid.UUID, list[datetime]] = defaultdict(list)
         self._owners: dict[uuid.UUID, list[uuid.UUID | None]] = defaultdict(list)
         self._before: dict[uuid.UUID, uuid.UUID | None] = {}
-        for chunk in _chunks(customer_ids):
-            rows = db.session.execute(
-                sa.select(
-                    AssignmentHistory.customer_id,
-                    AssignmentHistory.at,
-                    AssignmentHistory.from_manager_id,
-                    AssignmentHistory.to_manager_id,
-                )
-                .where(AssignmentHistory.customer_id.in_(chunk))
-                .order_by(AssignmentHistory.customer_id, AssignmentHistory.at, AssignmentHistory.id)
+        rows = db.session.execute(
+            sa.select(
+                AssignmentHistory.customer_id,
+                AssignmentHistory.at,
+                AssignmentHistory.from_manager_id,
+                AssignmentHistory.to_manager_id,
             )
-            for customer_id, at, from_id, to_id in rows:
-                if customer_id not in self._before:
-                    self._before[customer_id] = from_id
-                self._times[customer_id].append(at)
-                self._owners[customer_id].append(to_id)
-            for customer_id, manager_id in db.session.execute(
-                sa.select(Customer.id, Customer.manager_id).where(Customer.id.in_(chunk))
-            ):
-                # No history: the customer has had its manager all along.
-                self._before.setdefault(customer_id, manager_id)
+            .where(scope.has(AssignmentHistory.customer_id))
+            .order_by(AssignmentHistory.customer_id, AssignmentHistory.at, AssignmentHistory.id)
+        )
+        for customer_id, at, from_id, to_id in rows:
+            if customer_id not in self._before:
+                self._before[customer_id] = from_id
+            self._times[customer_id].append(at)
+            self._owners[customer_id].append(to_id)
+        for customer_id, manager_id in db.session.execute(
+            sa.select(Customer.id, Customer.manager_id).where(scope.has(Customer.id))
+        ):
+            # No history: the customer has had its manager all along.
+            self._before.setdefault(customer_id, manager_id)
 
     def at(self, customer_id: uuid.UUID, moment: datetime) -> uuid.UUID | None:
         times = self._times.get(customer_id)
@@ -203,23 +201,34 @@ class Ownership:
         return self._owners[customer_id][i - 1] if i else self._before.get(customer_id)
 
 
-def _chunks(ids: list[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+class Customers:
+    """Every customer these managers have had (every customer at all for `everyone`).
 
+    Each source reads its rows with this as a subquery, one statement however many
+    customers and managers (a list of ids would be split into many IN lists).
+    """
 
-def customers_of(manager_ids: list[uuid.UUID], *, everyone: bool = False) -> list[uuid.UUID]:
-    """Every customer these managers have had (every customer at all for `everyone`)."""
-    if everyone:
-        return sorted(db.session.scalars(sa.select(Customer.id)))
-    current = sa.select(Customer.id).where(Customer.manager_id.in_(manager_ids))
-    history = sa.select(AssignmentHistory.customer_id).where(
-        sa.or_(
-            AssignmentHistory.to_manager_id.in_(manager_ids),
-            AssignmentHistory.from_manager_id.in_(manager_ids),
-        )
-    )
-    return sorted(set(db.session.scalars(current)) | set(db.session.scalars(history)))
+    def __init__(self, manager_ids: list[uuid.UUID], *, everyone: bool = False):
+        self.everyone = everyone
+        self.ids: sa.CompoundSelect | None = None
+        if not everyone:
+            self.ids = sa.union(
+                sa.select(Customer.id).where(Customer.manager_id.in_(manager_ids)),
+                sa.select(AssignmentHistory.customer_id).where(
+                    sa.or_(
+                        AssignmentHistory.to_manager_id.in_(manager_ids),
+                        AssignmentHistory.from_manager_id.in_(manager_ids),
+                    )
+                ),
+            )
+
+    def has(self, customer_id: Any) -> sa.ColumnElement[bool]:
+        """The WHERE clause keeping a customer id column to the scope."""
+        return sa.true() if self.ids is None else customer_id.in_(self.ids)
+
+    def customer_ids(self) -> list[uuid.UUID]:
+        stmt = sa.select(Customer.id) if self.ids is None else self.ids
+        return sorted(db.session.scalars(stmt))
 
 
 # --- the computation ---------------------------------------------------------------
@@ -244,18 +253,18 @@ def compute(
     `everyone`: the whole organisation; anyone else who did counted work in the
     period (a manager since deactivated) gets figures too.
     """
-    customer_ids = customers_of(manager_ids, everyone=everyone)
+    scope = Customers(manager_ids, everyone=everyone)
+    customer_ids = scope.customer_ids() if window.started else []
     counter = _Counter(None if everyone else set(manager_ids))
-    if window.started and customer_ids:
-        owners = Ownership(customer_ids)
-        churned_at = _churned_at(customer_ids)
-        for chunk in _chunks(customer_ids):
-            _care_plans(window, chunk, owners, counter)
-            _campaigns(window, chunk, owners, counter)
-            _complaints(window, chunk, owners, counter)
-            _warnings(window, chunk, owners, counter)
-        _portfolio(window, customer_ids, owners, churned_at, counter)
-        _retention(window, customer_ids, owners, churned_at, counter)
+    if customer_ids:
+        owners = Ownership(scope)
+        churned_at = _churned_at(scope)
+        _care_plans(window, scope, owners, counter)
+        _campaigns(window, scope, owners, counter)
+        _complaints(window, scope, owners, counter)
+        _warnings(window, scope, owners, counter)
+        _portfolio(window, scope, owners, churned_at, counter)
+        _retention(window, scope, customer_ids, owners, churned_at, counter)
     if window.started:
         _tasks(window, None if everyone else manager_ids, counter)
     managers = set(manager_ids) | ({m for m, _ in counter.tallies} if everyone else set())
@@ -288,7 +297,7 @@ def _end_of(day: date) -> datetime:
     return start_of_local_day(day + timedelta(days=1))
 
 
-def _care_plans(window: Window, chunk, owners: Ownership, counter: _Counter) -> None:
+def _care_plans(window: Window, scope: Customers, owners: Ownership, counter: _Counter) -> None:
     """Routine care completion and greetings on time, from the plans due in the period."""
     rows = db.session.execute(
         sa.select(
@@ -298,7 +307,7 @@ def _care_plans(window: Window, chunk, owners: Ownership, counter: _Counter) -> 
             CarePlan.due_to,
             CarePlan.completed_at,
         ).where(
-            CarePlan.customer_id.in_(chunk),
+            scope.has(CarePlan.customer_id),
             CarePlan.purpose.in_((Purpose.ROUTINE, *GREETING_PURPOSES)),
             CarePlan.status != PlanStatus.CANCELLED,
             CarePlan.due_to >= window.starts_on,
@@ -326,7 +335,7 @@ def _care_plans(window: Window, chunk, owners: Ownership, counter: _Counter) -> 
                 tally.add(1 if on_time else 0)
 
 
-def _campaigns(window: Window, chunk, owners: Ownership, counter: _Counter) -> None:
+def _campaigns(window: Window, scope: Customers, owners: Ownership, counter: _Counter) -> None:
     """Offer participation and retention contract rate, from the targets settled in the period.
 
     A target settles when its outcome is recorded (took part, contracted, declined,
@@ -341,7 +350,7 @@ def _campaigns(window: Window, chunk, owners: Ownership, counter: _Counter) -> N
             Campaign.ends_on,
         )
         .join(Campaign, Campaign.id == CampaignTarget.campaign_id)
-        .where(CampaignTarget.customer_id.in_(chunk), Campaign.starts_on <= window.ends_on)
+        .where(scope.has(CampaignTarget.customer_id), Campaign.starts_on <= window.ends_on)
     )
     for customer_id, outcome, outcome_at, kind, ends_on in rows:
         if outcome in SETTLED and outcome_at is not None:
@@ -361,12 +370,12 @@ def _campaigns(window: Window, chunk, owners: Ownership, counter: _Counter) -> N
                 tally.add(1 if outcome in (Outcome.TOOK_PART, Outcome.CONTRACTED) else 0)
 
 
-def _complaints(window: Window, chunk, owners: Ownership, counter: _Counter) -> None:
+def _complaints(window: Window, scope: Customers, owners: Ownership, counter: _Counter) -> None:
     """Satisfaction (complaints closed in the period) and complaints answered on time
     (complaints whose deadline fell in the period)."""
     closed = db.session.execute(
         sa.select(Complaint.customer_id, Complaint.closed_at, Complaint.satisfaction).where(
-            Complaint.customer_id.in_(chunk),
+            scope.has(Complaint.customer_id),
             Complaint.satisfaction.is_not(None),
             Complaint.closed_at >= window.start,
             Complaint.closed_at < window.as_of,
@@ -381,7 +390,7 @@ def _complaints(window: Window, chunk, owners: Ownership, counter: _Counter) -> 
             answers[str(satisfaction)] = answers.get(str(satisfaction), 0) + 1
     due = db.session.execute(
         sa.select(Complaint.customer_id, Complaint.deadline_at, Complaint.resolved_at).where(
-            Complaint.customer_id.in_(chunk),
+            scope.has(Complaint.customer_id),
             Complaint.deadline_at >= window.start,
             Complaint.deadline_at < window.as_of,
         )
@@ -392,7 +401,7 @@ def _complaints(window: Window, chunk, owners: Ownership, counter: _Counter) -> 
             tally.add(1 if resolved_at is not None and resolved_at <= deadline_at else 0)
 
 
-def _warnings(window: Window, chunk, owners: Ownership, counter: _Counter) -> None:
+def _warnings(window: Window, scope: Customers, owners: Ownership, counter: _Counter) -> None:
     """Open warnings at the end of the period (and their age), warned customers kept."""
     rows = db.session.execute(
         sa.select(
@@ -400,7 +409,7 @@ def _warnings(window: Window, chunk, owners: Ownership, counter: _Counter) -> No
             ChurnWarning.status,
             ChurnWarning.opened_at,
             ChurnWarning.resolved_at,
-        ).where(ChurnWarning.customer_id.in_(chunk), ChurnWarning.opened_at < window.as_of)
+        ).where(scope.has(ChurnWarning.customer_id), ChurnWarning.opened_at < window.as_of)
     )
     for customer_id, status, opened_at, resolved_at in rows:
         if resolved_at is None or resolved_at >= window.as_of:
@@ -418,22 +427,19 @@ def _warnings(window: Window, chunk, owners: Ownership, counter: _Counter) -> No
                 tally.add(1 if status == WarningStatus.RETAINED else 0)
 
 
-def _churned_at(customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime | None]:
+def _churned_at(scope: Customers) -> dict[uuid.UUID, datetime | None]:
     """When each customer who left did (None: churned at a time nobody recorded)."""
     found: dict[uuid.UUID, datetime | None] = {}
-    for chunk in _chunks(customer_ids):
-        for customer_id, resolved_at in db.session.execute(
-            sa.select(ChurnWarning.customer_id, sa.func.max(ChurnWarning.resolved_at))
-            .where(
-                ChurnWarning.customer_id.in_(chunk), ChurnWarning.status == WarningStatus.CHURNED
-            )
-            .group_by(ChurnWarning.customer_id)
-        ):
-            found[customer_id] = resolved_at
-        for customer_id in db.session.scalars(
-            sa.select(Customer.id).where(Customer.id.in_(chunk), Customer.stage == Stage.CHURNED)
-        ):
-            found.setdefault(customer_id, None)
+    for customer_id, resolved_at in db.session.execute(
+        sa.select(ChurnWarning.customer_id, sa.func.max(ChurnWarning.resolved_at))
+        .where(scope.has(ChurnWarning.customer_id), ChurnWarning.status == WarningStatus.CHURNED)
+        .group_by(ChurnWarning.customer_id)
+    ):
+        found[customer_id] = resolved_at
+    for customer_id in db.session.scalars(
+        sa.select(Customer.id).where(scope.has(Customer.id), Customer.stage == Stage.CHURNED)
+    ):
+        found.setdefault(customer_id, None)
     return found
 
 
@@ -444,55 +450,56 @@ def _gone(churned_at: dict[uuid.UUID, datetime | None], customer_id, moment: dat
     return at is None or at <= moment
 
 
-def _portfolio(window, customer_ids, owners: Ownership, churned_at, counter: _Counter) -> None:
+def _portfolio(window, scope: Customers, owners: Ownership, churned_at, counter: _Counter) -> None:
     """Privilege awareness and contact coverage by tier: the portfolio at the period's end."""
     moment = window.as_of - timedelta(microseconds=1)
     since = window.as_of - timedelta(days=AWARENESS_DAYS)
-    for chunk in _chunks(customer_ids):
-        told = set(
-            db.session.scalars(
-                sa.select(Visit.customer_id)
-                .where(
-                    Visit.customer_id.in_(chunk),
-                    Visit.privileges_explained.is_(True),
-                    Visit.started_at >= since,
-                    Visit.started_at < window.as_of,
-                )
-                .distinct()
+    told = set(
+        db.session.scalars(
+            sa.select(Visit.customer_id)
+            .where(
+                scope.has(Visit.customer_id),
+                Visit.privileges_explained.is_(True),
+                Visit.started_at >= since,
+                Visit.started_at < window.as_of,
             )
+            .distinct()
         )
-        last_contact = dict(
-            db.session.execute(
-                sa.select(Visit.customer_id, sa.func.max(Visit.started_at))
-                .where(Visit.customer_id.in_(chunk), Visit.started_at < window.as_of)
-                .group_by(Visit.customer_id)
-            ).all()
-        )
-        tiers = db.session.execute(
-            sa.select(Customer.id, Tier.code, Tier.contact_interval_days)
-            .join(Tier, Tier.id == Customer.tier_id)
-            .where(Customer.id.in_(chunk))
-        )
-        for customer_id, tier_code, interval_days in tiers:
-            if _gone(churned_at, customer_id, moment):
-                continue
-            manager = owners.at(customer_id, moment)
-            aware = counter.tally(manager, PRIVILEGE_AWARENESS)
-            if aware is None:
-                continue
-            aware.add(1 if customer_id in told else 0)
-            last = last_contact.get(customer_id)
-            covered = last is not None and last >= window.as_of - timedelta(days=interval_days)
-            coverage = counter.tally(manager, CONTACT_COVERAGE)
-            assert coverage is not None
-            coverage.add(1 if covered else 0)
-            by_tier = coverage.details.setdefault("by_tier", {})
-            tier = by_tier.setdefault(tier_code, {"covered": 0, "customers": 0})
-            tier["covered"] += 1 if covered else 0
-            tier["customers"] += 1
+    )
+    last_contact = dict(
+        db.session.execute(
+            sa.select(Visit.customer_id, sa.func.max(Visit.started_at))
+            .where(scope.has(Visit.customer_id), Visit.started_at < window.as_of)
+            .group_by(Visit.customer_id)
+        ).all()
+    )
+    tiers = db.session.execute(
+        sa.select(Customer.id, Tier.code, Tier.contact_interval_days)
+        .join(Tier, Tier.id == Customer.tier_id)
+        .where(scope.has(Customer.id))
+    )
+    for customer_id, tier_code, interval_days in tiers:
+        if _gone(churned_at, customer_id, moment):
+            continue
+        manager = owners.at(customer_id, moment)
+        aware = counter.tally(manager, PRIVILEGE_AWARENESS)
+        if aware is None:
+            continue
+        aware.add(1 if customer_id in told else 0)
+        last = last_contact.get(customer_id)
+        covered = last is not None and last >= window.as_of - timedelta(days=interval_days)
+        coverage = counter.tally(manager, CONTACT_COVERAGE)
+        assert coverage is not None
+        coverage.add(1 if covered else 0)
+        by_tier = coverage.details.setdefault("by_tier", {})
+        tier = by_tier.setdefault(tier_code, {"covered": 0, "customers": 0})
+        tier["covered"] += 1 if covered else 0
+        tier["customers"] += 1
 
 
-def _retention(window, customer_ids, owners: Ownership, churned_at, counter: _Counter) -> None:
+def _retention(
+    window, scope: Customers, customer_ids, owners: Ownership, churned_at, counter: _Counter
+) -> None:
     """Customers and value retained: the portfolio at the period's start, at its end.
 
     Value compares the total fee of the period's last month with that of the month
@@ -516,17 +523,16 @@ def _retention(window, customer_ids, owners: Ownership, churned_at, counter: _Co
     if measured_month > window.ends_on.replace(day=1):
         measured_month = window.ends_on.replace(day=1)
     bills: dict[date, dict[uuid.UUID, Decimal]] = {reference_month: {}, measured_month: {}}
-    for chunk in _chunks(base):
-        for customer_id, month, amount in db.session.execute(
-            sa.select(
-                MonthlySpend.customer_id, MonthlySpend.month, sa.func.sum(MonthlySpend.amount)
-            )
-            .where(
-                MonthlySpend.customer_id.in_(chunk),
-                MonthlySpend.month.in_((reference_month, measured_month)),
-            )
-            .group_by(MonthlySpend.customer_id, MonthlySpend.month)
-        ):
+    in_base = set(base)
+    for customer_id, month, amount in db.session.execute(
+        sa.select(MonthlySpend.customer_id, MonthlySpend.month, sa.func.sum(MonthlySpend.amount))
+        .where(
+            scope.has(MonthlySpend.customer_id),
+            MonthlySpend.month.in_((reference_month, measured_month)),
+        )
+        .group_by(MonthlySpend.customer_id, MonthlySpend.month)
+    ):
+        if customer_id in in_base:
             bills[month.replace(day=1)][customer_id] = Decimal(amount)
     if not bills[measured_month]:
         return  # the period's last month is not billed yet
