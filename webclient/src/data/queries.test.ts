@@ -16,6 +16,7 @@ import { push } from "../sync/push";
 import { isoWithOffset, setClock } from "../time";
 import {
   agendaFor,
+  agendaForDays,
   answerCount,
   complaintCategories,
   complaintDetail,
@@ -91,6 +92,32 @@ describe("queries", () => {
       ["task", false, "回访1"],
     ]);
     expect(await pendingCount()).toBe(2);
+  });
+
+  it("gives several days' agendas at once, each as agendaFor gives it", async () => {
+    await device(3);
+    await createTask({
+      title: "due on the 27th",
+      customer_id: customerId(1),
+      due_date: "2026-11-27",
+    });
+    await updateCustomerProfile(customerId(2), { birthday: "1980-11-26" });
+    const days = ["2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28"];
+
+    const agendas = await agendaForDays(days);
+
+    expect(agendas).toEqual(await Promise.all(days.map((day) => agendaFor(day))));
+    const titles = agendas.map((agenda) =>
+      agenda.map((item) => (item.type === "task" ? item.task.title : item.type)),
+    );
+    // A task shows from its day on (overdue after it); a birthday on its day only.
+    expect(titles.map((day) => day.includes("due on the 27th"))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+    expect(titles.map((day) => day.includes("birthday"))).toEqual([false, true, false, false]);
   });
 
   it("sums monthly spend in exact cents", () => {

@@ -454,6 +454,39 @@ export type AgendaItem =
 
 const UNRESOLVED: Complaint["status"][] = ["received", "in_progress"];
 
+interface AgendaData {
+  customers: Map<Uuid, CustomerSummary>;
+  /** Every customer row (birthdays), read once. */
+  people: Customer[];
+  plans: CarePlan[];
+  /** Open tasks due on or before the last day asked for. */
+  tasks: Task[];
+  complaints: Complaint[];
+  warnings: ChurnWarning[];
+  campaignOf: Map<Uuid, AgendaCampaign>;
+}
+
+/** What the agendas up to `lastDate` read, in one go. */
+async function agendaData(lastDate: IsoDate): Promise<AgendaData> {
+  const tiers = await tiersById();
+  const [people, plans, tasks, complaints, warnings] = await Promise.all([
+    db.customers.toArray(),
+    db.care_plans
+      .where("[status+due_to]")
+      .between(["planned", ""], ["planned", "\uffff"])
+      .toArray(),
+    db.tasks
+      .where("[status+due_date]")
+      .between(["open", ""], ["open", lastDate], true, true)
+      .toArray(),
+    db.complaints.where("status").anyOf(UNRESOLVED).toArray(),
+    db.churn_warnings.where("status").equals("open").toArray(),
+  ]);
+  const customers = new Map(people.map((c) => [c.id, summary(c, tiers)]));
+  const campaignOf = await campaignsByPlan(plans.map((p) => p.id));
+  return { customers, people, plans, tasks, complaints, warnings, campaignOf };
+}
+
 /**
  * A manager's day on `date` (YYYY-MM-DD, local): overdue complaints, overdue plans and
  * tasks, complaints due that day, unanswered warnings, plans whose window includes the
@@ -461,25 +494,27 @@ const UNRESOLVED: Complaint["status"][] = ["received", "in_progress"];
  * The device holds only its user's scope, so every open item here is theirs to do.
  */
 export async function agendaFor(date: IsoDate): Promise<AgendaItem[]> {
-  const tiers = await tiersById();
-  const customers = new Map((await db.customers.toArray()).map((c) => [c.id, summary(c, tiers)]));
+  return agendaOf(await agendaData(date), date);
+}
+
+/**
+ * The agendas of several days (as `agendaFor` each), reading the rows once: Today
+ * shows a week, and re-reads it whenever a sync stores a page.
+ */
+export async function agendaForDays(dates: IsoDate[]): Promise<AgendaItem[][]> {
+  if (dates.length === 0) return [];
+  const data = await agendaData(dates.reduce((a, b) => (a > b ? a : b)));
+  return dates.map((date) => agendaOf(data, date));
+}
+
+function agendaOf(data: AgendaData, date: IsoDate): AgendaItem[] {
+  const { customers, campaignOf, complaints, plans, warnings } = data;
   const customerOf = (id: Uuid | null) => (id ? (customers.get(id) ?? null) : null);
   const rank = (item: AgendaItem) => item.customer?.tier?.rank ?? 1_000;
-
-  const [plans, tasks, complaints, warnings, birthdayPeople] = await Promise.all([
-    db.care_plans
-      .where("[status+due_to]")
-      .between(["planned", ""], ["planned", "\uffff"])
-      .toArray(),
-    db.tasks.where("[status+due_date]").between(["open", ""], ["open", date], true, true).toArray(),
-    db.complaints.where("status").anyOf(UNRESOLVED).toArray(),
-    db.churn_warnings.where("status").equals("open").toArray(),
-    db.customers
-      .filter((c) => c.birthday !== null && c.birthday.slice(5) === date.slice(5))
-      .toArray(),
-  ]);
-
-  const campaignOf = await campaignsByPlan(plans.map((p) => p.id));
+  const tasks = data.tasks.filter((task) => task.due_date !== null && task.due_date <= date);
+  const birthdayPeople = data.people.filter(
+    (c) => c.birthday !== null && c.birthday.slice(5) === date.slice(5),
+  );
 
   const groups: AgendaItem[][] = [[], [], [], [], [], []];
   const [overdueComplaints, overdueWork, dueComplaints, openWarnings, dueToday, birthdays] =
@@ -528,7 +563,6 @@ export async function agendaFor(date: IsoDate): Promise<AgendaItem[]> {
   return groups.flatMap((group) => group.sort((a, b) => rank(a) - rank(b)));
 }
 
-/** The running campaign's target of each of these plans that has one, by plan id. */
 async function campaignsByPlan(planIds: Uuid[]): Promise<Map<Uuid, AgendaCampaign>> {
   const targets = await db.campaign_targets.where("plan_id").anyOf(planIds).toArray();
   const campaigns = await db.campaigns.bulkGet(targets.map((t) => t.campaign_id));

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { agendaFor, completeTask, syncState, todayLocal, type AgendaItem } from "../../data";
+import { agendaForDays, completeTask, syncState, todayLocal, type AgendaItem } from "../../data";
 import { fmtDate, fmtDateTime, locale, t, useLocale } from "../../i18n";
 import type { Purpose } from "../../db";
 import { localDate } from "../../time";
@@ -47,12 +47,13 @@ function addDays(date: string, days: number): string {
  */
 async function weekAgenda(): Promise<Agenda> {
   const date = todayLocal();
-  const today = await agendaFor(date);
+  const days = Array.from({ length: WEEK_DAYS }, (_, k) => addDays(date, k));
+  const [today = [], ...later] = await agendaForDays(days);
   const seen = new Set(today.map(itemKey));
   const week: Agenda["week"] = [];
-  for (let k = 1; k < WEEK_DAYS; k++) {
-    const day = addDays(date, k);
-    for (const item of await agendaFor(day)) {
+  for (const [k, items] of later.entries()) {
+    const day = days[k + 1]!;
+    for (const item of items) {
       const key = itemKey(item);
       if (seen.has(key)) continue;
       seen.add(key);
