@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, orm
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 
 from server.extensions import db
 
@@ -68,6 +68,7 @@ def _route_reads(state: orm.ORMExecuteState) -> None:
     if not _ON_REPLICA.get() or not configured():
         return
     statement = state.statement
-    if not isinstance(statement, Select) or statement._for_update_arg is not None:
+    # A UNION is a read too (the indicators' scope of customers is one).
+    if not isinstance(statement, Select | CompoundSelect) or statement._for_update_arg is not None:
         return
     state.bind_arguments["bind"] = db.engines[REPLICA_BIND]

@@ -24,7 +24,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from rq import SimpleWorker
-from sqlalchemy import orm
+from sqlalchemy import event, orm
 
 from config import TestConfig, _normalise_db_url
 from server import create_app
@@ -191,8 +191,28 @@ def test_indicators_dashboards_and_exports_read_the_replica_and_write_the_primar
     assert overview.status_code == 200, overview.json
     assert overview.json["portfolio_size"] == 2  # the replica's; the primary has 3
 
-    review = client.get("/api/v1/reviews", query_string=JUNE | {"team_id": str(ids["team"])})
+    on_primary: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        on_primary.append(statement)
+
+    with app.app_context():
+        primary = db.engine
+    event.listen(primary, "before_cursor_execute", seen)
+    try:
+        review = client.get("/api/v1/reviews", query_string=JUNE | {"team_id": str(ids["team"])})
+    finally:
+        event.remove(primary, "before_cursor_execute", seen)
     assert review.status_code == 200, review.json
+    # Only the signed-in user's session is read on the primary (before the view runs);
+    # the scope of customers (a UNION), the figures and the managers come from the replica.
+    read_there = {
+        table
+        for statement in on_primary
+        for table in ("customers", "assignment_history", "visits", "care_plans", "teams")
+        if f"FROM {table}" in statement or f"JOIN {table}" in statement
+    }
+    assert read_there == set(), on_primary
     names = sorted(m["manager"]["display_name"] for m in review.json["managers"])
     assert names == ["Manager 1", "Manager 2"]
 
