@@ -25,12 +25,14 @@ median of --runs runs, next to a floor measured in the same run:
   floor: hand-written SQL counting the same work per manager.
 - morning_peak: 1,000 phones (every manager), each pulls what changed since its
   last sync and pushes 5 changes, waking spread over 4 minutes; no errors; p50/p95/p99.
-  The phones' first syncs are done once, in set-up, and their device ids and cursors
-  kept in instance/bench-<database>-phones.json for later runs.
-- watermark_stall: plan generation, the warning scan and a 100,000-row customer
-  import run over the province, each with the app's own CLI, while a probe commits a
-  change every 0.2 s: how long after its commit a pull could first see it (the
-  watermark, pg_snapshot_xmin, passing its stamp).
+  The phones start from the cursor a sync ending now would give them (made with the
+  server's own cursor code; --first-syncs for real first pulls), kept with their
+  device ids in instance/bench-<database>-phones.json for later runs.
+- watermark_stall: plan generation and the warning scan (the `fieldbook` CLI, and
+  the same as their background jobs) and a 100,000-row customer import run over the
+  province, while a probe commits a change every 0.2 s: how long after its commit a
+  pull could first see it (the watermark, pg_snapshot_xmin, passing its stamp); the
+  floor is the same probe with none of that work running.
 
 Prints: work | Fieldbook median | floor | ratio | budget | met?. Exits 1 on an error
 (a failed request, a refused change), never on a missed budget (those are printed).
