@@ -1,31 +1,39 @@
 """A phone's first sync of a 500-customer portfolio in headless Chromium: sign-in to usable Today.
 
     .venv/bin/python bench/first_sync_browser.py [--runs 5] [--reseed] [--profile]
+        [--dist other/build/dist] [--server-commit REV]
 
 Not a test (not in pytest or CI): it needs PostgreSQL, Redis, Chromium and the built
-web client (`cd webclient && npm run build`), and takes a minute or two. On this
+web client (`cd webclient && npm run build`), and takes a few minutes. On this
 machine only (loopback):
 
 1. seeds, once, a PostgreSQL database of its own (`fb_client_firstsync`, kept between
    runs; `--reseed` drops it): --managers managers in one team, each with a portfolio
-   shaped like the issue's (500 customers and 12 months of history, about 30,400
-   rows: spend on 3 services, visits, care plans, tasks, complaints and their events,
+   shaped like the issue's (500 customers and 12 months of history, 30,855 rows:
+   spend on 3 services, visits, care plans, tasks, complaints and their events,
    warnings, contacts, assignment history), written with Core inserts through the
    app's models so every row carries the sync stamp the server writes;
-2. starts gunicorn with the production configuration (bench/load_sync.py's, 2 workers
-   as in the issue's figures) on that database;
+2. exports the server of `--server-commit` (HEAD) with `git archive` and starts it
+   there, with gunicorn and the production configuration (bench/load_sync.py's set-up,
+   2 workers x 4 threads as in the issue's figures), serving the client of `--dist`
+   (webclient/dist): other engineers' half-made edits in the checkout are not run,
+   and each figure names the server commit it was taken on;
 3. for each run, opens the phone app in a fresh browser context (its own IndexedDB,
    cookies and service worker) at a 390x844 phone viewport, signs the first manager
    in, and times from the click on "Sign in" to a usable Today: the agenda rendered
-   with the portfolio's items and the sync bar showing the time of a finished sync.
+   with the portfolio's items and the sync bar showing the time of a finished sync;
+   before each, the floor: the same sign-in and pulls (and "my numbers") by a plain
+   HTTP client, sequential pages, JSON parsed, nothing stored. The machine is shared:
+   the ratio and the phone's own share (time minus floor) mean more than the seconds.
 
-It prints, per run and as medians: that time; the requests the page made (all, and
-sync pulls), their bytes as transferred (gzip) and as decoded (JSON); the IndexedDB
-transactions the page opened (read-write and all) and the write requests
-(put/add/delete/clear) it issued; and the client's own timing marks
-(webclient/src/sync/pull.ts: waiting for a page, storing it). `--profile` also takes
-a JavaScript CPU profile of the last run and prints the functions with the most self
-time. Exit 1 when the median misses the budget (5 s) or a run fails.
+It prints, per run and as medians: that time, the floor and when the first agenda
+items showed; the requests the page made (all, and sync pulls), their bytes as
+transferred (gzip) and as decoded (JSON); the IndexedDB transactions the page opened
+(read-write and all) and the write requests (put/add/delete/clear) it issued; and the
+client's own timing marks (webclient/src/sync/pull.ts: waiting for a page, storing
+it). `--profile` also takes a JavaScript CPU profile of the last run and prints the
+functions with the most self time (build with `npx vite build --sourcemap` to map
+them to sources). Exit 1 when the median misses the budget (5 s) or a run fails.
 """
 
 import argparse
