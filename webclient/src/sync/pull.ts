@@ -81,9 +81,10 @@ function isEntity(name: string): name is EntityName {
  * Writes to different tables commute, and a bulk write keeps its rows' order, so a run
  * of upserts (or of deletes) written this way ends as the same changes one by one would.
  *
- * Inside the page's transaction only Dexie's own promises are awaited: Dexie follows
- * its transaction across those, and an `await` of anything else (an async method with
- * nothing to write, `Promise.all`) loses it, and the transaction commits too early.
+ * Inside the page's transaction, only what a Dexie request settles is awaited: Dexie
+ * follows its transaction across those awaits, while awaiting a promise no request
+ * settles (an async method that wrote nothing) lost it in Chromium, and the page's
+ * transaction committed too early (fake-indexeddb in the tests did not show it).
  */
 class Run {
   private op: "upsert" | "delete" | null = null;
