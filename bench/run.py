@@ -1002,34 +1002,39 @@ class Profile:
         )
         time.sleep(1)
 
-    def stop(self, top: int = 25) -> None:
+    def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(timeout=60)
-        inclusive: dict[str, int] = {}
-        own: dict[str, int] = {}
-        total = 0
-        for line in self.path.read_text().splitlines():
-            stack, _, count = line.rpartition(" ")
-            if not count.isdigit():
+        summarise(self.path)
+
+
+def summarise(path: Path, top: int = 25) -> None:
+    """The frames of the app's code taking most of the time in requests, and own time."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = stack.split(";")
+        if not any("(flask/" in f or "(server/" in f for f in frames):
+            continue  # not in a request: a worker waiting for one
+        total += n
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+    print(f"  profile ({total} busy samples) in {path}: inclusive, then own time")
+    for title, table in (("inclusive", inclusive), ("own", own)):
+        shown = 0
+        for frame, n in sorted(table.items(), key=lambda kv: -kv[1]):
+            if title == "inclusive" and "(server/" not in frame:
                 continue
-            n = int(count)
-            frames = stack.split(";")
-            if not any("/flask/" in f or "/server/" in f for f in frames):
-                continue  # not in a request: a worker waiting for one
-            total += n
-            for frame in set(frames):
-                inclusive[frame] = inclusive.get(frame, 0) + n
-            own[frames[-1]] = own.get(frames[-1], 0) + n
-        print(f"  profile ({total} busy samples) in {self.path}: inclusive, then own time")
-        for title, table in (("inclusive", inclusive), ("own", own)):
-            shown = 0
-            for frame, n in sorted(table.items(), key=lambda kv: -kv[1]):
-                if title == "inclusive" and "/server/" not in frame:
-                    continue
-                print(f"    {title:9} {100 * n / max(total, 1):5.1f}%  {frame}")
-                shown += 1
-                if shown == top:
-                    break
+            print(f"    {title:9} {100 * n / max(total, 1):5.1f}%  {frame}")
+            shown += 1
+            if shown == top:
+                break
 
 
 # --- the table -----------------------------------------------------------------------
