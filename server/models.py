@@ -18,7 +18,7 @@ from server.jobs.models import Job
 from server.plans.models import CarePlan
 from server.privacy.models import PersonalDataAccess
 from server.reviews.models import ReviewExport, ReviewPeriod
-from server.sync import erasure, tombstones  # noqa: F401  (register listeners)
+from server.sync import erasure, indexes, tombstones  # noqa: F401  (listeners, pull indexes)
 from server.sync.models import (
     SyncClock,
     SyncConflict,

@@ -55,6 +55,14 @@ def watermark(conn: Connection) -> int:
     return conn.exec_driver_sql("SELECT value FROM sync_clock WHERE id = 1").scalar_one() + 1
 
 
+def watermark_column(dialect: str) -> sa.ColumnElement[int]:
+    """`watermark` as a column of a SELECT from `sync_clock`, so a pull reads it with
+    the clock in one statement."""
+    if dialect == "postgresql":
+        return sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+    return sa.literal_column("sync_clock.value + 1")
+
+
 class SyncStamped:
     """Mixin for tables a phone keeps a copy of."""
 

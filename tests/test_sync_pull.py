@@ -532,7 +532,7 @@ def test_a_forged_cursor_stays_inside_the_users_scope(app, in_app, portfolios):
     # Restart a round from the beginning of time, positioned anywhere.
     for stream, after in (
         ("customers", None),
-        ("customers", uuid.UUID(int=0)),
+        ("customers", (0, uuid.UUID(int=0))),
         ("visits", None),
         ("tombstones", None),
         ("leaving", None),

@@ -2,6 +2,8 @@
 
 import uuid
 
+import orjson
+from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -37,7 +39,9 @@ def pull_changes(args):
     """Changed rows and tombstones of the device's scope since `cursor` (docs/sync.md)."""
     answer = pull.pull(current_user, **args)
     pull.record_access(current_user, args["device_id"], answer["changes"])
-    return answer
+    # orjson writes a first pull's megabytes of rows several times faster than Flask's
+    # encoder, unsorted and unescaped; the rows come ready for it (server/sync/rows.py).
+    return current_app.response_class(orjson.dumps(answer), mimetype="application/json")
 
 
 @blp.post("/push")
