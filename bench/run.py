@@ -827,6 +827,9 @@ class Probe(threading.Thread):
         self.url, self.every = url, every
         self.stop = threading.Event()
         self.delays: list[float] = []
+        # The longest wait, and the oldest transaction with an id while it waited:
+        # this database's work, or another database's on the same cluster.
+        self.worst: tuple[float, str] = (0.0, "")
 
     def run(self) -> None:
         pending: list[tuple[int, float]] = []
@@ -836,6 +839,7 @@ class Probe(threading.Thread):
         ):
             target = writer.execute("SELECT min(id::text) FROM sync_devices").fetchone()[0]
             next_write = 0.0
+            holder = ""
             while not self.stop.is_set() or pending:
                 now = time.perf_counter()
                 if now >= next_write and not self.stop.is_set():
@@ -856,10 +860,20 @@ class Probe(threading.Thread):
                 still = []
                 for stamp, committed in pending:
                     if stamp < mark:
-                        self.delays.append(seen - committed)
+                        delay = seen - committed
+                        self.delays.append(delay)
+                        if delay > self.worst[0]:
+                            self.worst = (delay, holder)
                     else:
                         still.append((stamp, committed))
                 pending = still
+                row = reader.execute(
+                    "SELECT datname, round(extract(epoch FROM now() - xact_start)), state,"
+                    " left(regexp_replace(query, '\\s+', ' ', 'g'), 70)"
+                    " FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
+                    " ORDER BY age(backend_xid) DESC LIMIT 1"
+                ).fetchone()
+                holder = "" if row is None else f"{row[0]}, {row[1]} s old, {row[2]}: {row[3]}"
                 time.sleep(0.02)
 
 
@@ -932,7 +946,7 @@ def run_job_in_process(url: str, kind: str) -> tuple[float, int, str]:
     return time.perf_counter() - started, done.returncode, (done.stdout + done.stderr)[-400:]
 
 
-def bench_watermark_stall(url: str, import_rows: int) -> list[Row]:
+def bench_watermark_stall(url: str, import_rows: int, stall: list[str]) -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "customers.csv"
@@ -956,6 +970,8 @@ def bench_watermark_stall(url: str, import_rows: int) -> list[Row]:
         probe.join(timeout=120)
         floor = max(probe.delays, default=0.0)
         for label, args in works:
+            if stall and not any(w in label for w in stall):
+                continue
             probe = Probe(url)
             probe.start()
             if args[0] == "job":
@@ -966,7 +982,10 @@ def bench_watermark_stall(url: str, import_rows: int) -> list[Row]:
             probe.join(timeout=120)
             worst = max(probe.delays, default=0.0)
             how = "the job's handler" if args[0] == "job" else f"`fieldbook {' '.join(args[:2])}`"
-            note = [f"{how} took {seconds:.0f} s, exit {code}"]
+            note = [
+                f"{how} took {seconds:.0f} s, exit {code}; the longest wait ({worst:.1f} s)"
+                f" was behind: {probe.worst[1] or 'none seen'}"
+            ]
             if code != 0:
                 note.append(output.replace("\n", " | "))
             rows.append(
@@ -1066,6 +1085,12 @@ def main() -> int:
     parser.add_argument("--spread", type=float, default=240, help="morning peak: wake-up spread, s")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument(
+        "--stall",
+        default="",
+        help="watermark stall: only the works whose label holds one of these words"
+        " (comma-separated, e.g. 'job,import')",
+    )
+    parser.add_argument(
         "--first-syncs",
         action="store_true",
         help="morning peak: set the phones up with real first pulls, not made cursors",
@@ -1121,7 +1146,9 @@ def main() -> int:
                 )
             ),
             "watermark_stall": lambda: rows.extend(
-                bench_watermark_stall(urls["province"], opts.import_rows)
+                bench_watermark_stall(
+                    urls["province"], opts.import_rows, [w for w in opts.stall.split(",") if w]
+                )
             ),
         }
         if "empty_pull" in only and "first_pull" not in only:
