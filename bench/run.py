@@ -878,7 +878,9 @@ class Probe(threading.Thread):
 
 
 def customers_csv(url: str, path: Path, count: int) -> None:
-    """`count` existing customers as the CRM would export them again (their plans renamed)."""
+    """`count` existing customers as the CRM would export them again, their plan renamed
+    (a new name each run, so that every run's import writes)."""
+    plan = f"5G畅享套餐 {datetime.now(UTC):%m%d%H%M%S}"
     with psycopg.connect(url) as conn, path.open("w", encoding="utf-8") as out:
         out.write("external_no,name,phone,tier,kind,plan_name,manager\n")
         rows = conn.execute(
@@ -888,7 +890,7 @@ def customers_csv(url: str, path: Path, count: int) -> None:
             (count,),
         )
         for no, name, phone, tier, kind, manager in rows:
-            out.write(f"{no},{name},{phone},{tier},{kind},5G畅享199元套餐,{manager}\n")
+            out.write(f"{no},{name},{phone},{tier},{kind},{plan},{manager}\n")
 
 
 def fieldbook_cli(url: str, *args: str) -> tuple[float, int, str]:
