@@ -55,12 +55,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import load_sync
 import orjson
 import province
 import psycopg
+import query_floors
 from load_sync import Phone, Stats, free_port, pg_url, start_gunicorn, wait_until_up
 from psycopg.rows import dict_row
 
@@ -463,58 +465,12 @@ def user_and_customers(conn: psycopg.Connection, username: str) -> tuple[uuid.UU
 
 # --- agenda and indicators -----------------------------------------------------------
 
-AGENDA_SQL = (
-    # Open complaints with a deadline before the week's end.
-    """SELECT k.*, c.name, c.phone, t.code, t.rank FROM complaints k
-       JOIN customers c ON c.id = k.customer_id JOIN tiers t ON t.id = c.tier_id
-       WHERE c.manager_id = %(u)s AND k.status IN ('received', 'in_progress')
-       AND k.deadline_at < %(week_end_at)s""",
-    # Plans planned or missed, opening by the week's end.
-    """SELECT p.*, c.name, c.phone, t.code, t.rank FROM care_plans p
-       JOIN customers c ON c.id = p.customer_id JOIN tiers t ON t.id = c.tier_id
-       WHERE c.manager_id = %(u)s AND p.status IN ('planned', 'missed')
-       AND p.due_from <= %(week_end)s""",
-    # Open tasks due by the week's end.
-    """SELECT k.*, c.name, c.phone, t.code, t.rank FROM tasks k
-       LEFT JOIN customers c ON c.id = k.customer_id LEFT JOIN tiers t ON t.id = c.tier_id
-       WHERE k.owner_id = %(u)s AND k.status = 'open' AND k.due_date <= %(week_end)s""",
-    # Open warnings.
-    """SELECT w.*, c.name, c.phone, t.code, t.rank FROM churn_warnings w
-       JOIN customers c ON c.id = w.customer_id JOIN tiers t ON t.id = c.tier_id
-       WHERE c.manager_id = %(u)s AND w.status = 'open'""",
-    # Birthdays (solar) in the week.
-    """SELECT c.id, c.name, c.phone, c.birthday, t.code, t.rank FROM customers c
-       JOIN tiers t ON t.id = c.tier_id
-       WHERE c.manager_id = %(u)s AND c.birthday IS NOT NULL
-       AND to_char(c.birthday, 'MMDD') BETWEEN to_char(%(day)s::date, 'MMDD')
-       AND to_char(%(week_end)s::date, 'MMDD')""",
-)
-
-
-def floor_sql(conn: psycopg.Connection, queries, params: dict) -> tuple[float, int]:
-    started = time.perf_counter()
-    items = []
-    with conn.cursor(row_factory=dict_row) as cur:
-        for query in queries:
-            items.extend(cur.execute(query, params).fetchall())
-    conn.rollback()
-    orjson.dumps(items, default=str)
-    return time.perf_counter() - started, len(items)
-
 
 def bench_agenda(server: Server, url: str, runs: int) -> Row:
     secs, floors = [], []
     with httpx.Client(base_url=server.base, timeout=600) as client, psycopg.connect(url) as conn:
         headers = sign_in(client, PORTFOLIO_USER)
         user_id, _ = user_and_customers(conn, PORTFOLIO_USER)
-        day = date.today()
-        week_end = day + timedelta(days=7)
-        params = {
-            "u": user_id,
-            "day": day,
-            "week_end": week_end,
-            "week_end_at": datetime.combine(week_end + timedelta(days=1), datetime.min.time(), UTC),
-        }
         items = 0
         for _ in range(runs):
             started = time.perf_counter()
@@ -524,57 +480,26 @@ def bench_agenda(server: Server, url: str, runs: int) -> Row:
                 raise BenchError(f"agenda: {response.status_code} {response.text[:200]}")
             body = response.json()
             items = len(body["today"]) + len(body["week"])
-            floor, floor_items = floor_sql(conn, AGENDA_SQL, params)
-            floors.append(floor)
+            started = time.perf_counter()
+            zone = ZoneInfo(os.environ.get("FIELDBOOK_TIMEZONE", "Asia/Shanghai"))
+            day = datetime.now(zone).date()
+            floor_items = query_floors.agenda_floor(conn, user_id, day)
+            floors.append(time.perf_counter() - started)
     ratio = median([s / f for s, f in zip(secs, floors, strict=True)])
     return Row(
         "agenda of one manager (500 customers)",
         f"{median(secs) * 1000:.0f} ms, {items} items",
-        f"{median(floors) * 1000:.0f} ms ({floor_items} rows, hand-written SQL)",
+        f"{median(floors) * 1000:.0f} ms ({floor_items} rows, query_floors.agenda_floor)",
         ratio,
         "<= 2x",
         ratio <= 2,
     )
 
 
-# Per manager of the team, over [start, end): the counts the review's indicators are
-# made of, by who had the customer (assignment history) when the work was due or done.
-INDICATORS_SQL = (
-    """SELECT p.owner_id, p.purpose, count(*) FILTER (WHERE p.status = 'done'
-         AND p.completed_at < %(end_at)s) AS done, count(*) AS due
-       FROM care_plans p WHERE p.owner_id = ANY(%(m)s)
-       AND p.due_to >= %(start)s AND p.due_to < %(end)s GROUP BY 1, 2""",
-    """SELECT v.manager_id, count(*), count(DISTINCT v.customer_id) FROM visits v
-       WHERE v.manager_id = ANY(%(m)s) AND v.started_at >= %(start_at)s
-       AND v.started_at < %(end_at)s GROUP BY 1""",
-    """SELECT k.owner_id, count(*) AS received,
-         count(*) FILTER (WHERE k.resolved_at <= k.deadline_at) AS on_time,
-         avg(k.satisfaction) AS satisfaction
-       FROM complaints k WHERE k.owner_id = ANY(%(m)s)
-       AND k.received_at >= %(start_at)s AND k.received_at < %(end_at)s GROUP BY 1""",
-    """SELECT c.manager_id, count(*) FILTER (WHERE w.status = 'open') AS open,
-         count(*) FILTER (WHERE w.status = 'retained') AS retained
-       FROM churn_warnings w JOIN customers c ON c.id = w.customer_id
-       WHERE c.manager_id = ANY(%(m)s) AND w.opened_at < %(end_at)s GROUP BY 1""",
-    """SELECT k.owner_id, count(*) FILTER (WHERE k.status = 'open' AND k.due_date < %(end)s)
-         AS overdue, count(*) FILTER (WHERE k.completed_at >= %(start_at)s
-         AND k.completed_at < %(end_at)s) AS done
-       FROM tasks k WHERE k.owner_id = ANY(%(m)s) GROUP BY 1""",
-    """SELECT c.manager_id, count(DISTINCT c.id) AS customers, sum(s.amount) AS spend
-       FROM customers c JOIN monthly_spend s ON s.customer_id = c.id
-       WHERE c.manager_id = ANY(%(m)s) AND s.month >= %(prev)s AND s.month < %(end)s
-       GROUP BY 1""",
-    """SELECT h.customer_id, h.from_manager_id, h.to_manager_id, h.at
-       FROM assignment_history h JOIN customers c ON c.id = h.customer_id
-       WHERE c.manager_id = ANY(%(m)s) AND h.at < %(end_at)s""",
-)
-
-
 def bench_indicators(server: Server, url: str, runs: int) -> Row:
     today = date.today()
     end = today.replace(day=1)
     start = (end - timedelta(days=1)).replace(day=1)
-    prev = (start - timedelta(days=1)).replace(day=1)
     secs, floors = [], []
     with httpx.Client(base_url=server.base, timeout=600) as client, psycopg.connect(url) as conn:
         headers = sign_in(client, LEAD)
@@ -585,14 +510,6 @@ def bench_indicators(server: Server, url: str, runs: int) -> Row:
             (LEAD,),
         ).fetchone()
         conn.rollback()
-        params = {
-            "m": managers,
-            "start": start,
-            "end": end,
-            "prev": prev,
-            "start_at": datetime.combine(start, datetime.min.time(), UTC),
-            "end_at": datetime.combine(end, datetime.min.time(), UTC),
-        }
         for _ in range(runs):
             started = time.perf_counter()
             response = client.get(
@@ -607,12 +524,14 @@ def bench_indicators(server: Server, url: str, runs: int) -> Row:
             secs.append(time.perf_counter() - started)
             if response.status_code != 200:
                 raise BenchError(f"indicators: {response.status_code} {response.text[:200]}")
-            floors.append(floor_sql(conn, INDICATORS_SQL, params)[0])
+            started = time.perf_counter()
+            query_floors.indicators_floor(conn, managers, start, end - timedelta(days=1))
+            floors.append(time.perf_counter() - started)
     ratio = median([s / f for s, f in zip(secs, floors, strict=True)])
     return Row(
         f"team indicators, {len(managers)} managers, {start:%Y-%m}",
         f"{median(secs) * 1000:.0f} ms",
-        f"{median(floors) * 1000:.0f} ms (hand-written SQL)",
+        f"{median(floors) * 1000:.0f} ms (query_floors.indicators_floor)",
         ratio,
         "<= 2x",
         ratio <= 2,
