@@ -19,10 +19,10 @@ median of --runs runs, next to a floor measured in the same run:
 - push: 50 offline changes in one push (30 visits, 20 tasks, a new device); floor:
   the same 50 rows, the device and its 50 mutation records inserted by psycopg in
   one transaction.
-- agenda: GET /api/v1/agenda for m0001; floor: the agenda's five reads as
-  hand-written SQL, serialised with orjson.
+- agenda: GET /api/v1/agenda for m0001; floor: bench/query_floors.py's
+  agenda_floor, the agenda's five reads as plain SQL, rows fetched.
 - indicators: GET /api/v1/reviews for lead01's team (20 managers), last month;
-  floor: hand-written SQL counting the same work per manager.
+  floor: query_floors.indicators_floor, every row the indicators read, fetched.
 - morning_peak: 1,000 phones (every manager), each pulls what changed since its
   last sync and pushes 5 changes, waking spread over 4 minutes; no errors; p50/p95/p99.
   The phones start from the cursor a sync ending now would give them (made with the
