@@ -8,8 +8,6 @@ bench/query_floors.py.
 """
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -39,6 +37,7 @@ from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.tasks.models import Task, TaskStatus
 from server.visits.models import Visit
 from server.warnings.models import ChurnWarning, WarningSource, WarningStatus
+from tests.statements import statements
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 6, 20, 10, 0, tzinfo=SHANGHAI)
@@ -58,22 +57,6 @@ _numbers = itertools.count(1)
 def _clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def _customers(manager, count: int) -> list[Customer]:

@@ -11,7 +11,6 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -28,6 +27,7 @@ from server.sync import pull as pull_module
 from server.sync.models import SyncClock
 from server.tasks.models import Task
 from server.visits.models import Visit, VisitRevision
+from tests.statements import statements
 from tests.sync_helpers import Device, server_view, settle, signed_in
 
 # The statements of a pull besides its streams': the session (2), the watermark with
@@ -38,23 +38,6 @@ FIXED_CEILING = 6
 # An empty pull: the session, the watermark with the clock and device, and at most
 # one statement asking the indexes whether anything of the user's changed.
 EMPTY_CEILING = 4
-
-
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if statement != "BEGIN":  # SQLite's writer lock (server/extensions.py)
-            seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def _month(back: int) -> date:

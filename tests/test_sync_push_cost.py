@@ -7,8 +7,6 @@ the batch could have read up front); they count statements, never time.
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -19,6 +17,7 @@ from server.models_base import utcnow
 from server.sync.models import SyncMutation
 from server.tasks.models import Task
 from server.visits.models import Visit
+from tests.statements import statements
 
 PUSH = "/api/v1/sync/push"
 
@@ -27,22 +26,6 @@ PUSH = "/api/v1/sync/push"
 # average over the mix below.
 PER_PUSH_CEILING = 16
 PER_MUTATION_CEILING = 3
-
-
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def _mix(customers: list, first_seq: int, count: int) -> list[dict]:
