@@ -35,8 +35,13 @@ INDEXES = [
 
 
 def upgrade():
+    # if_not_exists: an operator may have built them beforehand with CREATE INDEX
+    # CONCURRENTLY on a live province (docs/deploy.md), which plain CREATE INDEX would
+    # block writes for minutes to do.
     for table, column in INDEXES:
-        op.create_index(f'ix_{table}_{column}_sync', table, [column, 'sync_stamp', 'id'])
+        op.create_index(
+            f'ix_{table}_{column}_sync', table, [column, 'sync_stamp', 'id'], if_not_exists=True
+        )
 
 
 def downgrade():
