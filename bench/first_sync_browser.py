@@ -55,21 +55,16 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))
 
 import load_sync  # noqa: E402  (bench/ is scripts, not a package)
+
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 DB_NAME = "fb_client_firstsync"
 PASSWORD = "first-sync-password-2026"
 USERNAME = "fs001"
 BUDGET_S = 5.0
-CHROMIUM = Path(os.environ.get("FIELDBOOK_E2E_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TIMEZONE = "Asia/Shanghai"
 SERVICES = ("mobile", "broadband", "tv")
 

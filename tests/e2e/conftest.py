@@ -27,18 +27,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.pages import Api, Phone
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBCLIENT = ROOT / "webclient"
-CHROMIUM = Path(os.environ.get("FIELDBOOK_E2E_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 # One manager per test, plus spares for the accessibility scan and reassignments.
 POOL_SIZE = 24
 # The server's TIMEZONE: "today" on the phone must be the server's today.
