@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.errors import ApiError
@@ -39,6 +40,15 @@ class UTCDateTime(sa.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def equals_any_uuid(column: Any, ids: list[uuid.UUID]) -> sa.ColumnElement[bool]:
+    """`column = ANY(:ids)` with the ids as one PostgreSQL array parameter (PostgreSQL only).
+
+    One statement whatever the number of ids (an IN list would be one parameter each),
+    and a btree index starting with `column` is used, returning rows in its order.
+    """
+    return column == sa.any_(sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.Uuid())))
 
 
 def enum_type(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> sa.Enum:

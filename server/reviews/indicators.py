@@ -20,13 +20,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
-from sqlalchemy.dialects import postgresql
 
 from server.campaigns.models import Campaign, CampaignKind, CampaignTarget, Outcome
 from server.complaints.models import Complaint
 from server.customers.models import AssignmentHistory, Customer, MonthlySpend, Stage, Tier
 from server.extensions import db
-from server.models_base import utcnow
+from server.models_base import equals_any_uuid, utcnow
 from server.plans.models import CarePlan, PlanStatus, Purpose
 from server.tasks.models import Task, TaskStatus
 from server.timeutil import local_today, start_of_local_day
@@ -235,7 +234,7 @@ class Customers:
         if self._query is None:
             return sa.true()
         if db.session.get_bind().dialect.name == "postgresql":
-            return customer_id == sa.any_(sa.literal(self._ids, postgresql.ARRAY(sa.Uuid)))
+            return equals_any_uuid(customer_id, self._ids)
         return customer_id.in_(self._query)
 
 

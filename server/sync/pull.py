@@ -29,7 +29,6 @@ from typing import Any, cast
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask import current_app
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.auth.models import Role, User
@@ -44,7 +43,7 @@ from server.customers.models import (
 )
 from server.errors import ApiError
 from server.extensions import db
-from server.models_base import utcnow
+from server.models_base import equals_any_uuid, utcnow
 from server.plans.models import CarePlan
 from server.privacy import access, masking
 from server.privacy.models import AccessKind
@@ -213,8 +212,7 @@ class Round:
         if not ids:
             return sa.false()
         if self.postgres:
-            array = sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.Uuid()))
-            return column == sa.any_(array)
+            return equals_any_uuid(column, list(ids))
         return column.in_(ids)
 
     def window(self, table: sa.Table) -> ColumnElement[bool]:
