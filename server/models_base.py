@@ -2,9 +2,10 @@
 
 import enum
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.errors import ApiError
 from server.extensions import db
+
+M = TypeVar("M")
 
 
 def utcnow() -> datetime:
@@ -49,6 +52,64 @@ def equals_any_uuid(column: Any, ids: list[uuid.UUID]) -> sa.ColumnElement[bool]
     and a btree index starting with `column` is used, returning rows in its order.
     """
     return column == sa.any_(sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.Uuid())))
+
+
+# session.info key: the client-made ids a caller has checked are free (server/sync/push.py).
+_KNOWN_NEW = "fieldbook.known_new_ids"
+
+
+@contextmanager
+def ids_known_new(ids: Iterable[tuple[type, uuid.UUID]]) -> Iterator[None]:
+    """Within the block, `replayed` takes these (model, id) pairs as free without a query.
+
+    For a caller that read, in one statement, which of many client-made ids exist (a
+    sync push's batch): each create would otherwise ask again, one SELECT a row.
+    """
+    info = db.session.info
+    before = info.get(_KNOWN_NEW)
+    info[_KNOWN_NEW] = frozenset(ids)
+    try:
+        yield
+    finally:
+        if before is None:
+            info.pop(_KNOWN_NEW, None)
+        else:
+            info[_KNOWN_NEW] = before
+
+
+def replayed(model: type[M], row_id: uuid.UUID) -> M | None:
+    """The row a create's client-made id already names, if any: a retried upload."""
+    if (model, row_id) in db.session.info.get(_KNOWN_NEW, ()):
+        return None
+    return db.session.get(model, row_id)
+
+
+# session.info key: new rows are left pending for the caller to flush at once.
+_DEFERRED = "fieldbook.flush_deferred"
+
+
+@contextmanager
+def flushes_deferred() -> Iterator[None]:
+    """Within the block, `flush_new` leaves new rows pending: the caller flushes them.
+
+    For a caller that applies many changes as one unit and undoes all of them if any
+    of them fails (a sync push's first pass): the ORM then writes a table's new rows
+    in one INSERT rather than one a row. A constraint fails at the caller's flush, not
+    at the change that broke it; that caller has no use for knowing which.
+    """
+    info = db.session.info
+    before = info.get(_DEFERRED, False)
+    info[_DEFERRED] = True
+    try:
+        yield
+    finally:
+        info[_DEFERRED] = before
+
+
+def flush_new() -> None:
+    """Write the rows a service added (a constraint fails here), unless deferred."""
+    if not db.session.info.get(_DEFERRED, False):
+        db.session.flush()
 
 
 def enum_type(enum_cls: type[enum.Enum], length: int = 20, name: str | None = None) -> sa.Enum:

@@ -30,7 +30,7 @@ from server.complaints.models import (
 from server.customers.models import Customer, Tier
 from server.errors import ApiError, invalid, invalid_fields, not_found
 from server.extensions import db
-from server.models_base import bulk_update, check_version, utcnow
+from server.models_base import bulk_update, check_version, replayed, utcnow
 from server.pagination import paginate
 from server.scope import visible
 from server.timeutil import accept_client_time
@@ -263,7 +263,7 @@ def create_complaint(
     """
     now = now or utcnow()
     if id is not None:
-        existing = db.session.get(Complaint, id)
+        existing = replayed(Complaint, id)
         if existing is not None:
             if existing.customer_id != customer.id:
                 raise ApiError(409, "This id is taken by another complaint.", code="id_conflict")

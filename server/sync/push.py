@@ -23,9 +23,9 @@ import hashlib
 import json
 import logging
 import uuid
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields
@@ -35,7 +35,7 @@ from server.auth.models import User
 from server.errors import ApiError, invalid_message, validation_fields
 from server.extensions import db
 from server.http import nul_fields
-from server.models_base import utcnow
+from server.models_base import flushes_deferred, ids_known_new, utcnow
 from server.scope import get_visible
 from server.stamps import stamp_for
 from server.sync.conflicts import resolve_conflict
@@ -88,18 +88,23 @@ MUTATIONS: dict[str, Kind] = {
 
 
 def _result(m: Mutation, outcome: Outcome) -> dict:
-    result: dict[str, Any] = {
+    """The answer to an applied change, its record left for `_with_record` to fill in."""
+    return {
         "id": str(m.id),
         "seq": m.seq,
         "status": outcome.status.value,
         "code": outcome.code,
         "message": outcome.message,
         "entity": outcome.entity,
-        "record": serialise(outcome.row),
+        "record": None,
     }
+
+
+def _with_record(result: dict, outcome: Outcome) -> None:
+    """The record as stored: versions move and defaults fill in at the flush."""
+    result["record"] = serialise(outcome.row)
     if outcome.conflicts:
         result["conflicts"] = [serialise(c) for c in outcome.conflicts]
-    return result
 
 
 def _rejected(m: Mutation, status: int, code: str, message: str, fields: dict | None) -> dict:
@@ -171,6 +176,11 @@ class _Batch:
                 )
             }
         self.taken = taken_ids(queued, MUTATIONS)
+        self.free = {
+            created
+            for m in queued
+            if (kind := MUTATIONS.get(m.name)) and (created := created_id(kind, m.args))
+        } - self.taken
         customers = locked_customers(user, queued, MUTATIONS)
         self.queued = [replace(m, customers=customers) for m in queued]
 
@@ -180,8 +190,11 @@ class _Pass:
 
     Two ways: `isolate=False` runs every mutation without a savepoint of its own (the
     caller holds one for the whole pass, and starts over isolated if anything in it
-    raises); `isolate=True` gives each mutation its own savepoint (a refusal or a
-    failure undoes that one alone) and counts the failures.
+    raises), the new rows of a run of batching changes (`Kind.batches`: a visit logged,
+    a task created) left for one flush, a table's in one INSERT; `isolate=True` gives
+    each mutation its own savepoint (a refusal or a failure undoes that one alone),
+    flushes each and counts the failures. Each answer carries its record as stored
+    after its own change: pending answers are settled before any other change runs.
     """
 
     def __init__(self, batch: _Batch, *, isolate: bool):
@@ -190,23 +203,28 @@ class _Pass:
         self.last_seq = self.device.last_seq
         self.taken = set(batch.taken)
         self.recorded: dict[int, SyncMutation] = {}
+        # Applied changes whose answer still lacks the record as stored.
+        self.unrecorded: list[tuple[dict, Outcome]] = []
 
     def run(self) -> list[dict]:
         queued = self.batch.queued
         results: list[dict] = [{} for _ in queued]
-        # A stable sort: of two copies of one seq in a batch, the first applies and the
-        # second is answered with its stored result.
-        for index in sorted(range(len(queued)), key=lambda i: queued[i].seq):
-            m = queued[index]
-            digest = content_hash(m)
-            if m.seq <= self.last_seq:
-                results[index] = self._answered_before(m, digest)
-            else:
-                results[index] = self._apply(m, digest)
+        # The creates' ids the batch found free: a service does not ask again each.
+        with ids_known_new(self.batch.free):
+            # A stable sort: of two copies of one seq in a batch, the first applies and
+            # the second is answered with its stored result.
+            for index in sorted(range(len(queued)), key=lambda i: queued[i].seq):
+                m = queued[index]
+                digest = content_hash(m)
+                if m.seq <= self.last_seq:
+                    results[index] = self._answered_before(m, digest)
+                else:
+                    results[index] = self._apply(m, digest)
         return results
 
     def save(self, received_at: datetime) -> None:
         """The stored results in one INSERT and the device's seq in one UPDATE."""
+        self._settle()
         db.session.add_all(self.recorded.values())
         self.device.last_seq = self.last_seq
         self.device.last_push_at = received_at
@@ -223,17 +241,33 @@ class _Pass:
             check_new_id(kind, m.args, self.taken)
         except (ApiError, ValidationError) as err:
             return _refused(m, err)
+        batched = kind.batches and not self.isolate
+        if not batched:
+            self._settle()  # it may change a row whose answer is still to be written
         try:
-            outcome = run(self.user, m, kind, isolate=self.isolate)
-            # Versions move and defaults fill in at the flush: the record as stored.
-            db.session.flush()
+            with flushes_deferred() if batched else nullcontext():
+                outcome = run(self.user, m, kind, isolate=self.isolate)
+            if not batched:
+                db.session.flush()  # a constraint fails here (in its savepoint, if isolated)
         except (ApiError, ValidationError, IntegrityError) as err:
             if not self.isolate:
                 raise
             return _refused(m, err)
         if created := created_id(kind, m.args):
             self.taken.add(created)
-        return _result(m, outcome)
+        result = _result(m, outcome)
+        self.unrecorded.append((result, outcome))
+        if not batched:
+            self._settle()
+        return result
+
+    def _settle(self) -> None:
+        """Write the rows still pending and fill in their answers' records."""
+        if self.unrecorded:
+            db.session.flush()
+            for result, outcome in self.unrecorded:
+                _with_record(result, outcome)
+            self.unrecorded.clear()
 
     def _apply(self, m: Mutation, digest: str) -> dict:
         """Apply one mutation received for the first time, or retried after failing."""

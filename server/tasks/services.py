@@ -18,7 +18,7 @@ from server.complaints.models import Complaint
 from server.customers.models import Customer
 from server.errors import ApiError, invalid
 from server.extensions import db
-from server.models_base import bulk_update, check_version, utcnow
+from server.models_base import bulk_update, check_version, flush_new, replayed, utcnow
 from server.pagination import paginate
 from server.scope import get_visible, visible, visible_customer_ids
 from server.tasks.models import Task, TaskStatus
@@ -146,14 +146,17 @@ def create_task(
     source_complaint_id: uuid.UUID | None = None,
     source_visit_id: uuid.UUID | None = None,
     id: uuid.UUID | None = None,
+    loaded: Customer | None = None,
 ) -> Task:
     """Create a task, or return the one with this client-made `id` if it already exists.
 
     The customer (if any) must be visible to the actor (404) and to the owner (422).
-    A task made from a complaint concerns that complaint's customer.
+    A task made from a complaint concerns that complaint's customer. `loaded`: the
+    customer as the caller read it in the actor's scope (a sync push reads its batch's
+    at once), not read again.
     """
     if id is not None:
-        existing = db.session.get(Task, id)
+        existing = replayed(Task, id)
         if existing is not None:
             # A replayed upload: the first one went through. The same id for something
             # else is a client bug, not a retry.
@@ -171,7 +174,8 @@ def create_task(
         elif customer_id != complaint.customer_id:
             raise invalid("source_complaint_id", "This complaint is about another customer.")
     if customer_id is not None:
-        customer = get_visible(actor, Customer, customer_id)
+        customer = loaded if loaded is not None and loaded.id == customer_id else None
+        customer = customer or get_visible(actor, Customer, customer_id)
         if owner is not actor and not can_serve(owner, customer):
             raise invalid("owner_id", "This manager is not responsible for the customer.")
 
@@ -220,7 +224,7 @@ def add_task(
         created_by_id=created_by.id,
     )
     db.session.add(task)
-    db.session.flush()
+    flush_new()
     return task
 
 

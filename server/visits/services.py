@@ -24,7 +24,7 @@ from server.customers.models import Customer
 from server.errors import ApiError, invalid
 from server.extensions import db
 from server.jsonvalue import to_json
-from server.models_base import bulk_update, check_version, utcnow
+from server.models_base import bulk_update, check_version, flush_new, replayed, utcnow
 from server.pagination import paginate
 from server.plans.models import CarePlan, Channel, Purpose
 from server.plans.services import complete_plan, matching_plan
@@ -244,7 +244,7 @@ def create_visit(
     """
     now = now or utcnow()
     if id is not None:
-        existing = db.session.get(Visit, id)
+        existing = replayed(Visit, id)
         if existing is not None:
             if existing.manager_id == actor.id and existing.customer_id == customer.id:
                 return existing
@@ -309,8 +309,10 @@ def create_visit(
         next_step=next_step,
     )
     db.session.add(visit)
-    # The task and the plan refer to the visit: it must exist first.
-    db.session.flush()
+    if plan is not None or next_step:
+        # The task and the plan refer to the visit: it must exist first (the ORM
+        # orders the INSERTs of one flush by relationships, and these have none).
+        db.session.flush()
     if plan is not None:
         complete_plan(plan, at=started, visit_id=visit.id)
     if next_step:
@@ -328,7 +330,7 @@ def create_visit(
             source_visit_id=visit.id,
             created_by=actor,
         )
-    db.session.flush()
+    flush_new()
     return visit
 
 
