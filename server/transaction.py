@@ -6,6 +6,10 @@ becomes a response (Indico's `RH.process` is the model). A CLI command is wrappe
 the same way by `UnitOfWorkGroup`. Reads commit too: loading the signed-in user
 slides the device session's expiry, and that must persist.
 
+Long work is the exception: it commits a chunk at a time through `Checkpoints`
+(a job's progress, or `CommitEachChunk` for a command or an import request), since
+one long write transaction would hold back every phone's sync.
+
 Some bookkeeping must survive a failed request (the sliding expiry again: a user
 whose every request is refused is still active). `keep_on_failure` registers it;
 after the rollback it is re-applied and committed on its own.
@@ -14,7 +18,7 @@ after the rollback it is re-applied and committed on its own.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 import click
 from flask import Flask, current_app, g, has_app_context, request
@@ -82,6 +86,30 @@ def _roll_back() -> None:
     except Exception:
         db.session.rollback()
         raise
+
+
+class Checkpoints(Protocol):
+    """Where long work reports a chunk done; each checkpoint commits the work so far.
+
+    A job's `Progress` (server/jobs/services.py) also records how far it got; a CLI
+    command passes `CommitEachChunk`. Long work takes either, so a job and its
+    command run the same chunked code.
+    """
+
+    def checkpoint(self, percent: int, stage: str | None = None) -> None: ...
+
+
+class CommitEachChunk:
+    """`Checkpoints` with no job row to update: commit the chunk done, nothing else.
+
+    For long work run by a CLI command or an import request: one long write
+    transaction would hold back every phone's sync watermark (docs/sync.md). The
+    command's (or request's) own unit of work commits whatever follows the last
+    chunk, or rolls back only that.
+    """
+
+    def checkpoint(self, percent: int, stage: str | None = None) -> None:
+        commit()
 
 
 class Fieldbook(Flask):

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from server.audit.models import AuditEvent
 from server.auth.models import Role
 from server.customers.models import AssignmentHistory, Contact, Customer, MonthlySpend, Stage
 from server.extensions import db
 from server.imports import services
+from tests.statements import commits, counter, crashing_on_call
 
 DATA = Path(__file__).parent / "data"
 CUSTOMERS_CSV = (DATA / "customers.csv").read_bytes()
@@ -568,8 +570,10 @@ def test_a_large_file_does_not_query_per_row(app, in_app, managers):
 
     assert (first.created, again.unchanged) == (3000, 3000)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    # tiers, managers, and the customers in chunks of 500.
-    assert len(selects) == 1 + 1 + 6
+    # To check the file: tiers, managers, and the customers in chunks of 500. Again
+    # for each chunk of 2,000 rows written, which the commit of the chunk before has
+    # expired: tiers, managers, customers.
+    assert len(selects) == (1 + 1 + 6) + (1 + 1 + 4) + (1 + 1 + 2)
     # The only write of an unchanged file: its audit event (tests/test_audit.py).
     writes = [s for s in statements if s not in selects]
     assert [s.split("(")[0].strip() for s in writes] == ["INSERT INTO audit_events"]
@@ -633,3 +637,99 @@ def test_cli_spend(runner, spend_customers, tmp_path, in_app):
     assert "created: 3, updated: 0, unchanged: 0, skipped: 0" in first.output
     assert "created: 0, updated: 0, unchanged: 3, skipped: 0" in again.output
     assert len(spend_rows(in_app)) == 3
+
+
+# --- chunks: a large file never holds one long transaction -----------------------------
+# One long write transaction would hold back every phone's pull (docs/sync.md).
+
+FIVE_CUSTOMERS = csv_bytes(
+    "external_no,name,tier,manager", *(f"K{n},客户{n},gold,mgr_wang" for n in range(1, 6))
+)
+FIVE_NUMBERS = tuple(f"K{n}" for n in range(1, 6))
+
+
+@pytest.fixture
+def chunks_of_two(monkeypatch):
+    monkeypatch.setattr(services, "WRITE_CHUNK", 2)
+
+
+@pytest.fixture
+def five_customers_file(tmp_path):
+    path = tmp_path / "five.csv"
+    path.write_bytes(FIVE_CUSTOMERS)
+    return path
+
+
+def test_cli_import_commits_a_chunk_of_rows_at_a_time(
+    runner, managers, five_customers_file, chunks_of_two
+):
+    with commits(counter(Customer)) as seen:
+        result = runner.invoke(args=["import", "customers", str(five_customers_file)])
+
+    assert result.exit_code == 0, result.output
+    assert "created: 5, updated: 0, unchanged: 0, skipped: 0" in result.output
+    # Two rows a commit, then the command's own (the audit event).
+    assert seen == [2, 4, 5, 5]
+
+
+def test_api_import_commits_a_chunk_of_rows_at_a_time(client, admin, managers, chunks_of_two):
+    with commits(counter(Customer)) as seen:
+        response = post_csv(client, "customers", FIVE_CUSTOMERS)
+
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 5
+    assert seen == [2, 4, 5, 5]
+
+
+def test_cli_spend_import_commits_a_chunk_of_rows_at_a_time(
+    runner, spend_customers, tmp_path, chunks_of_two
+):
+    path = tmp_path / "spend.csv"
+    path.write_bytes(SPEND_CSV)
+
+    with commits(counter(MonthlySpend)) as seen:
+        result = runner.invoke(args=["import", "spend", str(path)])
+
+    assert "created: 3, updated: 0, unchanged: 0, skipped: 0" in result.output
+    assert seen == [2, 3, 3]
+
+
+def test_a_bad_last_row_still_refuses_the_whole_file_before_any_chunk(
+    runner, managers, tmp_path, chunks_of_two, in_app
+):
+    path = tmp_path / "bad_end.csv"
+    path.write_bytes(FIVE_CUSTOMERS + b"K6,,gold,mgr_wang\n")
+
+    with commits(counter(Customer)) as seen:
+        result = runner.invoke(args=["import", "customers", str(path)])
+
+    assert result.exit_code == 1
+    assert "line 7: name:" in result.output
+    assert "Nothing imported" in result.output
+    assert seen == []
+    with in_app():
+        assert customers_by_no(*FIVE_NUMBERS, "K6") == {}
+
+
+def test_importing_the_file_again_finishes_an_import_that_crashed_midway(
+    runner, managers, five_customers_file, chunks_of_two, monkeypatch, in_app
+):
+    write = services._write_customers
+    monkeypatch.setattr(services, "_write_customers", crashing_on_call(write, 2))
+    crashed = runner.invoke(args=["import", "customers", str(five_customers_file)])
+    assert crashed.exit_code == 1
+    with in_app():
+        assert sorted(customers_by_no(*FIVE_NUMBERS)) == ["K1", "K2"]
+
+    monkeypatch.setattr(services, "_write_customers", write)
+    again = runner.invoke(args=["import", "customers", str(five_customers_file)])
+
+    assert "created: 3, updated: 0, unchanged: 2, skipped: 0" in again.output
+    with in_app():
+        assert sorted(customers_by_no(*FIVE_NUMBERS)) == list(FIVE_NUMBERS)
+        audited = db.session.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "imports.customers")
+        ).all()
+    assert history_count(in_app) == 5  # each assignment recorded once
+    # The audit event is the finishing run's: the crashed one wrote none.
+    assert [(d["created"], d["unchanged"]) for d in audited] == [(3, 2)]

@@ -11,8 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from server.extensions import db
+from server.plans import services as plan_services
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from tests.conftest import routine_due_id
+from tests.statements import commits, crashing_on_call
 
 PAST = date(2020, 5, 1)
 FUTURE = date(2099, 5, 1)
@@ -475,6 +477,57 @@ def test_generate_command(runner, make_user, make_customer, in_app):
     assert (again.exit_code, again.output) == (0, "")
     with in_app():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CarePlan)) == 8
+
+
+def missed_and_generated(session) -> tuple[int, int]:
+    plans = session.execute(sa.select(CarePlan.status, CarePlan.generation_key)).all()
+    missed = sum(status == PlanStatus.MISSED for status, _key in plans)
+    return missed, sum(key is not None for _status, key in plans)
+
+
+@pytest.fixture
+def five_due_customers(make_user, make_customer, monkeypatch):
+    """Five customers whose first routine contact is due on 2027-03-01, generated two a chunk."""
+    monkeypatch.setattr(plan_services, "GENERATE_CHUNK", 2)
+    manager = make_user("manager")
+    return [
+        make_customer(manager=manager, id=routine_due_id(date(2027, 3, 1), 90)) for _ in range(5)
+    ]
+
+
+def test_generate_command_commits_a_chunk_at_a_time(runner, five_due_customers, add_plan):
+    # One long transaction would hold back every phone's pull (docs/sync.md).
+    for customer in five_due_customers[:3]:
+        add_plan(customer, due_from=PAST, due_to=PAST)  # lapsed: marked missed
+
+    with commits(missed_and_generated) as seen:
+        result = runner.invoke(args=["plans", "generate", "--date", "2027-03-01"])
+
+    assert result.exit_code == 0, result.output
+    assert "  created: 5, marked missed: 3" in result.output.splitlines()
+    # Two lapsed plans, then the third; then two customers' routine plans at a time;
+    # then the command's own commit, with nothing left to write.
+    assert seen == [(2, 0), (3, 0), (3, 2), (3, 4), (3, 5), (3, 5)]
+
+
+def test_generate_command_finishes_after_a_crash_midway(
+    runner, five_due_customers, monkeypatch, in_app
+):
+    generate_for = plan_services._generate_for
+    monkeypatch.setattr(plan_services, "_generate_for", crashing_on_call(generate_for, 3))
+    crashed = runner.invoke(args=["plans", "generate", "--date", "2027-03-01"])
+    assert crashed.exit_code == 1
+    with in_app():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CarePlan)) == 4
+
+    monkeypatch.setattr(plan_services, "_generate_for", generate_for)
+    again = runner.invoke(args=["plans", "generate", "--date", "2027-03-01"])
+
+    assert again.exit_code == 0, again.output
+    assert "  created: 1, marked missed: 0" in again.output.splitlines()
+    with in_app():
+        owners = db.session.scalars(sa.select(CarePlan.customer_id)).all()
+    assert sorted(owners) == sorted(c.id for c in five_due_customers)  # one plan each
 
 
 def test_generate_command_rejects_a_bad_date(runner):

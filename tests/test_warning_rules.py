@@ -14,8 +14,10 @@ from sqlalchemy import event
 from server.complaints.models import Complaint, ComplaintCategory, IntakeChannel, Severity
 from server.customers.models import Customer, MonthlySpend, Stage
 from server.extensions import db
+from server.warnings import services as warning_services
 from server.warnings.models import ChurnWarning, WarningSource, WarningStatus
 from server.warnings.services import scan_warnings
+from tests.statements import commits, counter, crashing_on_call
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 OCTOBER = date(2026, 10, 1)
@@ -532,6 +534,44 @@ def test_cli_scan_prints_counts_and_commits(runner, make_customer, manager, bill
     again = runner.invoke(args=["warnings", "scan", "--month", "2026-10"])
     assert "warnings opened: 0" in again.output
     assert "reasons added: 0" in again.output
+
+
+def test_cli_scan_commits_a_chunk_of_customers_at_a_time(
+    runner, make_customer, manager, bills, monkeypatch
+):
+    # One long transaction would hold back every phone's pull (docs/sync.md).
+    monkeypatch.setattr(warning_services, "SCAN_CHUNK", 2)
+    for _ in range(5):
+        bills(make_customer(manager=manager), broadband=[200, 200, 200, 100])
+
+    with commits(counter(ChurnWarning)) as seen:
+        result = runner.invoke(args=["warnings", "scan", "--month", "2026-10"])
+
+    assert result.exit_code == 0, result.output
+    assert "customers scanned: 5, warnings opened: 5" in result.output
+    # Two customers' warnings a commit, then the command's own with nothing left.
+    assert seen == [2, 4, 5, 5]
+
+
+def test_cli_scan_finishes_after_a_crash_midway(
+    runner, make_customer, manager, bills, monkeypatch, in_app
+):
+    monkeypatch.setattr(warning_services, "SCAN_CHUNK", 2)
+    customers = [make_customer(manager=manager) for _ in range(5)]
+    for customer in customers:
+        bills(customer, broadband=[200, 200, 200, 100])
+    scan = warning_services.scan_warnings
+    monkeypatch.setattr(warning_services, "scan_warnings", crashing_on_call(scan, 2))
+    crashed = runner.invoke(args=["warnings", "scan", "--month", "2026-10"])
+    assert crashed.exit_code == 1
+    assert sum(len(warnings_of(in_app, c)) for c in customers) == 2
+
+    monkeypatch.setattr(warning_services, "scan_warnings", scan)
+    again = runner.invoke(args=["warnings", "scan", "--month", "2026-10"])
+
+    # Broadband halved, and with it the total: two reasons a customer.
+    assert "warnings opened: 3, warnings joined: 0, reasons added: 6" in again.output
+    assert [len(warnings_of(in_app, c)) for c in customers] == [1] * 5
 
 
 def test_cli_rejects_a_bad_month(runner):

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from server.imports import services
-from server.transaction import UnitOfWorkGroup
+from server.transaction import CommitEachChunk, UnitOfWorkGroup
 
 import_cli = UnitOfWorkGroup(
     "import", help="Import data exported from the operator's billing/CRM systems."
@@ -25,7 +25,12 @@ partial_flag = click.option(
 @partial_flag
 def import_customers_cmd(file: Path, partial: bool) -> None:
     """Create or update customers from a customers CSV (docs/imports.md)."""
-    _run(lambda data: services.import_customers(data, filename=file.name, partial=partial), file)
+    _run(
+        lambda data: services.import_customers(
+            data, filename=file.name, partial=partial, progress=CommitEachChunk()
+        ),
+        file,
+    )
 
 
 @import_cli.command("spend")
@@ -33,11 +38,20 @@ def import_customers_cmd(file: Path, partial: bool) -> None:
 @partial_flag
 def import_spend_cmd(file: Path, partial: bool) -> None:
     """Create or update monthly spend from a spend CSV (docs/imports.md)."""
-    _run(lambda data: services.import_spend(data, filename=file.name, partial=partial), file)
+    _run(
+        lambda data: services.import_spend(
+            data, filename=file.name, partial=partial, progress=CommitEachChunk()
+        ),
+        file,
+    )
 
 
 def _run(importer: Callable[[bytes], services.ImportResult], file: Path) -> None:
-    """Import, print counts and errors; exit 1 (and keep nothing) when nothing was imported."""
+    """Import, print counts and errors; exit 1 (and keep nothing) when nothing was imported.
+
+    The whole file is checked before anything is written; the rows are then written
+    and committed a chunk at a time (docs/imports.md).
+    """
     try:
         result = importer(file.read_bytes())
     except services.ImportRejected as rejected:

@@ -4,6 +4,9 @@ Each import runs in two passes. The first decodes, parses and validates every ro
 (against the schema, within the file, and against the database) and writes
 nothing; the second applies the rows that passed. So an all-or-nothing import with
 a single error writes nothing, and partial mode simply leaves the bad rows out.
+The API and the command write WRITE_CHUNK rows a transaction, so that a large file
+never holds back the phones' sync for long: an import stopped midway keeps the
+chunks it committed, and importing the file again finishes it (docs/imports.md).
 
 Rows are matched on the operator's customer number (`external_no`). A row whose
 values equal what is stored is not touched at all, so re-importing a file moves
@@ -15,7 +18,7 @@ import io
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -39,9 +42,13 @@ from server.errors import ApiError
 from server.extensions import db
 from server.imports.schemas import CustomerRowSchema, SpendRowSchema
 from server.models_base import utcnow
+from server.transaction import Checkpoints
 
 # Keeps every IN (...) list well under SQLite's and PostgreSQL's parameter limits.
 CHUNK = 500
+# Rows written a transaction when the caller commits in chunks: a few seconds of
+# writing at most, so an import never holds back the phones' pulls for long.
+WRITE_CHUNK = 2000
 T = TypeVar("T")
 
 CUSTOMER_COLUMNS = tuple(CustomerRowSchema().fields)
@@ -304,10 +311,10 @@ def _mark_duplicates(rows: list[_Row]) -> None:
             first_line[number] = row.line
 
 
-def _chunks(values: Iterable[T]) -> Iterator[list[T]]:
+def _chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
     values = list(values)
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _finish(
@@ -330,12 +337,19 @@ def _finish(
 
 
 def import_customers(
-    content: bytes, *, filename: str, partial: bool = False, actor: User | None = None
+    content: bytes,
+    *,
+    filename: str,
+    partial: bool = False,
+    actor: User | None = None,
+    progress: Checkpoints | None = None,
 ) -> ImportResult:
     """Create or update customers from a customers CSV (see docs/imports.md).
 
     All-or-nothing unless `partial`: any error raises ImportRejected and nothing
     is written. Manager changes go through `assign`, so they are in the history.
+    Given `progress`, the rows are written WRITE_CHUNK a transaction (a checkpoint
+    each); without it, all in the caller's transaction.
     """
     header, rows, structural = _read_rows(decode_csv(content), CUSTOMER_COLUMNS, CUSTOMER_REQUIRED)
     columns = set(header)
@@ -343,7 +357,7 @@ def import_customers(
     _mark_duplicates(rows)
 
     loaded = [row for row in rows if row.data is not None]
-    tiers = {tier.code.lower(): tier for tier in db.session.scalars(sa.select(Tier))}
+    tiers = _load_tiers()
     managers = _load_managers({row.values["manager"] for row in loaded if "manager" in row.values})
     existing = _load_customers(
         {row.values["external_no"] for row in loaded}, with_contacts="contact_name" in columns
@@ -353,9 +367,39 @@ def import_customers(
 
     good, result = _finish(rows, structural, partial=partial)
     reason = f"import {filename}"[:200]
-    held_history: list[AssignmentHistory] = []
     reassigned = 0  # existing customers given another manager
-    for row in good:
+    for chunk in _write_chunks(good, progress):
+        reassigned += _write_customers(chunk, columns, result, reason=reason, actor=actor)
+    _record("imports.customers", filename, partial, result, actor=actor, reassigned=reassigned)
+    return result
+
+
+def _write_chunks(good: list[_Row], progress: Checkpoints | None) -> Iterator[list[_Row]]:
+    """The rows to write, WRITE_CHUNK at a time; `progress` commits each chunk once the
+    caller has written it (when the caller asks for the next)."""
+    done = 0
+    for chunk in _chunks(good, WRITE_CHUNK):
+        yield chunk
+        done += len(chunk)
+        if progress is not None:
+            progress.checkpoint(100 * done // len(good), "rows")
+
+
+def _write_customers(
+    rows: list[_Row], columns: set[str], result: ImportResult, *, reason: str, actor: User | None
+) -> int:
+    """Create or update the customers of `rows`; how many existing ones changed manager."""
+    # Read again for each chunk: the commit of the one before expired whatever the
+    # check had loaded (touching it would cost a statement a row), and another
+    # transaction may have changed it since.
+    tiers = _load_tiers()
+    managers = _load_managers({row.values["manager"] for row in rows if "manager" in row.values})
+    existing = _load_customers(
+        {row.values["external_no"] for row in rows}, with_contacts="contact_name" in columns
+    )
+    held_history: list[AssignmentHistory] = []
+    reassigned = 0
+    for row in rows:
         data = row.values
         customer = existing.get(data["external_no"])
         tier = tiers[data["tier"]]
@@ -386,8 +430,11 @@ def import_customers(
     if held_history:
         db.session.add_all(held_history)
         db.session.flush()
-    _record("imports.customers", filename, partial, result, actor=actor, reassigned=reassigned)
-    return result
+    return reassigned
+
+
+def _load_tiers() -> dict[str, Tier]:
+    return {tier.code.lower(): tier for tier in db.session.scalars(sa.select(Tier))}
 
 
 def _load_managers(usernames: set[str]) -> dict[str, User]:
@@ -493,10 +540,13 @@ def _upsert_decision_maker(customer: Customer, data: dict, columns: set[str]) ->
 # --- monthly spend -------------------------------------------------------------------
 
 
-def import_spend(content: bytes, *, filename: str, partial: bool = False) -> ImportResult:
+def import_spend(
+    content: bytes, *, filename: str, partial: bool = False, progress: Checkpoints | None = None
+) -> ImportResult:
     """Create or update MonthlySpend rows from a spend CSV (see docs/imports.md).
 
-    One row per (customer, month, service); same modes and idempotency as customers.
+    One row per (customer, month, service); same modes, idempotency and chunks as
+    customers.
     """
     _header, rows, structural = _read_rows(decode_csv(content), SPEND_COLUMNS, SPEND_REQUIRED)
     _validate(rows, SpendRowSchema())
@@ -507,11 +557,23 @@ def import_spend(content: bytes, *, filename: str, partial: bool = False) -> Imp
     for row in loaded:
         if row.values["external_no"] not in customer_ids:
             row.fail("external_no", f"No customer has the number {row.values['external_no']!r}.")
-    existing = _load_spend(set(customer_ids.values()), {row.values["month"] for row in loaded})
 
     good, result = _finish(rows, structural, partial=partial)
     now = utcnow()
-    for row in good:
+    for chunk in _write_chunks(good, progress):
+        _write_spend(chunk, customer_ids, result, now)
+    _record("imports.spend", filename, partial, result)
+    return result
+
+
+def _write_spend(
+    rows: list[_Row], customer_ids: dict[str, uuid.UUID], result: ImportResult, now: datetime
+) -> None:
+    existing = _load_spend(
+        {customer_ids[row.values["external_no"]] for row in rows},
+        {row.values["month"] for row in rows},
+    )
+    for row in rows:
         data = row.values
         key = (customer_ids[data["external_no"]], data["month"], data["service"])
         amount = data["amount"]
@@ -534,8 +596,6 @@ def import_spend(content: bytes, *, filename: str, partial: bool = False) -> Imp
         else:
             result.unchanged += 1
     db.session.flush()
-    _record("imports.spend", filename, partial, result)
-    return result
 
 
 def _record(

@@ -36,7 +36,11 @@ ERROR_MAX = 500  # jobs.error
 
 
 class Progress:
-    """What a running job reports; each checkpoint commits the work done so far."""
+    """What a running job reports; each checkpoint commits the work done so far.
+
+    The `Checkpoints` of server/transaction.py: chunked long work takes this from a
+    job, `CommitEachChunk` from a command.
+    """
 
     def __init__(self, job: Job):
         self.job = job

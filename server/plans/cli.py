@@ -6,7 +6,7 @@ import click
 
 from server.plans import services
 from server.timeutil import local_today
-from server.transaction import UnitOfWorkGroup
+from server.transaction import CommitEachChunk, UnitOfWorkGroup
 
 plans_cli = UnitOfWorkGroup("plans", help="Care plans.")
 
@@ -20,9 +20,12 @@ plans_cli = UnitOfWorkGroup("plans", help="Care plans.")
 )
 @click.option("--quiet", is_flag=True, help="Print nothing (for cron).")
 def generate_cmd(day, quiet: bool) -> None:
-    """Mark lapsed plans missed and create the plans falling due soon; safe to re-run."""
+    """Mark lapsed plans missed and create the plans falling due soon; safe to re-run.
+
+    Commits a chunk of customers at a time, as the background job does.
+    """
     today: date = day.date() if day is not None else local_today()
-    counts = services.generate_plans(today)
+    counts = services.generate_in_chunks(today, CommitEachChunk())
     if quiet:
         return
     missed = counts.pop("missed")

@@ -26,6 +26,7 @@ from server.pagination import paginate
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.scope import visible
 from server.timeutil import local_today, local_zone
+from server.transaction import Checkpoints
 from server.visits.models import Visit
 from server.warnings.models import ChurnWarning
 
@@ -382,6 +383,9 @@ ROUTINE_WINDOW_DAYS = 7
 KEY_LOOKBACK_DAYS = 400
 UNDATED_KEYS = ("welcome", "introduction")
 CUSTOMER_CHUNK = 1000
+# Churned customers are followed for win-back by the warnings module, not with
+# routine or occasion care; unassigned customers have nobody to make the contact.
+_GENERATED_FOR = (Customer.manager_id.is_not(None), Customer.stage != Stage.CHURNED)
 _GENERATED = (
     Purpose.ROUTINE,
     Purpose.BIRTHDAY,
@@ -441,32 +445,55 @@ def start_generation(actor: User, today: date | None) -> Job:
 
 @handler("plans_generate")
 def _run_generation(job: Job, progress: Progress) -> dict[str, int]:
-    """Plan generation a chunk of customers per transaction, so that phones' pulls are
-    not held back by one long write; idempotent, so a rerun after a crash is safe."""
-    today = date.fromisoformat(job.params["date"])
+    return generate_in_chunks(date.fromisoformat(job.params["date"]), progress)
+
+
+def generate_in_chunks(today: date, progress: Checkpoints) -> dict[str, int]:
+    """`generate_plans(today)`, committed a chunk at a time; the same counts.
+
+    Lapsed plans (of every customer) are marked missed GENERATE_CHUNK plans a
+    transaction, then plans are generated GENERATE_CHUNK customers a transaction, so
+    that no long write holds back the phones' pulls (docs/sync.md). The job and
+    `fieldbook plans generate` both run this. Each chunk is idempotent, so a rerun
+    after a crash midway finishes the work and makes nothing twice.
+    """
+    counts = dict.fromkeys((p.value for p in _GENERATED), 0)
+    counts["missed"] = 0
+    # Read first, outside any write: selecting takes no transaction id, so the
+    # watermark is held only while a chunk writes.
+    lapsed = list(db.session.scalars(sa.select(CarePlan.id).where(*_lapsed(today))))
+    for chunk in _chunks(lapsed, GENERATE_CHUNK):
+        counts["missed"] += _mark_missed(today, CarePlan.id.in_(chunk))
+        progress.checkpoint(0, "missed")
     ids = list(
-        db.session.scalars(
-            sa.select(Customer.id)
-            .where(Customer.manager_id.is_not(None), Customer.stage != Stage.CHURNED)
-            .order_by(Customer.id)
-        )
+        db.session.scalars(sa.select(Customer.id).where(*_GENERATED_FOR).order_by(Customer.id))
     )
-    totals: dict[str, int] = {}
-    for start in range(0, len(ids), GENERATE_CHUNK):
-        counts = generate_plans(today, ids[start : start + GENERATE_CHUNK])
-        for key, value in counts.items():
-            totals[key] = totals.get(key, 0) + value
-        progress.checkpoint(int(100 * min(start + GENERATE_CHUNK, len(ids)) / len(ids)), "plans")
-    return totals
+    done = 0
+    for chunk in _chunks(ids, GENERATE_CHUNK):
+        _generate_for(today, Customer.id.in_(chunk), counts)
+        done += len(chunk)
+        progress.checkpoint(100 * done // len(ids), "plans")
+    return counts
 
 
 def mark_missed_plans(today: date, customer_ids: list[uuid.UUID] | None = None) -> int:
     """Mark planned plans whose window ended before `today` as missed (one UPDATE)."""
-    where = [CarePlan.status == PlanStatus.PLANNED, CarePlan.due_to < today]
-    if customer_ids is not None:
-        where.append(CarePlan.customer_id.in_(customer_ids))
+    if customer_ids is None:
+        return _mark_missed(today)
+    return _mark_missed(today, CarePlan.customer_id.in_(customer_ids))
+
+
+def _lapsed(today: date) -> tuple:
+    return (CarePlan.status == PlanStatus.PLANNED, CarePlan.due_to < today)
+
+
+def _mark_missed(today: date, *where) -> int:
     return bulk_update(
-        CarePlan, *where, values={"status": PlanStatus.MISSED}, synchronize="evaluate"
+        CarePlan,
+        *_lapsed(today),
+        *where,
+        values={"status": PlanStatus.MISSED},
+        synchronize="evaluate",
     )
 
 
@@ -477,11 +504,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def _generate_for(today: date, where, counts: dict[str, int]) -> None:
     config = current_app.config
-    # Churned customers are followed for win-back by the warnings module, not with
-    # routine or occasion care; unassigned customers have nobody to make the contact.
-    scope = sa.select(Customer.id).where(
-        Customer.manager_id.is_not(None), Customer.stage != Stage.CHURNED, where
-    )
+    scope = sa.select(Customer.id).where(*_GENERATED_FOR, where)
     targets = _load_targets(scope)
     if not targets:
         return

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import click
 
-from server.transaction import UnitOfWorkGroup
+from server.transaction import CommitEachChunk, UnitOfWorkGroup
 from server.warnings import services
 
 warnings_cli = UnitOfWorkGroup("warnings", help="Churn early warnings.")
@@ -17,8 +17,11 @@ warnings_cli = UnitOfWorkGroup("warnings", help="Churn early warnings.")
     help="The billing month to judge (YYYY-MM); default: the latest with bills.",
 )
 def scan_cmd(month: datetime | None) -> None:
-    """Judge every assigned customer's bills and complaints (idempotent; cron-able)."""
-    counts = services.scan_warnings(month=month.date() if month else None)
+    """Judge every assigned customer's bills and complaints (idempotent; cron-able).
+
+    Commits a chunk of customers at a time, as the background job does.
+    """
+    counts = services.scan_in_chunks(month.date() if month else None, CommitEachChunk())
     click.echo(
         f"month: {counts['month'] or 'none'}, customers scanned: {counts['customers_scanned']},"
         f" warnings opened: {counts['warnings_opened']},"

@@ -39,6 +39,7 @@ from server.models_base import bulk_update, check_version, utcnow
 from server.pagination import paginate
 from server.scope import visible, visible_customers
 from server.timeutil import local_zone
+from server.transaction import Checkpoints
 from server.warnings.models import (
     ChurnWarning,
     ManualReason,
@@ -176,6 +177,10 @@ def _complaint_finding(count: int, newest: datetime, now: datetime) -> Finding:
 # --- the scan -------------------------------------------------------------------
 
 
+# Who is scanned: customers with a manager, not gone.
+_SCANNED = sa.and_(Customer.manager_id.is_not(None), Customer.stage != Stage.CHURNED)
+
+
 def _new_warning(customer: Customer, source: WarningSource, at: datetime, **fields) -> ChurnWarning:
     """A new open warning on `customer`; the caller moves the customer to the warning stage."""
     # A customer put in the warning stage by hand or by an import has no stage to go back to.
@@ -214,12 +219,9 @@ def scan_warnings(
     """
     config = current_app.config
     now = now or utcnow()
-    if month is None:
-        month = db.session.scalar(sa.select(sa.func.max(MonthlySpend.month)))
-    if month is not None:
-        month = month.replace(day=1)
+    month = _month_to_judge(month)
 
-    in_scope = sa.and_(Customer.manager_id.is_not(None), Customer.stage != Stage.CHURNED)
+    in_scope = _SCANNED
     if customer_ids is not None:
         in_scope = sa.and_(in_scope, Customer.id.in_(customer_ids))
     scope_ids = sa.select(Customer.id).where(in_scope)
@@ -329,6 +331,13 @@ def scan_warnings(
     }
 
 
+def _month_to_judge(month: date | None) -> date | None:
+    """The first day of `month`, by default of the latest month with bills."""
+    if month is None:
+        month = db.session.scalar(sa.select(sa.func.max(MonthlySpend.month)))
+    return month.replace(day=1) if month is not None else None
+
+
 SCAN_CHUNK = 2000
 
 
@@ -339,25 +348,32 @@ def start_scan(actor: User, month: date | None) -> Job:
 
 @handler("warnings_scan")
 def _run_scan(job: Job, progress: Progress) -> dict:
-    """The scan a chunk of customers per transaction (idempotent: a rerun is safe)."""
     month = date.fromisoformat(job.params["month"]) if job.params.get("month") else None
+    return scan_in_chunks(month, progress)
+
+
+def scan_in_chunks(month: date | None, progress: Checkpoints) -> dict:
+    """`scan_warnings(month)`, committed SCAN_CHUNK customers at a time; the same counts.
+
+    So that no long write holds back the phones' pulls (docs/sync.md). The job and
+    `fieldbook warnings scan` both run this. Idempotent (a finding already raised is
+    not raised again), so a rerun after a crash midway finishes the work.
+    """
+    month = _month_to_judge(month)
     now = utcnow()
-    ids = list(
-        db.session.scalars(
-            sa.select(Customer.id)
-            .where(Customer.manager_id.is_not(None), Customer.stage != Stage.CHURNED)
-            .order_by(Customer.id)
-        )
-    )
-    totals: dict = {}
+    ids = list(db.session.scalars(sa.select(Customer.id).where(_SCANNED).order_by(Customer.id)))
+    totals: dict = {
+        "month": month.strftime("%Y-%m") if month else None,
+        "customers_scanned": 0,
+        "warnings_opened": 0,
+        "warnings_joined": 0,
+        "reasons_added": 0,
+    }
     for start in range(0, len(ids), SCAN_CHUNK):
         counts = scan_warnings(month=month, now=now, customer_ids=ids[start : start + SCAN_CHUNK])
-        for key, value in counts.items():
-            if isinstance(value, int):
-                totals[key] = totals.get(key, 0) + value
-            else:
-                totals[key] = value  # the month judged
-        progress.checkpoint(int(100 * min(start + SCAN_CHUNK, len(ids)) / len(ids)), "customers")
+        for key in totals.keys() - {"month"}:
+            totals[key] += counts[key]
+        progress.checkpoint(100 * min(start + SCAN_CHUNK, len(ids)) // len(ids), "customers")
     return totals
 
 
