@@ -1,5 +1,6 @@
 """When a birthday is celebrated: solar or lunar, the one calendar rule of care plans and agenda."""
 
+import functools
 from datetime import date
 
 from lunardate import LunarDate
@@ -20,9 +21,16 @@ def lunar_birthday(birthday: date, lunar_year: int) -> date | None:
 
     A lunar birthday is stored as a date whose month and day are read as lunar.
     """
-    for day in (birthday.day, 29) if birthday.day == 30 else (birthday.day,):
+    return _lunar_to_solar(lunar_year, birthday.month, birthday.day)
+
+
+# A few thousand (year, month, day) at most; lunardate's conversion walks the years
+# from 1900, and an agenda asks it for each lunar birthday of the portfolio.
+@functools.lru_cache(maxsize=8192)
+def _lunar_to_solar(lunar_year: int, month: int, day: int) -> date | None:
+    for lunar_day in (day, 29) if day == 30 else (day,):
         try:
-            return LunarDate(lunar_year, birthday.month, day).to_solar_date()
+            return LunarDate(lunar_year, month, lunar_day).to_solar_date()
         except ValueError:
             continue
     return None

@@ -11,7 +11,9 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from server.auth.models import Role
+from server.agenda.schemas import AgendaSchema
+from server.agenda.services import agenda
+from server.auth.models import Role, User
 from server.complaints.models import (
     Complaint,
     ComplaintCategory,
@@ -278,6 +280,19 @@ def test_item_shapes(client, auth, world):
     # Fields of other types do not appear.
     assert "severity" not in plan
     assert "purpose" not in complaint
+
+
+@pytest.mark.parametrize("who", ["mgr", "lead"])
+def test_the_answer_is_what_its_schema_documents(client, auth, world, in_app, who):
+    # The route writes the service's agenda with orjson, not through AgendaSchema (the
+    # OpenAPI document's): the two must agree, masked phones included.
+    auth.login(world[who].username)
+    answer = _get(client, manager_id=world["mgr"].id)
+    with in_app():
+        actor = db.session.get(User, world[who].id)
+        documented = AgendaSchema().dump(agenda(actor, manager_id=world["mgr"].id))
+    assert answer == documented
+    assert len(answer["today"]) == 10 and len(answer["week"]) == 5
 
 
 def test_another_date_moves_what_is_due_and_overdue(client, auth, world):

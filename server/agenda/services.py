@@ -17,7 +17,7 @@ from flask import current_app
 
 from server.auth.models import Role, User
 from server.birthdays import celebrations
-from server.complaints.models import UNRESOLVED, Complaint
+from server.complaints.models import UNRESOLVED, Complaint, ComplaintCategory
 from server.customers.models import Customer, Tier
 from server.errors import not_found
 from server.extensions import db
@@ -104,26 +104,26 @@ def agenda(
     entries += _warnings(manager)
     entries += _birthdays(manager, day, week_end)
 
+    # Ties go by id, as a number: UUIDs order as their text does.
     today = sorted(
         (e for e in entries if e.urgency != Urgency.UPCOMING),
-        key=lambda e: (-e.urgency, *e.sort, e.item["type"], str(e.item["id"])),
+        key=lambda e: (-e.urgency, *e.sort, e.item["type"], e.item["id"].int),
     )
     week = sorted(
         (e for e in entries if e.urgency == Urgency.UPCOMING),
-        key=lambda e: (*e.sort, str(e.item["id"])),
+        key=lambda e: (*e.sort, e.item["id"].int),
     )
+    # A lead looking at a manager's day: the customers' phones masked.
+    masked = not masking.sees_full(actor, manager.id)
+    counts: dict[str, int] = {"today": len(today), "week": len(week), "overdue": 0}
+    counts.update((kind + "s", 0) for kind in ("plan", "task", "complaint", "warning", "birthday"))
     for entry in entries:
-        entry.item["urgency"] = int(entry.urgency)
-        if entry.item.get("customer") and not masking.sees_full(actor, manager.id):
-            # A lead looking at a manager's day: the customers' phones masked.
-            entry.item["customer"]["phone"] = masking.mask_phone(entry.item["customer"]["phone"])
-    counts: dict[str, int] = {
-        "today": len(today),
-        "week": len(week),
-        "overdue": sum(1 for e in entries if e.item["overdue"]),
-    }
-    for kind in ("plan", "task", "complaint", "warning", "birthday"):
-        counts[kind + "s"] = sum(1 for e in entries if e.item["type"] == kind)
+        item = entry.item
+        item["urgency"] = int(entry.urgency)
+        if masked and item["customer"]:
+            item["customer"]["phone"] = masking.mask_phone(item["customer"]["phone"])
+        counts["overdue"] += item["overdue"]
+        counts[item["type"] + "s"] += 1
     return {
         "date": day,
         "manager": manager,
@@ -134,8 +134,17 @@ def agenda(
 
 
 # --- sources: one query each ------------------------------------------------------
+#
+# Each reads just the columns its items show, as plain rows: a portfolio's agenda is a
+# thousand or more items (a year of missed plans stays overdue), and an ORM object per
+# row, with its identity map and state, cost more than the query itself.
 
 _CUSTOMER_COLUMNS = (Customer.id, Customer.name, Customer.phone, Tier.code, Tier.rank)
+
+
+def _value(enum_column) -> sa.ColumnElement[str]:
+    """An enum column read as the text it holds, its member's value (`enum_type`)."""
+    return sa.type_coerce(enum_column, sa.String)
 
 
 def _with_customer(stmt: sa.Select, customer_id_column, *, outer: bool = False) -> sa.Select:
@@ -149,9 +158,10 @@ def _with_customer(stmt: sa.Select, customer_id_column, *, outer: bool = False) 
     )
 
 
-def _customer(row) -> tuple[dict | None, int]:
+def _customer(
+    customer_id: uuid.UUID | None, name: str, phone: str | None, tier_code: str, tier_rank: int
+) -> tuple[dict | None, int]:
     """The item's customer reference and tier rank, from the row's trailing columns."""
-    customer_id, name, phone, tier_code, tier_rank = row[-5:]
     if customer_id is None:
         return None, NO_TIER_RANK
     return {"id": customer_id, "name": name, "tier": tier_code, "phone": phone}, tier_rank
@@ -167,38 +177,48 @@ def _complaints(manager: User, day: date, week_end: date, now: datetime) -> list
         start_of_local_day(day + timedelta(days=1)),
     )
     rows = db.session.execute(
-        _with_customer(sa.select(Complaint), Complaint.customer_id).where(
+        _with_customer(
+            sa.select(
+                Complaint.id,
+                Complaint.description,
+                Complaint.deadline_at,
+                Complaint.received_at,
+                _value(Complaint.severity),
+                _value(Complaint.status),
+                ComplaintCategory.code,
+            ).join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id),
+            Complaint.customer_id,
+        ).where(
             Customer.manager_id == manager.id,
             Complaint.status.in_(UNRESOLVED),
             Complaint.deadline_at < start_of_local_day(week_end + timedelta(days=1)),
         )
-    ).all()
+    )
     entries = []
-    for row in rows:
-        complaint: Complaint = row[0]
+    for complaint_id, description, deadline_at, received_at, severity, status, category, *c in rows:
         urgency: Urgency
         sort: tuple
-        customer, rank = _customer(row)
-        overdue = complaint.deadline_at < now
+        customer, rank = _customer(*c)
+        overdue = deadline_at < now
         if overdue:
-            urgency, sort = Urgency.OVERDUE_COMPLAINT, (complaint.deadline_at,)
-        elif complaint.deadline_at < soon:
-            urgency, sort = Urgency.COMPLAINT_DUE_SOON, (complaint.deadline_at,)
+            urgency, sort = Urgency.OVERDUE_COMPLAINT, (deadline_at,)
+        elif deadline_at < soon:
+            urgency, sort = Urgency.COMPLAINT_DUE_SOON, (deadline_at,)
         else:
             urgency = Urgency.UPCOMING
-            sort = (_local_date(complaint.deadline_at), _WEEK_TYPE_ORDER["complaint"], rank)
+            sort = (_local_date(deadline_at), _WEEK_TYPE_ORDER["complaint"], rank)
         item = {
             "type": "complaint",
-            "id": complaint.id,
+            "id": complaint_id,
             "customer": customer,
-            "title": complaint.description[:80],
-            "due": complaint.deadline_at,
+            "title": description[:80],
+            "due": deadline_at,
             "overdue": overdue,
-            "severity": complaint.severity.value,
-            "status": complaint.status.value,
-            "category": complaint.category.code,
-            "received_at": complaint.received_at,
-            "deadline_at": complaint.deadline_at,
+            "severity": severity,
+            "status": status,
+            "category": category,
+            "received_at": received_at,
+            "deadline_at": deadline_at,
         }
         entries.append(_Entry(item, urgency, sort))
     return entries
@@ -207,37 +227,47 @@ def _complaints(manager: User, day: date, week_end: date, now: datetime) -> list
 def _plans(manager: User, day: date, week_end: date) -> list[_Entry]:
     # A missed plan is late, not gone (plans.services.OPEN_STATUSES): it stays overdue.
     rows = db.session.execute(
-        _with_customer(sa.select(CarePlan), CarePlan.customer_id).where(
+        _with_customer(
+            sa.select(
+                CarePlan.id,
+                CarePlan.title,
+                _value(CarePlan.purpose),
+                _value(CarePlan.channel),
+                _value(CarePlan.status),
+                CarePlan.due_from,
+                CarePlan.due_to,
+            ),
+            CarePlan.customer_id,
+        ).where(
             Customer.manager_id == manager.id,
             CarePlan.status.in_(OPEN_PLAN_STATUSES),
             CarePlan.due_from <= week_end,
         )
-    ).all()
+    )
     entries = []
-    for row in rows:
-        plan: CarePlan = row[0]
+    for plan_id, title, purpose, channel, status, due_from, due_to, *c in rows:
         urgency: Urgency
         sort: tuple
-        customer, rank = _customer(row)
-        overdue = plan.due_to < day
+        customer, rank = _customer(*c)
+        overdue = due_to < day
         if overdue:
-            urgency, sort = Urgency.OVERDUE_WORK, (plan.due_to, rank)
-        elif plan.due_from <= day:
-            urgency, sort = Urgency.DUE_TODAY, (rank, plan.due_to)
+            urgency, sort = Urgency.OVERDUE_WORK, (due_to, rank)
+        elif due_from <= day:
+            urgency, sort = Urgency.DUE_TODAY, (rank, due_to)
         else:
-            urgency, sort = Urgency.UPCOMING, (plan.due_from, _WEEK_TYPE_ORDER["plan"], rank)
+            urgency, sort = Urgency.UPCOMING, (due_from, _WEEK_TYPE_ORDER["plan"], rank)
         item = {
             "type": "plan",
-            "id": plan.id,
+            "id": plan_id,
             "customer": customer,
-            "title": plan.title,
-            "due": plan.due_to,
+            "title": title,
+            "due": due_to,
             "overdue": overdue,
-            "purpose": plan.purpose.value,
-            "channel": plan.channel.value,
-            "status": plan.status.value,
-            "due_from": plan.due_from,
-            "due_to": plan.due_to,
+            "purpose": purpose,
+            "channel": channel,
+            "status": status,
+            "due_from": due_from,
+            "due_to": due_to,
         }
         entries.append(_Entry(item, urgency, sort))
     return entries
@@ -245,19 +275,29 @@ def _plans(manager: User, day: date, week_end: date) -> list[_Entry]:
 
 def _tasks(manager: User, day: date, week_end: date) -> list[_Entry]:
     rows = db.session.execute(
-        _with_customer(sa.select(Task), Task.customer_id, outer=True).where(
+        _with_customer(
+            sa.select(
+                Task.id,
+                Task.title,
+                Task.due_date,
+                _value(Task.status),
+                Task.notes,
+                Task.source_complaint_id,
+                Task.source_visit_id,
+            ),
+            Task.customer_id,
+            outer=True,
+        ).where(
             Task.owner_id == manager.id,
             Task.status == TaskStatus.OPEN,
             Task.due_date <= week_end,
         )
-    ).all()
+    )
     entries = []
-    for row in rows:
-        task: Task = row[0]
+    for task_id, title, due, status, notes, source_complaint_id, source_visit_id, *c in rows:
         urgency: Urgency
         sort: tuple
-        customer, rank = _customer(row)
-        due = task.due_date
+        customer, rank = _customer(*c)
         assert due is not None  # NULL fails the <= in the query
         overdue = due < day
         if overdue:
@@ -268,15 +308,15 @@ def _tasks(manager: User, day: date, week_end: date) -> list[_Entry]:
             urgency, sort = Urgency.UPCOMING, (due, _WEEK_TYPE_ORDER["task"], rank)
         item = {
             "type": "task",
-            "id": task.id,
+            "id": task_id,
             "customer": customer,
-            "title": task.title,
+            "title": title,
             "due": due,
             "overdue": overdue,
-            "status": task.status.value,
-            "notes": task.notes,
-            "source_complaint_id": task.source_complaint_id,
-            "source_visit_id": task.source_visit_id,
+            "status": status,
+            "notes": notes,
+            "source_complaint_id": source_complaint_id,
+            "source_visit_id": source_visit_id,
         }
         entries.append(_Entry(item, urgency, sort))
     return entries
@@ -284,32 +324,40 @@ def _tasks(manager: User, day: date, week_end: date) -> list[_Entry]:
 
 def _warnings(manager: User) -> list[_Entry]:
     rows = db.session.execute(
-        _with_customer(sa.select(ChurnWarning), ChurnWarning.customer_id).where(
+        _with_customer(
+            sa.select(
+                ChurnWarning.id,
+                ChurnWarning.reasons,
+                _value(ChurnWarning.source),
+                ChurnWarning.opened_at,
+                ChurnWarning.answered_at,
+            ),
+            ChurnWarning.customer_id,
+        ).where(
             Customer.manager_id == manager.id,
             ChurnWarning.status == WarningStatus.OPEN,
         )
-    ).all()
+    )
     entries = []
-    for row in rows:
-        warning: ChurnWarning = row[0]
-        customer, rank = _customer(row)
-        answered = warning.answered_at is not None
-        reasons = warning.reasons or []
+    for warning_id, reasons, source, opened_at, answered_at, *c in rows:
+        customer, rank = _customer(*c)
+        answered = answered_at is not None
+        reasons = reasons or []
         item = {
             "type": "warning",
-            "id": warning.id,
+            "id": warning_id,
             "customer": customer,
             "title": "; ".join(r.get("text_en", r.get("code", "")) for r in reasons)
             or "Churn warning",
-            "due": warning.opened_at,
+            "due": opened_at,
             "overdue": False,
-            "source": warning.source.value,
+            "source": source,
             "reasons": reasons,
             "answered": answered,
-            "opened_at": warning.opened_at,
+            "opened_at": opened_at,
         }
         urgency = Urgency.WARNING_ANSWERED if answered else Urgency.WARNING_UNANSWERED
-        entries.append(_Entry(item, urgency, (rank, warning.opened_at)))
+        entries.append(_Entry(item, urgency, (rank, opened_at)))
     return entries
 
 
@@ -320,22 +368,20 @@ def _birthdays(manager: User, day: date, week_end: date) -> list[_Entry]:
         sa.select(Customer.birthday, Customer.birthday_lunar, *_CUSTOMER_COLUMNS)
         .join(Tier, Tier.id == Customer.tier_id)
         .where(Customer.manager_id == manager.id, Customer.birthday.is_not(None))
-    ).all()
+    )
     entries = []
-    for row in rows:
-        birthday, lunar = row[0], row[1]
+    for birthday, lunar, customer_id, name, phone, tier_code, rank in rows:
         assert birthday is not None  # NULL excluded by the query
         found = celebrations(birthday, lunar, day, week_end)
         if not found:
             continue
         _, celebrated = found[0]
-        customer, rank = _customer(row)
-        assert customer is not None
+        customer = {"id": customer_id, "name": name, "tier": tier_code, "phone": phone}
         item = {
             "type": "birthday",
-            "id": customer["id"],
+            "id": customer_id,
             "customer": customer,
-            "title": f"Birthday: {customer['name']}",
+            "title": f"Birthday: {name}",
             "due": celebrated,
             "overdue": False,
             "lunar": lunar,
