@@ -11,5 +11,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 fi
 # hot_standby_feedback: a review export running for minutes on the replica is not
 # cancelled by the primary's vacuum (the price: the primary keeps those rows longer).
+# random_page_cost as on the primary (compose.yaml): command-line settings are not copied.
 exec postgres -c hot_standby=on -c hot_standby_feedback=on \
-    -c max_standby_streaming_delay=60s
+    -c max_standby_streaming_delay=60s -c random_page_cost=1.1
