@@ -1,11 +1,12 @@
 """The agenda and a team's indicators next to hand-written SQL reading the same rows.
 
-    .venv/bin/python bench/query_floors.py [--url postgresql://...] [--runs 5]
+    .venv/bin/python bench/query_floors.py [--url postgresql://...] [--runs 5] [--only agenda]
 
 Not a test. On a PostgreSQL database that holds the province (bench/province.py,
 `fieldbook_province` by default; read only, every transaction rolled back), it times
-in-process, without HTTP: the agenda service for the manager with the largest
-portfolio, and a team's review (its managers' figures, the team's total) for last
+in-process, without HTTP: the agenda for the manager with the largest portfolio (its
+view, so the service and the JSON it answers; the user already signed in), and a
+team's review (its managers' figures, the team's total) for last
 month for the largest team; each next to its floor, measured in the same run:
 
 - `agenda_floor(conn, manager_id, day)`: the agenda's five reads (docs: server/agenda)
@@ -34,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import sqlalchemy as sa
+from flask import g
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/fieldbook_province"
 
@@ -163,12 +165,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=("agenda", "review"), help="time just this one")
     opts = parser.parse_args()
     os.environ["DATABASE_URL"] = opts.url
 
     from config import DevelopmentConfig
     from server import create_app
-    from server.agenda.services import agenda
     from server.auth.models import Role, User
     from server.customers.models import Customer
     from server.extensions import db
@@ -209,10 +211,14 @@ def main() -> int:
         )
         db.session.rollback()
 
-        # As a request does it: the user loaded, then the service; nothing kept between.
+        # As a request does it: the user loaded, then the view; nothing kept between.
         def run_agenda() -> None:
-            agenda(db.session.get(User, manager_id))
-            db.session.rollback()
+            with app.test_request_context("/api/v1/agenda"):
+                # Where Flask-Login keeps the signed-in user: no session, no cookie.
+                g._login_user = db.session.get(User, manager_id)
+                response = app.view_functions["agenda.get_agenda"]()
+                assert response.status_code == 200, response.get_data()
+                db.session.rollback()
 
         def run_review() -> None:
             admin = db.session.get(User, admin_id)
@@ -220,22 +226,29 @@ def main() -> int:
             reviews.review(scope, reviews.period_of(starts_on=starts_on, ends_on=ends_on))
             db.session.rollback()
 
-        results = []
-        for name, orm, floor in (
-            ("agenda", run_agenda, lambda c: agenda_floor(c, manager_id, today)),
-            (
+        works = {
+            "agenda": ("agenda", run_agenda, lambda c: agenda_floor(c, manager_id, today)),
+            "review": (
                 f"team review, {len(manager_ids)} managers, {starts_on:%Y-%m}",
                 run_review,
                 lambda c: indicators_floor(c, manager_ids, starts_on, ends_on),
             ),
-        ):
+        }
+        results = []
+        for key, (name, orm, floor) in works.items():
+            if opts.only not in (None, key):
+                continue
             counted.clear()
             orm()
             statements = len(counted)
-            orm_times = _timed(orm, opts.runs)
+            orm_times: list[float] = []
+            floor_times: list[float] = []
             with psycopg.connect(opts.url) as conn:
                 rows = floor(conn)
-                floor_times = _timed(lambda conn=conn, floor=floor: floor(conn), opts.runs)
+                # Turn about, so that a machine shared with others weighs on both alike.
+                for _ in range(opts.runs):
+                    orm_times += _timed(orm, 1)
+                    floor_times += _timed(lambda conn=conn, floor=floor: floor(conn), 1)
             results.append((name, statements, orm_times, floor_times, rows))
     print(f"{'work':45} {'stmts':>5} {'ORM ms':>8} {'SQL ms':>8} {'rows':>7} {'ratio':>6}")
     for name, statements, orm_times, floor_times, rows in results:
