@@ -121,8 +121,16 @@ export function fmtDateTime(iso: string | null | undefined): string {
   return dateFormat("dateTime").format(new Date(iso));
 }
 
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
 export function fmtNumber(value: number): string {
-  return new Intl.NumberFormat(current.value).format(value);
+  let format = numberFormats.get(current.value);
+  if (!format) {
+    // Made once per locale, as the date formats: the sync bar counts every stored page.
+    format = new Intl.NumberFormat(current.value);
+    numberFormats.set(current.value, format);
+  }
+  return format.format(value);
 }
 
 /** A number with exactly `digits` decimals: 48.5, 4.00. */

@@ -59,6 +59,8 @@ export interface SyncEngineOptions {
   events?: EventTarget | null;
   isOnline?: () => boolean;
   now?: () => number;
+  /** Changes per pull page (tests; default the pull's own). */
+  pullLimit?: number;
 }
 
 /** Problems a retry cannot fix: wait for the user (sign in, reload). */
@@ -88,7 +90,14 @@ export type RunOutcome = "synced" | "failed" | "busy" | "offline";
 export class SyncEngine {
   /** What the sync bar shows; a component that reads `status.value` re-renders on changes. */
   readonly status: ReadonlySignal<SyncStatus>;
+  /**
+   * True while a full sync (first, or after a reset) stores its pages: Today, which
+   * reads the whole portfolio, waits for the end instead of reading it after every
+   * page (each read also holds up the next page's write).
+   */
+  readonly fullSync: ReadonlySignal<boolean>;
   private readonly state: Signal<SyncStatus>;
+  private readonly full = signal(false);
   private readonly api: SyncApi;
   private readonly intervalMs: number;
   private readonly debounceMs: number;
@@ -98,6 +107,7 @@ export class SyncEngine {
   private readonly events: EventTarget | null;
   private readonly isOnline: () => boolean;
   private readonly now: () => number;
+  private readonly pullLimit: number | undefined;
   private failures = 0;
   private timer: unknown = null;
   private running: Promise<RunOutcome> | null = null;
@@ -123,6 +133,7 @@ export class SyncEngine {
         : options.events;
     this.isOnline = options.isOnline ?? (() => nav?.onLine ?? true);
     this.now = options.now ?? Date.now;
+    this.pullLimit = options.pullLimit;
     this.state = signal<SyncStatus>({
       online: this.isOnline(),
       syncing: false,
@@ -135,10 +146,15 @@ export class SyncEngine {
       nextAttemptAt: null,
     });
     this.status = this.state;
+    this.fullSync = this.full;
   }
 
   private set(patch: Partial<SyncStatus>): void {
-    this.state.value = { ...this.state.peek(), ...patch };
+    const current = this.state.peek();
+    // Nothing new (the counts watched after every stored page, mostly): no re-render.
+    const keys = Object.keys(patch) as (keyof SyncStatus)[];
+    if (keys.every((key) => Object.is(current[key], patch[key]))) return;
+    this.state.value = { ...current, ...patch };
   }
 
   /** Start syncing in the background: now, on the network's return, after changes, on a timer. */
@@ -218,6 +234,8 @@ export class SyncEngine {
     try {
       await syncOnce(this.api, {
         onProgress: (rowsApplied) => this.set({ progress: { rowsApplied } }),
+        onFullSync: (running) => (this.full.value = running),
+        ...(this.pullLimit === undefined ? {} : { limit: this.pullLimit }),
       });
     } catch (err) {
       // Signed out by an admin or deactivated: erase the device (the shell stops us).

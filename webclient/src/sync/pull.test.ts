@@ -45,6 +45,38 @@ describe("pull", () => {
     await expectSameAsServer(server);
   });
 
+  it("says when a full sync starts and ends, failed or not; not for a pull after it", async () => {
+    const server = await device(10);
+    const told: [boolean, number][] = [];
+    const onFullSync = (running: boolean) => told.push([running, server.log.length]);
+    const api = apiFor(server);
+    const failing: SyncApi = {
+      pull: async (params) => {
+        if (params.cursor !== undefined) throw new TypeError("Failed to fetch");
+        return api.pull(params);
+      },
+      push: (body, csrf) => api.push(body, csrf),
+      csrfToken: () => api.csrfToken(),
+      myNumbers: () => api.myNumbers(),
+    };
+
+    await expect(pull(failing, { limit: 20, onFullSync })).rejects.toThrow("Failed to fetch");
+    expect(told.map(([running]) => running)).toEqual([true, false]);
+
+    // The first sync resumed (its first page was stored) is still one.
+    told.length = 0;
+    const report = await pull(apiFor(server), { limit: 20, onFullSync });
+    expect(report).toMatchObject({ pages: 2, full: false });
+    // Said before the first page was asked for, and once more after the last was stored.
+    expect(told.map(([running]) => running)).toEqual([true, false]);
+    expect(told[1]![1] - told[0]![1]).toBe(2);
+
+    told.length = 0;
+    server.update("customers", customerId(4), { notes: "moved office" });
+    await pull(apiFor(server), { limit: 20, onFullSync });
+    expect(told).toEqual([]);
+  });
+
   it("pulls a page again after a crash between storing it and saving its cursor", async () => {
     const server = await device(10);
     let pages = 0;

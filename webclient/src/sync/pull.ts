@@ -43,6 +43,12 @@ export interface PullOptions {
   limit?: number;
   /** After each stored page of a full sync: the changes applied so far. */
   onProgress?: (rowsApplied: number) => void;
+  /**
+   * A full sync starts storing pages (true) and ends (false: its last page stored, or
+   * the pull failed). Screens that read the whole copy wait for its end rather than
+   * read it again after every page (ui/components/live.ts).
+   */
+  onFullSync?: (running: boolean) => void;
   /** Tests: runs inside a page's transaction after its changes, before its cursor is saved. */
   afterApply?: (page: PullPage) => void | Promise<void>;
 }
@@ -214,6 +220,20 @@ function now(): number {
  * On `reset_required` the copy is reset (outbox kept) and pulled from scratch.
  */
 export async function pull(api: SyncApi, options: PullOptions = {}): Promise<PullReport> {
+  let running = false;
+  const onFullSync = (value: boolean) => {
+    if (running === value) return;
+    running = value;
+    options.onFullSync?.(value);
+  };
+  try {
+    return await pullPages(api, { ...options, onFullSync });
+  } finally {
+    onFullSync(false);
+  }
+}
+
+async function pullPages(api: SyncApi, options: PullOptions): Promise<PullReport> {
   const device = await deviceId();
   const limit = options.limit ?? PULL_LIMIT;
   const report: PullReport = { pages: 0, changes: 0, reset: false, full: false };
@@ -237,7 +257,12 @@ export async function pull(api: SyncApi, options: PullOptions = {}): Promise<Pul
     try {
       if (ahead === null) {
         const cursor = (await db.meta.get("cursor"))?.value as string | undefined;
-        if (first) report.full = cursor === undefined;
+        if (first) {
+          report.full = cursor === undefined;
+          // A first sync resumed after a failure is one too: the copy is whole only at its end.
+          const whole = (await db.meta.get("last_sync_at")) !== undefined;
+          if (report.full || !whole) options.onFullSync?.(true);
+        }
         ahead = request(cursor);
       }
       first = false;
@@ -249,6 +274,7 @@ export async function pull(api: SyncApi, options: PullOptions = {}): Promise<Pul
         await resetCopy();
         report.reset = true;
         report.full = true;
+        options.onFullSync?.(true);
         continue;
       }
       throw err;

@@ -63,9 +63,11 @@ async function weekAgenda(): Promise<Agenda> {
   return { date, hasCopy: (await syncState()).hasCopy, today, week };
 }
 
-export function Today(_props: ScreenProps) {
+export function Today({ engine }: ScreenProps) {
   useLocale();
-  const agenda = useLive(weekAgenda, []);
+  // Not read again after each page of a full sync: once, when its last page is stored.
+  const agenda = useLive(weekAgenda, [], engine.fullSync);
+  const firstSync = engine.fullSync.value;
   const value = agenda.value;
   const overdue = value?.today.filter((item) => item.overdue) ?? [];
   const due = value?.today.filter((item) => !item.overdue) ?? [];
@@ -73,7 +75,9 @@ export function Today(_props: ScreenProps) {
     <section class="fb-screen" aria-labelledby="today-title">
       <h1 id="today-title">{t("today.title")}</h1>
       {value && <p class="fb-meta">{fmtDate(value.date)}</p>}
-      {!agenda.ready ? (
+      {firstSync ? (
+        <p class="fb-empty">{t("today.firstSync")}</p>
+      ) : !agenda.ready ? (
         <p class="fb-empty">{t("today.loading")}</p>
       ) : value && value.today.length + value.week.length === 0 ? (
         <p class="fb-empty">{value.hasCopy ? t("today.nothing") : t("today.firstSync")}</p>
