@@ -202,6 +202,10 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
 
 
+# 32 characters: the 128 bits of `secrets.token_hex(16)`, the least a forger must guess.
+SECRET_KEY_MIN_LENGTH = 32
+
+
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -225,6 +229,15 @@ class ProductionConfig(Config):
                 ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
             )
             raise SystemExit(f"Fieldbook refuses to start in production: set {names}.")
+        secret = os.environ["SECRET_KEY"]
+        if len(secret) < SECRET_KEY_MIN_LENGTH or "change-me" in secret:
+            # Whoever knows it can forge anyone's session cookie: the example's
+            # placeholder, or a word, is no secret.
+            raise SystemExit(
+                "Fieldbook refuses to start in production: SECRET_KEY must be a random value"
+                f" of at least {SECRET_KEY_MIN_LENGTH} characters"
+                ' (python3 -c "import secrets; print(secrets.token_hex(32))").'
+            )
 
 
 CONFIGS = {

@@ -815,7 +815,9 @@ def customers_csv(url: str, path: Path, count: int) -> None:
 
 
 def fieldbook_cli(url: str, *args: str) -> tuple[float, int, str]:
-    env = dict(os.environ, FIELDBOOK_ENV="production", SECRET_KEY="bench", DATABASE_URL=url)
+    env = dict(
+        os.environ, FIELDBOOK_ENV="production", SECRET_KEY=uuid.uuid4().hex, DATABASE_URL=url
+    )
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     started = time.perf_counter()
     done = subprocess.run(

@@ -24,6 +24,7 @@ from server.customers.routes import tiers_blp
 from server.dashboard.routes import blp as dashboard_blp
 from server.errors import register_error_handlers
 from server.extensions import api, compress, db, migrate
+from server.health import blp as health_blp
 from server.imports.cli import import_cli
 from server.imports.routes import blp as imports_blp
 from server.jobs.cli import jobs_cli
@@ -46,6 +47,7 @@ from server.webclient import blp as webclient_blp
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 API_BLUEPRINTS = (
+    health_blp,
     auth_blp,
     customers_blp,
     tiers_blp,

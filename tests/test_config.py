@@ -1,5 +1,6 @@
 """Configuration: production refuses to start half-configured."""
 
+import secrets
 import subprocess
 import sys
 
@@ -25,6 +26,23 @@ def test_production_refuses_to_start_without_secrets(monkeypatch, env, missing):
     with pytest.raises(SystemExit) as excinfo:
         ProductionConfig.check()
     assert str(excinfo.value) == f"Fieldbook refuses to start in production: set {missing}."
+
+
+@pytest.mark.parametrize("secret", ["change-me", "change-me-" + "x" * 40, "fieldbook", "x" * 31])
+def test_production_refuses_a_placeholder_or_short_secret_key(monkeypatch, secret):
+    monkeypatch.setenv("SECRET_KEY", secret)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/fieldbook")
+    monkeypatch.setenv("REDIS_URL", "redis://r")
+    with pytest.raises(SystemExit) as excinfo:
+        ProductionConfig.check()
+    assert "SECRET_KEY must be a random value of at least 32 characters" in str(excinfo.value)
+
+
+def test_production_accepts_a_generated_secret_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/fieldbook")
+    monkeypatch.setenv("REDIS_URL", "redis://r")
+    ProductionConfig.check()
 
 
 def test_production_message_is_one_line_on_the_command_line():

@@ -185,6 +185,10 @@ def test_indicators_dashboards_and_exports_read_the_replica_and_write_the_primar
         db.session.remove()
 
     client = app.test_client()
+    # Ready means the replica answers too (server/health.py).
+    ready = client.get("/api/v1/health/ready")
+    assert ready.status_code == 200, ready.json
+    assert ready.json["checks"] == {"database": "ok", "replica": "ok", "redis": "ok"}
     _sign_in(client, "rlead")  # a write: the device session is on the primary only
 
     overview = client.get(f"/api/v1/dashboard/managers/{ids['mgr1']}")

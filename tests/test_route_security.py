@@ -11,7 +11,12 @@ import pytest
 from config import TestConfig
 from server import create_app
 
-PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/openapi.json")}
+PUBLIC = {
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/health/ready"),
+}
 
 
 def _api_routes():

@@ -20,7 +20,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_EXEMPT = frozenset({"auth.login"})
 # Everything else under /api/ needs a signed-in user, checked before the body is
 # parsed, so an anonymous caller learns nothing from validation messages.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "api-docs.openapi_json"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "api-docs.openapi_json", "health.live", "health.ready"})
 
 
 def init_app(app: Flask) -> None:
