@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTask } from "../data/writes";
+import { db } from "../db";
 import { apiFor, signIn } from "../test/helpers";
 import { FakeServer, seedPortfolio } from "../test/fakeServer";
 import { BACKOFF_CAP_MS, backoffDelay } from "./backoff";
@@ -61,6 +62,13 @@ describe("SyncEngine", () => {
     const server = new FakeServer();
     seedPortfolio(server, 1);
     const { engine, clock } = await engineFor(server);
+    // The device has its numbers already: a first sync would ask for them beside the
+    // pull (sync/syncOnce.ts), and that request would take one of the failures.
+    const userId = (await db.meta.get("user_id"))!.value as string;
+    await db.meta.put({
+      key: "my_numbers",
+      value: { user_id: userId, fetched_at: new Date().toISOString(), numbers: server.numbers },
+    });
     server.failures = [
       { status: 503, code: "unavailable" },
       { status: 503, code: "unavailable" },

@@ -35,12 +35,14 @@ function clockAt(iso: string) {
 describe("my numbers in the sync", () => {
   it("are fetched after the pull and stored with the time they came", async () => {
     const server = await device();
+    await syncOnce(apiFor(server));
     clockAt("2026-11-25T10:00:00+08:00");
+    await createTask({ title: "made offline" });
     const report = await syncOnce(apiFor(server));
 
     expect(report.numbers).toBe("stored");
     const paths = server.log.map((r) => r.path);
-    expect(paths.indexOf("/api/v1/reviews/me")).toBeGreaterThan(
+    expect(paths.lastIndexOf("/api/v1/reviews/me")).toBeGreaterThan(
       paths.lastIndexOf("/api/v1/sync/pull"),
     );
     expect(await stored()).toEqual({
@@ -51,6 +53,21 @@ describe("my numbers in the sync", () => {
     expect(Date.parse((await stored())!.fetched_at)).toBe(
       new Date("2026-11-25T10:00:00+08:00").getTime(),
     );
+  });
+
+  it("are asked for while a first sync's pull runs, once", async () => {
+    const server = await device(30);
+    const report = await syncOnce(apiFor(server), { limit: 5 });
+
+    expect(report.numbers).toBe("stored");
+    const paths = server.log.map((r) => r.path);
+    const pulls = paths.filter((p) => p === "/api/v1/sync/pull").length;
+    expect(pulls).toBeGreaterThan(3);
+    expect(numbersRequests(server)).toBe(1);
+    expect(paths.indexOf("/api/v1/reviews/me")).toBeLessThan(
+      paths.lastIndexOf("/api/v1/sync/pull"),
+    );
+    expect((await stored())!.numbers).toEqual(server.numbers);
   });
 
   it("a failure to fetch them fails nothing and leaves the outbox and the last copy alone", async () => {

@@ -1,6 +1,7 @@
 /**
- * "My numbers" (我的指标), readable offline: after a sync round's pull, fetch
- * GET /reviews/me and keep the answer in meta `my_numbers` with the time it came.
+ * "My numbers" (我的指标), readable offline: after a sync round's pull (during a
+ * first sync's), fetch GET /reviews/me and keep the answer in meta `my_numbers` with
+ * the time it came.
  *
  * A side trip of the round, never part of it: its failure fails nothing (the data
  * went through; the screen keeps the last copy and says how old it is), and it never
@@ -39,6 +40,13 @@ function looksRight(numbers: unknown): numbers is MyNumbers {
     typeof n.previous?.figures === "object" &&
     Array.isArray(n.trend)
   );
+}
+
+/** Whether the device holds a copy of the bound user's numbers (none before a first sync). */
+export async function hasOwnNumbers(): Promise<boolean> {
+  const userId = await boundUser();
+  const stored = (await db.meta.get("my_numbers"))?.value as StoredMyNumbers | undefined;
+  return userId !== undefined && stored?.user_id === userId;
 }
 
 /**
