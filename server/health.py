@@ -2,8 +2,8 @@
 
 `GET /api/v1/health`: the app server answers (liveness; touches nothing else).
 `GET /api/v1/health/ready`: it can serve: PostgreSQL (and the replica, when one is
-configured) answers a query and Redis a ping (when the app has one). 503 otherwise,
-naming which check failed by code; the reason goes to the log, not to the caller.
+configured) answers a query and Redis a ping (when the app has one). Otherwise 503
+`not_ready`, the checks beside it; the reason goes to the log, not to the caller.
 Neither needs a session: a balancer cannot sign in.
 """
 
@@ -16,6 +16,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from server.errors import ApiError
 from server.extensions import db
 from server.replica import REPLICA_BIND, configured
 
@@ -27,7 +28,7 @@ OK, FAILED = "ok", "failed"
 
 
 class HealthSchema(Schema):
-    status = fields.String(required=True, metadata={"description": "ok or unavailable"})
+    status = fields.String(required=True, metadata={"description": "ok"})
     checks = fields.Dict(
         keys=fields.String(),
         values=fields.String(),
@@ -65,7 +66,7 @@ def _redis() -> None:
 
 @blp.get("/ready")
 @blp.response(200, HealthSchema)
-@blp.alt_response(503, schema=HealthSchema, description="A dependency is down")
+@blp.alt_response(503, description="A dependency is down: `not_ready`, with `checks`")
 def ready():
     """Whether this app server can serve: its database (and replica) and Redis answer."""
     checks: dict[str, Callable[[], None]] = {"database": _database(None)}
@@ -81,6 +82,12 @@ def ready():
         except (sa.exc.SQLAlchemyError, redis.RedisError, OSError) as err:
             log.error("readiness: %s failed: %s", name, err)
             results[name] = FAILED
-    if FAILED in results.values():
-        return {"status": "unavailable", "checks": results}, 503
+    if failed := [name for name, result in results.items() if result == FAILED]:
+        # The API's one error shape, the checks as a detail beside it.
+        raise ApiError(
+            503,
+            f"Not ready: {', '.join(failed)} did not answer.",
+            code="not_ready",
+            extra={"checks": results},
+        )
     return {"status": OK, "checks": results}

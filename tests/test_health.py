@@ -30,8 +30,12 @@ def test_not_ready_names_the_check_that_failed_and_not_why(client, redis_down, c
     response = client.get("/api/v1/health/ready")
     assert response.status_code == 503
     assert response.json == {
-        "status": "unavailable",
-        "checks": {"database": "ok", "redis": "failed"},
+        "error": {
+            "code": "not_ready",
+            "message": "Not ready: redis did not answer.",
+            "fields": {},
+            "checks": {"database": "ok", "redis": "failed"},
+        }
     }
     # The reason is for the operator's log, not for whoever asks.
     assert "redis failed" in caplog.text
