@@ -15,10 +15,10 @@ whose every request is refused is still active). `keep_on_failure` registers it;
 after the rollback it is re-applied and committed on its own.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import click
 from flask import Flask, current_app, g, has_app_context, request
@@ -88,6 +88,9 @@ def _roll_back() -> None:
         raise
 
 
+T = TypeVar("T")
+
+
 class Checkpoints(Protocol):
     """Where long work reports a chunk done; each checkpoint commits the work so far.
 
@@ -97,6 +100,17 @@ class Checkpoints(Protocol):
     """
 
     def checkpoint(self, percent: int, stage: str | None = None) -> None: ...
+
+
+def in_chunks(
+    items: Sequence[T], size: int, progress: Checkpoints | None, stage: str | None = None
+) -> Iterator[list[T]]:
+    """`items`, `size` at a time; once the caller has done each chunk's work (when it
+    asks for the next), a checkpoint with the share done, which commits it."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+        if progress is not None:
+            progress.checkpoint(100 * min(start + size, len(items)) // len(items), stage)
 
 
 class CommitEachChunk:

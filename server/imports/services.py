@@ -42,7 +42,7 @@ from server.errors import ApiError
 from server.extensions import db
 from server.imports.schemas import CustomerRowSchema, SpendRowSchema
 from server.models_base import utcnow
-from server.transaction import Checkpoints
+from server.transaction import Checkpoints, in_chunks
 
 # Keeps every IN (...) list well under SQLite's and PostgreSQL's parameter limits.
 CHUNK = 500
@@ -311,10 +311,10 @@ def _mark_duplicates(rows: list[_Row]) -> None:
             first_line[number] = row.line
 
 
-def _chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+def _chunks(values: Iterable[T]) -> Iterator[list[T]]:
     values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
 
 
 def _finish(
@@ -368,21 +368,10 @@ def import_customers(
     good, result = _finish(rows, structural, partial=partial)
     reason = f"import {filename}"[:200]
     reassigned = 0  # existing customers given another manager
-    for chunk in _write_chunks(good, progress):
+    for chunk in in_chunks(good, WRITE_CHUNK, progress, "rows"):
         reassigned += _write_customers(chunk, columns, result, reason=reason, actor=actor)
     _record("imports.customers", filename, partial, result, actor=actor, reassigned=reassigned)
     return result
-
-
-def _write_chunks(good: list[_Row], progress: Checkpoints | None) -> Iterator[list[_Row]]:
-    """The rows to write, WRITE_CHUNK at a time; `progress` commits each chunk once the
-    caller has written it (when the caller asks for the next)."""
-    done = 0
-    for chunk in _chunks(good, WRITE_CHUNK):
-        yield chunk
-        done += len(chunk)
-        if progress is not None:
-            progress.checkpoint(100 * done // len(good), "rows")
 
 
 def _write_customers(
@@ -560,7 +549,7 @@ def import_spend(
 
     good, result = _finish(rows, structural, partial=partial)
     now = utcnow()
-    for chunk in _write_chunks(good, progress):
+    for chunk in in_chunks(good, WRITE_CHUNK, progress, "rows"):
         _write_spend(chunk, customer_ids, result, now)
     _record("imports.spend", filename, partial, result)
     return result

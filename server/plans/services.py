@@ -3,7 +3,7 @@
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -26,7 +26,7 @@ from server.pagination import paginate
 from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.scope import visible
 from server.timeutil import local_today, local_zone
-from server.transaction import Checkpoints
+from server.transaction import Checkpoints, in_chunks
 from server.visits.models import Visit
 from server.warnings.models import ChurnWarning
 
@@ -429,7 +429,7 @@ def generate_plans(today: date, customer_ids: Iterable[uuid.UUID] | None = None)
         _generate_for(today, sa.true(), counts)
     else:
         counts["missed"] = 0
-        for chunk in _chunks(list(dict.fromkeys(customer_ids)), CUSTOMER_CHUNK):
+        for chunk in in_chunks(list(dict.fromkeys(customer_ids)), CUSTOMER_CHUNK, None):
             counts["missed"] += mark_missed_plans(today, chunk)
             _generate_for(today, Customer.id.in_(chunk), counts)
     return counts
@@ -462,17 +462,14 @@ def generate_in_chunks(today: date, progress: Checkpoints) -> dict[str, int]:
     # Read first, outside any write: selecting takes no transaction id, so the
     # watermark is held only while a chunk writes.
     lapsed = list(db.session.scalars(sa.select(CarePlan.id).where(*_lapsed(today))))
-    for chunk in _chunks(lapsed, GENERATE_CHUNK):
+    for chunk in in_chunks(lapsed, GENERATE_CHUNK, None):
         counts["missed"] += _mark_missed(today, CarePlan.id.in_(chunk))
         progress.checkpoint(0, "missed")
     ids = list(
         db.session.scalars(sa.select(Customer.id).where(*_GENERATED_FOR).order_by(Customer.id))
     )
-    done = 0
-    for chunk in _chunks(ids, GENERATE_CHUNK):
+    for chunk in in_chunks(ids, GENERATE_CHUNK, progress, "plans"):
         _generate_for(today, Customer.id.in_(chunk), counts)
-        done += len(chunk)
-        progress.checkpoint(100 * done // len(ids), "plans")
     return counts
 
 
@@ -495,11 +492,6 @@ def _mark_missed(today: date, *where) -> int:
         values={"status": PlanStatus.MISSED},
         synchronize="evaluate",
     )
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _generate_for(today: date, where, counts: dict[str, int]) -> None:

@@ -39,7 +39,7 @@ from server.models_base import bulk_update, check_version, utcnow
 from server.pagination import paginate
 from server.scope import visible, visible_customers
 from server.timeutil import local_zone
-from server.transaction import Checkpoints
+from server.transaction import Checkpoints, in_chunks
 from server.warnings.models import (
     ChurnWarning,
     ManualReason,
@@ -369,11 +369,10 @@ def scan_in_chunks(month: date | None, progress: Checkpoints) -> dict:
         "warnings_joined": 0,
         "reasons_added": 0,
     }
-    for start in range(0, len(ids), SCAN_CHUNK):
-        counts = scan_warnings(month=month, now=now, customer_ids=ids[start : start + SCAN_CHUNK])
+    for chunk in in_chunks(ids, SCAN_CHUNK, progress, "customers"):
+        counts = scan_warnings(month=month, now=now, customer_ids=chunk)
         for key in totals.keys() - {"month"}:
             totals[key] += counts[key]
-        progress.checkpoint(100 * min(start + SCAN_CHUNK, len(ids)) // len(ids), "customers")
     return totals
 
 
