@@ -237,7 +237,12 @@ export interface ComplaintEvent extends LocalState {
   at: IsoDateTime;
   from_status: ComplaintStatus | null;
   to_status: ComplaintStatus | null;
+  /** What the user wrote with the step. */
   note: string | null;
+  /** The resolution a step to "resolved" gave (rows pulled before it existed lack it). */
+  resolution?: string | null;
+  /** The satisfaction (1-5) a reopen cleared, if the complaint had been closed. */
+  prior_satisfaction?: number | null;
 }
 
 export interface Task extends Versioned, Timestamps, LocalState {

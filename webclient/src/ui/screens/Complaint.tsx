@@ -3,6 +3,7 @@ import type { Complaint as ComplaintRow, ComplaintStatus } from "../../db";
 import { addComplaintNote, complaintDetail, transitionComplaint } from "../../data";
 import { fmtDateTime, locale, t, useLocale } from "../../i18n";
 import { now } from "../../time";
+import { stepFacts } from "../components/complaintSteps";
 import { Choices, Field } from "../components/Field";
 import { TierBadge } from "../components/TierBadge";
 import { useLive } from "../components/useLive";
@@ -128,6 +129,11 @@ export function Complaint({ route }: ScreenProps) {
                 </span>
               )}
               {step.note && <span class="fb-notes">{step.note}</span>}
+              {stepFacts(step).map((fact) => (
+                <span key={fact} class="fb-notes">
+                  {fact}
+                </span>
+              ))}
             </li>
           ))}
         </ol>
