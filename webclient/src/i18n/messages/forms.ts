@@ -2,6 +2,8 @@
 export const forms = {
   en: {
     "form.required": "Required.",
+    "form.count": "{length} / {max}",
+    "form.tooLong": "Too long: at most {max} characters. Shorten it by {over}.",
     "form.choose": "Choose…",
     "form.fixErrors": "Please correct the fields marked above.",
     "form.backTo": "{name}",
@@ -122,6 +124,8 @@ export const forms = {
   },
   zh: {
     "form.required": "必填。",
+    "form.count": "{length} / {max}",
+    "form.tooLong": "太长了：最多 {max} 个字，请删减 {over} 个字。",
     "form.choose": "请选择…",
     "form.fixErrors": "请修改上面标出的内容。",
     "form.backTo": "{name}",

@@ -2,8 +2,9 @@ import { useRef, useState } from "preact/hooks";
 import type { CarePlan, Channel, Customer, CustomerResponse, Purpose } from "../../db";
 import { customerCard, logVisit, openPlans, pickMatchingPlan } from "../../data";
 import { fmtDate, fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
+import { LIMITS } from "../../limits";
 import { isoWithOffset, localDate, now, today } from "../../time";
-import { Choices, Field, FormFooter, SelectField } from "../components/Field";
+import { Choices, Field, FormFooter, limitError, SelectField } from "../components/Field";
 import { useLive } from "../components/useLive";
 import { checkInVerdict, currentFix, type Fix } from "../geo";
 import { href, navigate, type Route } from "../router";
@@ -62,7 +63,9 @@ interface CheckIn {
   fix: Fix | null;
 }
 
-type Errors = Partial<Record<"outcome" | "next_step_due" | "products" | "form", string>>;
+type Errors = Partial<
+  Record<"outcome" | "notes" | "next_step" | "next_step_due" | "products" | "form", string>
+>;
 
 /** The plan select's value for "fulfils no plan". */
 const NO_PLAN = "none";
@@ -132,6 +135,14 @@ function VisitForm({
     const found: Errors = {};
     if (nextDue && !nextStep.trim()) found.next_step_due = t("visit.errNextDueNeedsStep");
     else if (nextDue && nextDue < today()) found.next_step_due = t("visit.errNextDuePast");
+    for (const [name, text, max] of [
+      ["outcome", outcome, LIMITS.visitOutcome],
+      ["notes", notes, LIMITS.visitNotes],
+      ["next_step", nextStep, LIMITS.visitNextStep],
+    ] as const) {
+      const long = limitError(text, max);
+      if (long) found[name] = long;
+    }
     if (productList.length > 20 || productList.some((p) => p.length > 60))
       found.products = t("visit.errProducts");
     if (Object.keys(found).length > 0) {
@@ -247,24 +258,30 @@ function VisitForm({
           )}
         </fieldset>
 
-        <Field label={t("visit.outcome")} error={errors.outcome}>
+        <Field
+          label={t("visit.outcome")}
+          error={errors.outcome}
+          limit={{ text: outcome, max: LIMITS.visitOutcome }}
+        >
           {(props) => (
             <input
               {...props}
               name="outcome"
-              maxLength={200}
               value={outcome}
               onInput={(e) => setOutcome(e.currentTarget.value)}
             />
           )}
         </Field>
-        <Field label={t("visit.notes")}>
+        <Field
+          label={t("visit.notes")}
+          error={errors.notes}
+          limit={{ text: notes, max: LIMITS.visitNotes }}
+        >
           {(props) => (
             <textarea
               {...props}
               name="notes"
               rows={4}
-              maxLength={4000}
               value={notes}
               onInput={(e) => setNotes(e.currentTarget.value)}
             />
@@ -296,12 +313,16 @@ function VisitForm({
           value={response}
           onChange={setResponse}
         />
-        <Field label={t("visit.nextStep")} hint={t("visit.nextStepHint")}>
+        <Field
+          label={t("visit.nextStep")}
+          hint={t("visit.nextStepHint")}
+          error={errors.next_step}
+          limit={{ text: nextStep, max: LIMITS.visitNextStep }}
+        >
           {(props) => (
             <input
               {...props}
               name="next_step"
-              maxLength={300}
               value={nextStep}
               onInput={(e) => setNextStep(e.currentTarget.value)}
             />
