@@ -11,7 +11,7 @@ from server.complaints.models import Complaint, ComplaintCategory, IntakeChannel
 from server.extensions import db
 from server.tasks.models import Task, TaskStatus
 from server.tasks.services import create_task, update_task
-from server.timeutil import local_today
+from server.timeutil import local_today, start_of_local_day
 
 API = "/api/v1/tasks"
 
@@ -36,7 +36,10 @@ def make_task(in_app):
     def factory(user, **fields) -> uuid.UUID:
         with in_app():
             actor = db.session.get(User, user.id)
-            task = create_task(actor, **{"title": "Call back", **fields})
+            due = fields.get("due_date")
+            # Tasks due in the past were made on their due day (a task is never made overdue).
+            made_at = start_of_local_day(due) if due and due < local_today() else None
+            task = create_task(actor, **{"title": "Call back", "made_at": made_at, **fields})
             db.session.commit()
             return task.id
 
@@ -55,12 +58,13 @@ def task_a1(make_task, team_setup):
 def test_a_manager_creates_a_task_for_themself(client, auth, in_app, team_setup):
     mgr, customer = team_setup["mgr_a1"], team_setup["cust_a1"]
     auth.login(mgr.username)
+    due = (today(in_app) + timedelta(days=3)).isoformat()
     response = client.post(
         API,
         json={
             "title": "  Bring the FTTR contract  ",
             "customer_id": str(customer.id),
-            "due_date": "2026-12-01",
+            "due_date": due,
             "notes": "Two copies.",
         },
     )
@@ -68,7 +72,7 @@ def test_a_manager_creates_a_task_for_themself(client, auth, in_app, team_setup)
     got = response.json
     assert (got["title"], got["due_date"], got["status"], got["notes"]) == (
         "Bring the FTTR contract",
-        "2026-12-01",
+        due,
         "open",
         "Two copies.",
     )
@@ -436,3 +440,27 @@ def test_bad_list_filters_are_422(client, auth, team_setup, query):
     response = client.get(API, query_string=query)
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == list(query)
+
+
+def test_a_due_date_before_today_is_refused(client, auth, in_app, team_setup, task_a1, make_task):
+    """Set or moved into the past, a task would be overdue the moment it is saved."""
+    auth.login(team_setup["mgr_a1"].username)
+    yesterday = (today(in_app) - timedelta(days=1)).isoformat()
+    created = client.post(API, json={"title": "Late already", "due_date": yesterday})
+    assert created.status_code == 422
+    assert "due_date" in created.json["error"]["fields"]
+    moved = client.patch(f"{API}/{task_a1}", json={"due_date": yesterday})
+    assert moved.status_code == 422
+    assert "due_date" in moved.json["error"]["fields"]
+    assert client.get(f"{API}/{task_a1}").json["due_date"] is None
+    # Today is fine, and so is an edit that leaves an already past due date as it is.
+    assert (
+        client.patch(f"{API}/{task_a1}", json={"due_date": today(in_app).isoformat()}).status_code
+        == 200
+    )
+    late = make_task(team_setup["mgr_a1"], due_date=today(in_app) - timedelta(days=2))
+    kept = client.patch(
+        f"{API}/{late}",
+        json={"title": "Still late", "due_date": str(today(in_app) - timedelta(days=2))},
+    )
+    assert kept.status_code == 200, kept.json

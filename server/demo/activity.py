@@ -866,6 +866,8 @@ def _tasks(demo: _Demo, complaints: dict[uuid.UUID, list[Complaint]]) -> None:
                 title=title,
                 customer_id=customer.id if customer else None,
                 due_date=due,
+                # Made on its due day at the latest: some are overdue by now.
+                made_at=start_of_local_day(min(due, today)),
             )
         # A call back on a complaint still in the loop, when there is one.
         unfinished = [c for c in complaints[manager.id] if c.status != ComplaintStatus.CLOSED]
