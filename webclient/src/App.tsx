@@ -6,6 +6,7 @@ import type { SyncEngine, SyncStatus } from "./sync";
 import { session } from "./sync/session";
 import { Login } from "./ui/Login";
 import { href, useRoute, type RouteName } from "./ui/router";
+import { syncProgressText } from "./ui/components/format";
 import { SCREENS } from "./ui/screens";
 import { localDate } from "./time";
 
@@ -125,7 +126,7 @@ function SyncBar({ status }: { status: SyncStatus }) {
       </span>
       {firstSync ? (
         <span data-testid="sync-progress" role="status">
-          {t("shell.progress", { count: fmtNumber(status.progress?.rowsApplied ?? 0) })}
+          {syncProgressText(status.progress ?? { rowsApplied: 0, total: null })}
         </span>
       ) : (
         <span data-testid="sync-last">
