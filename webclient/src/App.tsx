@@ -6,6 +6,7 @@ import type { SyncEngine, SyncStatus } from "./sync";
 import { session } from "./sync/session";
 import { Login } from "./ui/Login";
 import { href, useRoute, type RouteName } from "./ui/router";
+import { tabFor, type Tab } from "./ui/tabs";
 import { syncProgressText } from "./ui/components/format";
 import { SCREENS } from "./ui/screens";
 import { localDate } from "./time";
@@ -144,14 +145,12 @@ function SyncBar({ status }: { status: SyncStatus }) {
   );
 }
 
-type Tab = "today" | "portfolio" | "sync" | "settings";
+// The tab of the last screen shown: a screen reached from several tabs stays under it.
+let lastTab: Tab | null = null;
 
 function tabOf(route: RouteName): Tab {
-  if (route === "today" || route === "sync" || route === "settings") return route;
-  // Reached from "Me" (the tab bar has no room for a fifth tab on a 360 px phone).
-  if (route === "myNumbers") return "settings";
-  if (route === "task" || route === "warning" || route === "complaint") return "today";
-  return "portfolio";
+  lastTab = tabFor(route, lastTab);
+  return lastTab;
 }
 
 const TAB_ICONS: Record<Tab, string> = {

@@ -6,7 +6,7 @@ import { LIMITS } from "../../limits";
 import { isoWithOffset, localDate, now, today } from "../../time";
 import { Choices, Field, FormFooter, limitError, SelectField } from "../components/Field";
 import { useLive } from "../components/useLive";
-import { checkInVerdict, currentFix, type Fix } from "../geo";
+import { checkInVerdict, locate, MAX_DISTANCE_M, type Fix, type LocationProblem } from "../geo";
 import { href, navigate, type Route } from "../router";
 import type { ScreenProps } from "./types";
 import "../screens.css";
@@ -61,6 +61,8 @@ interface CheckIn {
   at: Date;
   locating: boolean;
   fix: Fix | null;
+  /** Why there is no fix (an in-person check-in only). */
+  problem?: LocationProblem | null;
 }
 
 type Errors = Partial<
@@ -121,9 +123,9 @@ function VisitForm({
       return;
     }
     setCheckIn({ at, locating: true, fix: null });
-    const fix = await currentFix();
+    const { fix, problem } = await locate();
     // A second tap meanwhile started a newer check-in: keep that one.
-    setCheckIn((current) => (current?.at === at ? { at, locating: false, fix } : current));
+    setCheckIn((current) => (current?.at === at ? { at, locating: false, fix, problem } : current));
   }
 
   async function save(event: Event) {
@@ -376,6 +378,10 @@ function CheckInStatus({
       >
         {t(`visit.verdict.${verdict}`)}
       </span>
+      {checkIn.problem && (
+        <span data-testid="location-problem">{` · ${t(`visit.problem.${checkIn.problem}`)}`}</span>
+      )}
+      {verdict === "out_of_range" && ` · ${t("visit.tooFar", { max: fmtNumber(MAX_DISTANCE_M) })}`}
       {" · "}
       {t("visit.checkedInAt", { time })}
       {fix &&
