@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { apiFor, signIn } from "../test/helpers";
-import { customerId, FakeServer, seedPortfolio, taskId } from "../test/fakeServer";
-import { pull } from "../sync/pull";
+import { customerId, taskId } from "../test/fakeServer";
+import { syncedDevice as device } from "../test/helpers";
 import { changeSubject, waitingChanges } from "./changes";
 import { completeTask, createTask, updateTask } from "./writes";
-
-async function device(customers: number) {
-  const server = new FakeServer();
-  seedPortfolio(server, customers);
-  await signIn(server);
-  await pull(apiFor(server));
-  return server;
-}
 
 describe("the sync centre's changes", () => {
   it("lists the changes waiting to be sent, oldest first", async () => {
