@@ -6,6 +6,7 @@ import type { SyncEngine, SyncStatus } from "./sync";
 import { session } from "./sync/session";
 import { Login } from "./ui/Login";
 import { href, useRoute, type RouteName } from "./ui/router";
+import { checkReminders } from "./ui/reminders";
 import { tabFor, type Tab } from "./ui/tabs";
 import { syncProgressText } from "./ui/components/format";
 import { SCREENS } from "./ui/screens";
@@ -24,6 +25,18 @@ export function App({ engine }: { engine: SyncEngine }) {
     if (state.kind === "signed_in") engine.start();
     else engine.stop();
   }, [engine, state.kind]);
+
+  // Reminders (src/reminders.ts) when the app opens, after each sync brought new
+  // rows, and when it comes back to the front; nothing while they are off.
+  const lastSyncAt = status.lastSyncAt;
+  useEffect(() => {
+    if (state.kind !== "signed_in") return;
+    const look = () => void checkReminders().catch(() => undefined);
+    look();
+    const onVisible = () => document.visibilityState === "visible" && look();
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, [state.kind, lastSyncAt]);
 
   useEffect(() => {
     const screen =

@@ -532,6 +532,16 @@ export interface MetaValues {
   my_numbers: StoredMyNumbers;
   /** Changes numbered on this device that it no longer held when the server asked. */
   seq_gaps: SeqGap[];
+  /** Local notifications (src/reminders.ts): off until the user turns them on. */
+  reminders: ReminderSettings;
+  /** Reminders already shown: key -> the local day it was shown (kept two days). */
+  reminders_shown: Record<string, IsoDate>;
+}
+
+export interface ReminderSettings {
+  enabled: boolean;
+  /** The language to word them in (the service worker has no page to ask). */
+  locale: "zh-CN" | "en";
 }
 
 /** Seqs `from`..`to` never reached the server and were gone from the outbox (sync/push.ts). */
