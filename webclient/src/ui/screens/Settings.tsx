@@ -133,12 +133,13 @@ export function Settings({ engine }: ScreenProps) {
 function RemindersSetting() {
   const settings = useLive(reminderSettings, []).value;
   const [message, setMessage] = useState("");
-  const [busy, setBusy] = useState(false);
+  // What the user asked for while the browser and the database answer.
+  const [asked, setAsked] = useState<boolean | null>(null);
   const granted = typeof Notification !== "undefined" && Notification.permission === "granted";
-  const on = settings?.enabled === true && granted;
+  const on = asked ?? (settings?.enabled === true && granted);
 
   async function toggle(wanted: boolean) {
-    setBusy(true);
+    setAsked(wanted);
     setMessage("");
     try {
       if (!wanted) await turnRemindersOff();
@@ -147,7 +148,7 @@ function RemindersSetting() {
         if (result !== "on") setMessage(t(`reminders.${result}`));
       }
     } finally {
-      setBusy(false);
+      setAsked(null);
     }
   }
 
@@ -160,7 +161,7 @@ function RemindersSetting() {
           name="reminders"
           data-testid="reminders-toggle"
           checked={on}
-          disabled={busy}
+          disabled={asked !== null}
           onChange={(e) => void toggle(e.currentTarget.checked)}
         />
         <span>{t("reminders.toggle")}</span>
