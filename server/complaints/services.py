@@ -385,7 +385,7 @@ def transition_complaint(
         from_status=current,
         to_status=to,
         note=note or None,
-        # Kept in the event too: a reopen clears it from the complaint.
+        # Facts as values (the clients word them); a reopen clears them from the complaint.
         resolution=resolution if to == S.RESOLVED else None,
         prior_satisfaction=prior_satisfaction,
     )
