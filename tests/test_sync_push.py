@@ -596,3 +596,42 @@ def test_plans_warnings_and_visit_corrections_go_through_their_services(client, 
     assert load(in_app, CarePlan, plan_id).title == "产品营销"
     warning = load(in_app, ChurnWarning, warning_id)
     assert (warning.status.value, warning.reasons[0]["code"]) == ("open", "competitor")
+
+
+def test_a_task_made_offline_is_judged_by_the_phones_day(client, mgr, in_app):
+    """Due "today" on the phone yesterday, pushed this morning: taken. Due before the
+    day the phone made it: refused on due_date, like the REST API."""
+    from server.timeutil import local_today, start_of_local_day
+
+    with in_app():
+        yesterday = local_today() - timedelta(days=1)
+        made = start_of_local_day(yesterday) + timedelta(hours=20)
+    customer = str(mgr["cust_a1"].id)
+    answer = pushed(
+        client,
+        uuid.uuid4(),
+        mutation(
+            1,
+            "create_task",
+            {
+                "id": str(uuid.uuid4()),
+                "title": "Call",
+                "customer_id": customer,
+                "due_date": yesterday.isoformat(),
+            },
+            client_time=made.isoformat(),
+        ),
+        mutation(
+            2,
+            "create_task",
+            {
+                "id": str(uuid.uuid4()),
+                "title": "Late",
+                "customer_id": customer,
+                "due_date": (yesterday - timedelta(days=1)).isoformat(),
+            },
+            client_time=made.isoformat(),
+        ),
+    )
+    assert [r["status"] for r in answer["results"]] == ["applied", "rejected"]
+    assert list(answer["results"][1]["fields"]) == ["due_date"]
