@@ -866,6 +866,7 @@ def _tasks(demo: _Demo, complaints: dict[uuid.UUID, list[Complaint]]) -> None:
                 title=title,
                 customer_id=customer.id if customer else None,
                 due_date=due,
+                today=min(due, today),  # an overdue one was made when it was still ahead
             )
         # A call back on a complaint still in the loop, when there is one.
         unfinished = [c for c in complaints[manager.id] if c.status != ComplaintStatus.CLOSED]
