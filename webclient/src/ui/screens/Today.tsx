@@ -9,7 +9,8 @@ import { useLive } from "../components/useLive";
 import { href } from "../router";
 import type { ScreenProps } from "./types";
 
-/** Overdue items shown before "n more": the rest waits one tap away. */
+/** Items shown before "n more": the rest waits one tap away, so the page stays short. */
+const TODAY_SHOWN = 8;
 const OVERDUE_SHOWN = 3;
 
 interface Agenda {
@@ -67,7 +68,7 @@ export function Today({ engine }: ScreenProps) {
             {s.today.length === 0 ? (
               <p class="fb-empty">{t("today.nothingToday")}</p>
             ) : (
-              <AgendaList items={s.today} />
+              <Shortened items={s.today} shown={TODAY_SHOWN} more="today.moreToday" />
             )}
           </section>
           {s.overdue.length > 0 && (
@@ -75,15 +76,7 @@ export function Today({ engine }: ScreenProps) {
               <h2 id="today-overdue">
                 {t("today.overdue")} <span class="fb-count-badge">{s.overdue.length}</span>
               </h2>
-              <AgendaList items={s.overdue.slice(0, OVERDUE_SHOWN)} />
-              {s.overdue.length > OVERDUE_SHOWN && (
-                <Fold
-                  testid="fold-overdue"
-                  summary={t("today.more", { count: s.overdue.length - OVERDUE_SHOWN })}
-                >
-                  <AgendaList items={s.overdue.slice(OVERDUE_SHOWN)} />
-                </Fold>
-              )}
+              <Shortened items={s.overdue} shown={OVERDUE_SHOWN} more="today.more" />
             </section>
           )}
           {s.week.length > 0 && (
@@ -99,6 +92,28 @@ export function Today({ engine }: ScreenProps) {
         </>
       )}
     </section>
+  );
+}
+
+/** The first `shown` items, and the rest folded under "n more". */
+function Shortened({
+  items,
+  shown,
+  more,
+}: {
+  items: AgendaItem[];
+  shown: number;
+  more: "today.more" | "today.moreToday";
+}) {
+  return (
+    <>
+      <AgendaList items={items.slice(0, shown)} />
+      {items.length > shown && (
+        <Fold testid="fold-more" summary={t(more, { count: items.length - shown })}>
+          <AgendaList items={items.slice(shown)} />
+        </Fold>
+      )}
+    </>
   );
 }
 
@@ -205,7 +220,9 @@ function describe(item: AgendaItem): { link: string; title: string; when: string
 }
 
 function AgendaRow({ item, date }: { item: AgendaItem; date?: string | undefined }) {
-  const { link, title, when } = describe(item);
+  const { link, title, when: dated } = describe(item);
+  // "By today" under "Due today" says nothing; a deadline's hour still does.
+  const when = item.type !== "complaint" && item.due === todayLocal() ? "" : dated;
   const customer = item.customer;
   const kind = item.type === "plan" && item.campaign ? "campaign" : item.type;
   const phone = customer?.phone ?? null;
@@ -214,11 +231,11 @@ function AgendaRow({ item, date }: { item: AgendaItem; date?: string | undefined
       class={`fb-agenda fb-agenda-${item.type}${item.overdue ? " fb-overdue" : ""}`}
       data-testid="agenda-item"
       data-type={kind}
+      data-key={itemKey(item)}
     >
       <a class="fb-agenda-main" href={link}>
         <span class="fb-agenda-kind">
           {t(`today.kind.${kind}`)}
-          {item.overdue && <span class="fb-flag"> · {t("today.overdueFlag")}</span>}
           {date && <span> · {fmtDate(date)}</span>}
         </span>
         <span class="fb-row-name">{title}</span>
@@ -235,9 +252,9 @@ function AgendaRow({ item, date }: { item: AgendaItem; date?: string | undefined
             class="fb-button fb-secondary"
             href={href("plan", { id: item.plan.id })}
             data-testid="plan-actions"
-            aria-label={t("today.planActionsFor", { title })}
           >
             {t("today.planActions")}
+            <span class="fb-visually-hidden"> {title}</span>
           </a>
         </span>
       )}
