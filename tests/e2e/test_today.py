@@ -1,6 +1,6 @@
 """Today, triaged, on a 360x640 phone: a busy manager's day fits in under three screens;
-plans are rescheduled, snoozed and skipped and a task is created offline, and each
-change reaches the server exactly once after the sync."""
+plans are rescheduled, snoozed and skipped and a task and a plan are created offline,
+and each change reaches the server exactly once after the sync."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -83,7 +83,16 @@ def test_a_busy_day_is_triaged_and_planned_offline(phone, live_server, api):
     p.testid("task-create").click()
     back_on_today(p)
     expect(due.get_by_text("Bring the signed renewal")).to_be_visible()
-    p.expect_pending(4)
+    # A plan for the same customer, a renewal due within the week.
+    p.testid("new-plan").click()
+    plan = p.testid("new-plan-form")
+    plan.locator('[name="customer_search"]').fill(busy["customer"]["name"])
+    plan.get_by_test_id("customer-match").first.click()
+    plan.locator('[name="purpose"]').select_option("contract_expiry")
+    plan.locator('[name="due_to"]').fill(end.isoformat())
+    p.testid("plan-create").click()
+    expect(p.testid("section-today")).to_be_visible()
+    p.expect_pending(5)
 
     p.set_online(True)
     p.sync_now()
@@ -110,3 +119,9 @@ def test_a_busy_day_is_triaged_and_planned_offline(phone, live_server, api):
         busy["customer"]["id"],
         date.isoformat(today),
     )
+    renewals = server.get(
+        "/api/v1/plans", customer_id=busy["customer"]["id"], purpose="contract_expiry"
+    )["items"]
+    assert [(r["due_from"], r["due_to"], r["title"]) for r in renewals] == [
+        (today.isoformat(), end.isoformat(), "合约到期续约")
+    ]
