@@ -7,16 +7,8 @@ import { push } from "../sync/push";
 import { setClock } from "../time";
 import { agendaFor, pendingCount } from "./queries";
 import { triage } from "./triage";
-import {
-  createPlan,
-  createTask,
-  LocalRefusal,
-  reschedulePlan,
-  skipPlan,
-  snoozedWindow,
-  snoozePlan,
-  snoozeTarget,
-} from "./writes";
+import { reschedulePlan, skipPlan, snoozedWindow, snoozePlan, snoozeTarget } from "./planChanges";
+import { createPlan, createTask, LocalRefusal } from "./writes";
 
 /** Three customers; plans 1-3 of customer 1, 2, 3 due today (Wednesday 25 November 2026). */
 async function device() {

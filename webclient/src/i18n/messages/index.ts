@@ -8,7 +8,6 @@ import { portfolio } from "./portfolio";
 import { shell } from "./shell";
 import { sync } from "./sync";
 import { today } from "./today";
-import { work } from "./work";
 
 /** Every area of the phone app's messages; a screen's area file is added here once. */
 export const catalogues = [
@@ -21,7 +20,6 @@ export const catalogues = [
   forms,
   campaign,
   numbers,
-  work,
 ] as const;
 
 // A key missing from either language of an area fails `tsc` here, naming the key.

@@ -1,4 +1,10 @@
-/** Moving or skipping a plan, and a new task or plan (lazy screens PlanActions, NewWork). */
+/**
+ * Moving or skipping a plan, and a new task or plan (the lazy screens PlanActions and
+ * NewWork). Not among the phone's first-load catalogues (./index.ts): these words load
+ * with the screens that say them, through their own `tw()`.
+ */
+import { translator, type EveryArea } from "../core";
+
 export const work = {
   en: {
     "work.planTitle": "Plan: {title}",
@@ -95,3 +101,10 @@ export const work = {
     "work.savePlan": "保存计划",
   },
 };
+
+[work] satisfies EveryArea<[typeof work]>;
+
+const words = translator([work]);
+
+/** A message of the lazy forms (`work.*`); every other key goes through `t()`. */
+export const tw = words.t;

@@ -1,4 +1,5 @@
 import { t } from "../../i18n";
+import { tw } from "../../i18n/messages/work";
 import { today } from "../../time";
 import { Field } from "./Field";
 
@@ -19,7 +20,7 @@ export function DateWindow({
 }) {
   return (
     <>
-      <Field label={t("work.from")}>
+      <Field label={tw("work.from")}>
         {(props) => (
           <input
             {...props}
@@ -33,7 +34,7 @@ export function DateWindow({
           />
         )}
       </Field>
-      <Field label={t("work.to")} error={error}>
+      <Field label={tw("work.to")} error={error}>
         {(props) => (
           <input
             {...props}
@@ -52,7 +53,7 @@ export function DateWindow({
 /** The window's error, if any: both days given, in order, not ending before today. */
 export function windowError(from: string, to: string): string | null {
   if (!from || !to) return t("form.required");
-  if (to < from) return t("work.errOrder");
-  if (to < today()) return t("work.errPast");
+  if (to < from) return tw("work.errOrder");
+  if (to < today()) return tw("work.errPast");
   return null;
 }

@@ -8,6 +8,7 @@ import {
   type CustomerSummary,
 } from "../../data";
 import { t, useLocale } from "../../i18n";
+import { tw } from "../../i18n/messages/work";
 import { today } from "../../time";
 import { DateWindow, windowError } from "../components/DateWindow";
 import { Field, FormFooter, SelectField } from "../components/Field";
@@ -52,14 +53,14 @@ function backHref(route: Route): string {
 }
 
 function tooLong(errors: Errors, name: "title" | "notes", value: string, max: number): void {
-  if (value.length > max) errors[name] = t("work.errTooLong", { max, count: value.length });
+  if (value.length > max) errors[name] = tw("work.errTooLong", { max, count: value.length });
 }
 
 function refused(error: unknown, found: Errors): Errors {
   if (!(error instanceof LocalRefusal)) return { form: String((error as Error).message) };
   for (const name of Object.keys(error.fields)) {
     (found as Record<string, string>)[name] =
-      name === "due_date" || name === "due_to" ? t("work.errPast") : error.message;
+      name === "due_date" || name === "due_to" ? tw("work.errPast") : error.message;
   }
   return { ...found, form: t("form.fixErrors") };
 }
@@ -84,11 +85,11 @@ function CustomerPicker({
   if (value) {
     return (
       <div class="fb-field" data-testid="picked-customer">
-        <span class="fb-label">{t("work.customer")}</span>
+        <span class="fb-label">{tw("work.customer")}</span>
         <p>
           <strong>{value.name}</strong> <TierBadge tier={value.tier} />{" "}
           <button type="button" class="fb-button fb-secondary" onClick={() => onChange(null)}>
-            {t("work.customerChange")}
+            {tw("work.customerChange")}
           </button>
         </p>
       </div>
@@ -99,7 +100,9 @@ function CustomerPicker({
     <>
       <Field
         label={
-          optional ? t("work.customerSearch") : `${t("work.customer")}: ${t("work.customerSearch")}`
+          optional
+            ? tw("work.customerSearch")
+            : `${tw("work.customer")}: ${tw("work.customerSearch")}`
         }
         error={error}
       >
@@ -116,7 +119,7 @@ function CustomerPicker({
       </Field>
       {q.trim() && (
         <ul class="fb-list fb-picker" data-testid="customer-matches">
-          {matches.length === 0 && <li class="fb-empty">{t("work.customerNoMatch")}</li>}
+          {matches.length === 0 && <li class="fb-empty">{tw("work.customerNoMatch")}</li>}
           {matches.map((customer) => (
             <li key={customer.id}>
               <button
@@ -145,7 +148,7 @@ function NotesField({
   error?: string | undefined;
 }) {
   return (
-    <Field label={t("work.notes")} error={error}>
+    <Field label={tw("work.notes")} error={error}>
       {(props) => (
         <textarea
           {...props}
@@ -190,7 +193,7 @@ function TaskForm({ route, start }: { route: Route; start: CustomerSummary | nul
     tooLong(found, "title", title.trim(), MAX.title);
     tooLong(found, "notes", notes.trim(), MAX.notes);
     // As the visit form refuses a next step due in the past (LogVisit.tsx).
-    if (due && due < today()) found.due_date = t("work.errPast");
+    if (due && due < today()) found.due_date = tw("work.errPast");
     if (Object.keys(found).length > 0) {
       setErrors({ ...found, form: t("form.fixErrors") });
       return;
@@ -216,10 +219,10 @@ function TaskForm({ route, start }: { route: Route; start: CustomerSummary | nul
       <a class="fb-back" href={backHref(route)}>
         {start ? t("form.backTo", { name: start.name }) : t("form.toToday")}
       </a>
-      <h1 id="new-task-title">{t("work.newTask")}</h1>
+      <h1 id="new-task-title">{tw("work.newTask")}</h1>
       <form class="fb-form" data-testid="new-task-form" onSubmit={save} noValidate>
         <CustomerPicker value={customer} onChange={setCustomer} optional />
-        <Field label={t("work.title")} error={errors.title}>
+        <Field label={tw("work.title")} error={errors.title}>
           {(props) => (
             <input
               {...props}
@@ -229,7 +232,7 @@ function TaskForm({ route, start }: { route: Route; start: CustomerSummary | nul
             />
           )}
         </Field>
-        <Field label={t("work.due")} error={errors.due_date}>
+        <Field label={tw("work.due")} error={errors.due_date}>
           {(props) => (
             <input
               {...props}
@@ -245,7 +248,7 @@ function TaskForm({ route, start }: { route: Route; start: CustomerSummary | nul
         <FormFooter
           error={errors.form}
           saving={saving}
-          label={t("work.saveTask")}
+          label={tw("work.saveTask")}
           testid="task-create"
           cancelHref={backHref(route)}
         />
@@ -279,7 +282,7 @@ function PlanForm({ route, start }: { route: Route; start: CustomerSummary | nul
     const problem = windowError(from, to);
     if (problem) found.due_to = problem;
     if (title.trim().length > MAX.planTitle)
-      found.title = t("work.errTooLong", { max: MAX.planTitle, count: title.trim().length });
+      found.title = tw("work.errTooLong", { max: MAX.planTitle, count: title.trim().length });
     tooLong(found, "notes", notes.trim(), MAX.notes);
     if (customer === null || Object.keys(found).length > 0) {
       setErrors({ ...found, form: t("form.fixErrors") });
@@ -309,7 +312,7 @@ function PlanForm({ route, start }: { route: Route; start: CustomerSummary | nul
       <a class="fb-back" href={backHref(route)}>
         {start ? t("form.backTo", { name: start.name }) : t("form.toToday")}
       </a>
-      <h1 id="new-plan-title">{t("work.newPlan")}</h1>
+      <h1 id="new-plan-title">{tw("work.newPlan")}</h1>
       <form class="fb-form" data-testid="new-plan-form" onSubmit={save} noValidate>
         <CustomerPicker
           value={customer}
@@ -318,7 +321,7 @@ function PlanForm({ route, start }: { route: Route; start: CustomerSummary | nul
           error={errors.customer}
         />
         <SelectField
-          label={t("work.purpose")}
+          label={tw("work.purpose")}
           name="purpose"
           options={PURPOSES}
           prefix="purpose."
@@ -326,7 +329,7 @@ function PlanForm({ route, start }: { route: Route; start: CustomerSummary | nul
           onChange={setPurpose}
         />
         <SelectField
-          label={t("work.channel")}
+          label={tw("work.channel")}
           name="channel"
           options={CHANNELS}
           prefix="channel."
@@ -342,7 +345,7 @@ function PlanForm({ route, start }: { route: Route; start: CustomerSummary | nul
           }}
           error={errors.due_to}
         />
-        <Field label={t("work.titleOptional")} error={errors.title}>
+        <Field label={tw("work.titleOptional")} error={errors.title}>
           {(props) => (
             <input
               {...props}
@@ -356,7 +359,7 @@ function PlanForm({ route, start }: { route: Route; start: CustomerSummary | nul
         <FormFooter
           error={errors.form}
           saving={saving}
-          label={t("work.savePlan")}
+          label={tw("work.savePlan")}
           testid="plan-create"
           cancelHref={backHref(route)}
         />

@@ -1,17 +1,17 @@
 import { useState } from "preact/hooks";
 import { SKIP_REASONS, type CarePlan, type SkipReason } from "../../db";
+import { LocalRefusal, planDetail } from "../../data";
 import {
-  LocalRefusal,
   MAX_SKIP_NOTE,
-  planDetail,
   reschedulePlan,
   skipPlan,
   snoozedWindow,
   snoozePlan,
   SNOOZES,
   type Snooze,
-} from "../../data";
+} from "../../data/planChanges";
 import { fmtDate, t, useLocale } from "../../i18n";
+import { tw } from "../../i18n/messages/work";
 import { today } from "../../time";
 import { DateWindow, windowError } from "../components/DateWindow";
 import { Choices, Field } from "../components/Field";
@@ -61,7 +61,7 @@ export function PlanActions({ route }: ScreenProps) {
       <a class="fb-back" href={href("today")}>
         {t("form.toToday")}
       </a>
-      <h1 id="plan-title">{t("work.planTitle", { title })}</h1>
+      <h1 id="plan-title">{tw("work.planTitle", { title })}</h1>
       <p class="fb-meta">
         {customer && (
           <>
@@ -72,7 +72,7 @@ export function PlanActions({ route }: ScreenProps) {
         {t(`purpose.${plan.purpose}`)} · {t(`channel.${plan.channel}`)}
       </p>
       <p class="fb-meta" data-testid="plan-window">
-        {t("work.window", { from: fmtDate(plan.due_from), to: fmtDate(plan.due_to) })}
+        {tw("work.window", { from: fmtDate(plan.due_from), to: fmtDate(plan.due_to) })}
       </p>
       {open ? (
         <>
@@ -83,9 +83,9 @@ export function PlanActions({ route }: ScreenProps) {
       ) : (
         <p class="fb-empty" data-testid="plan-closed">
           {plan.status === "cancelled" && plan.skip_reason
-            ? t("work.skipped", { reason: t(`work.reason.${plan.skip_reason}`) })
-            : t("work.closed", {
-                status: t(plan.status === "done" ? "work.status.done" : "work.status.cancelled"),
+            ? tw("work.skipped", { reason: tw(`work.reason.${plan.skip_reason}`) })
+            : tw("work.closed", {
+                status: tw(plan.status === "done" ? "work.status.done" : "work.status.cancelled"),
               })}
         </p>
       )}
@@ -114,7 +114,7 @@ function SnoozeButtons({ plan }: { plan: CarePlan }) {
 
   return (
     <section class="fb-group" aria-labelledby="plan-snooze">
-      <h2 id="plan-snooze">{t("work.snooze")}</h2>
+      <h2 id="plan-snooze">{tw("work.snooze")}</h2>
       <div class="fb-actions">
         {options.map(({ snooze: choice, date }) => (
           <button
@@ -125,7 +125,7 @@ function SnoozeButtons({ plan }: { plan: CarePlan }) {
             disabled={busy}
             onClick={() => snooze(choice)}
           >
-            {t("work.snoozeTo", { label: t(`work.snooze.${choice}`), date: fmtDate(date) })}
+            {tw("work.snoozeTo", { label: tw(`work.snooze.${choice}`), date: fmtDate(date) })}
           </button>
         ))}
       </div>
@@ -151,13 +151,13 @@ function RescheduleForm({ plan }: { plan: CarePlan }) {
       await reschedulePlan(plan.id, from, to);
       navigate("today");
     } catch (error) {
-      setErrors(refusalErrors(error, { due_to: t("work.errOrder") }));
+      setErrors(refusalErrors(error, { due_to: tw("work.errOrder") }));
     }
   }
 
   return (
     <section class="fb-group" aria-labelledby="plan-reschedule">
-      <h2 id="plan-reschedule">{t("work.reschedule")}</h2>
+      <h2 id="plan-reschedule">{tw("work.reschedule")}</h2>
       <form class="fb-form" data-testid="reschedule-form" onSubmit={save} noValidate>
         <DateWindow
           from={from}
@@ -172,7 +172,7 @@ function RescheduleForm({ plan }: { plan: CarePlan }) {
           {errors.form}
         </p>
         <button type="submit" class="fb-button" data-testid="reschedule-save">
-          {t("work.rescheduleSave")}
+          {tw("work.rescheduleSave")}
         </button>
       </form>
     </section>
@@ -189,9 +189,9 @@ function SkipForm({ plan }: { plan: CarePlan }) {
     const found: Errors & { reason?: string } = {};
     const text = note.trim();
     if (reason === null) found.reason = t("form.required");
-    if (reason === "other" && text === "") found.skip_note = t("work.errSkipNote");
+    if (reason === "other" && text === "") found.skip_note = tw("work.errSkipNote");
     if (text.length > MAX_SKIP_NOTE)
-      found.skip_note = t("work.errTooLong", { max: MAX_SKIP_NOTE, count: text.length });
+      found.skip_note = tw("work.errTooLong", { max: MAX_SKIP_NOTE, count: text.length });
     if (reason === null || Object.keys(found).length > 0) {
       setErrors({ ...found, form: t("form.fixErrors") });
       return;
@@ -200,24 +200,24 @@ function SkipForm({ plan }: { plan: CarePlan }) {
       await skipPlan(plan.id, reason, text || null);
       navigate("today");
     } catch (error) {
-      setErrors(refusalErrors(error, { skip_note: t("work.errSkipNote") }));
+      setErrors(refusalErrors(error, { skip_note: tw("work.errSkipNote") }));
     }
   }
 
   return (
     <section class="fb-group" aria-labelledby="plan-skip">
-      <h2 id="plan-skip">{t("work.skip")}</h2>
+      <h2 id="plan-skip">{tw("work.skip")}</h2>
       <form class="fb-form" data-testid="skip-form" onSubmit={save} noValidate>
         <Choices
-          legend={t("work.skipReason")}
+          legend={tw("work.skipReason")}
           name="skip_reason"
-          options={SKIP_REASONS.map((code) => ({ value: code, label: t(`work.reason.${code}`) }))}
+          options={SKIP_REASONS.map((code) => ({ value: code, label: tw(`work.reason.${code}`) }))}
           value={reason}
           onChange={setReason}
           error={errors.reason}
         />
         <Field
-          label={reason === "other" ? t("work.skipNoteOther") : t("work.skipNote")}
+          label={reason === "other" ? tw("work.skipNoteOther") : tw("work.skipNote")}
           error={errors.skip_note}
         >
           {(props) => (
@@ -234,7 +234,7 @@ function SkipForm({ plan }: { plan: CarePlan }) {
           {errors.form}
         </p>
         <button type="submit" class="fb-button fb-danger" data-testid="skip-save">
-          {t("work.skipSave")}
+          {tw("work.skipSave")}
         </button>
       </form>
     </section>
