@@ -3,7 +3,8 @@ export const today = {
   en: {
     "today.title": "Today",
     "today.loading": "Loading…",
-    "today.nothing": "Nothing due this week. Your customers are in Customers.",
+    "today.nothing":
+      "Nothing open: no plan, task, complaint or warning waits. Your customers are in Customers.",
     "today.nothingToday": "Nothing else due today.",
     "today.firstSync":
       "Your customers are being loaded onto this phone. Keep the app open until the first sync ends.",
@@ -50,7 +51,7 @@ export const today = {
   zh: {
     "today.title": "今日",
     "today.loading": "加载中…",
-    "today.nothing": "本周没有待办事项。客户列表在“客户”页。",
+    "today.nothing": "没有待办：计划、任务、投诉和预警都已处理。客户列表在“客户”页。",
     "today.nothingToday": "今天没有其他待办。",
     "today.firstSync": "正在把您的客户资料载入手机，首次同步完成前请保持应用打开。",
     "today.overdue": "已逾期",
