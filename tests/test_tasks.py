@@ -11,7 +11,7 @@ from server.complaints.models import Complaint, ComplaintCategory, IntakeChannel
 from server.extensions import db
 from server.tasks.models import Task, TaskStatus
 from server.tasks.services import create_task, update_task
-from server.timeutil import local_today, start_of_local_day
+from server.timeutil import local_today
 
 API = "/api/v1/tasks"
 
@@ -36,10 +36,10 @@ def make_task(in_app):
     def factory(user, **fields) -> uuid.UUID:
         with in_app():
             actor = db.session.get(User, user.id)
-            due = fields.get("due_date")
-            # Tasks due in the past were made on their due day (a task is never made overdue).
-            made_at = start_of_local_day(due) if due and due < local_today() else None
-            task = create_task(actor, **{"title": "Call back", "made_at": made_at, **fields})
+            # Made on its due day at the latest: a due date in the past is refused.
+            task = create_task(
+                actor, **{"title": "Call back", **fields}, today=fields.get("due_date")
+            )
             db.session.commit()
             return task.id
 
@@ -58,13 +58,12 @@ def task_a1(make_task, team_setup):
 def test_a_manager_creates_a_task_for_themself(client, auth, in_app, team_setup):
     mgr, customer = team_setup["mgr_a1"], team_setup["cust_a1"]
     auth.login(mgr.username)
-    due = (today(in_app) + timedelta(days=3)).isoformat()
     response = client.post(
         API,
         json={
             "title": "  Bring the FTTR contract  ",
             "customer_id": str(customer.id),
-            "due_date": due,
+            "due_date": "2030-12-01",
             "notes": "Two copies.",
         },
     )
@@ -72,7 +71,7 @@ def test_a_manager_creates_a_task_for_themself(client, auth, in_app, team_setup)
     got = response.json
     assert (got["title"], got["due_date"], got["status"], got["notes"]) == (
         "Bring the FTTR contract",
-        due,
+        "2030-12-01",
         "open",
         "Two copies.",
     )
@@ -442,13 +441,43 @@ def test_bad_list_filters_are_422(client, auth, team_setup, query):
     assert list(response.json["error"]["fields"]) == list(query)
 
 
-def test_a_due_date_before_today_is_refused(client, auth, in_app, team_setup, task_a1, make_task):
-    """Set or moved into the past, a task would be overdue the moment it is saved."""
+def test_a_due_date_in_the_past_is_422_by_rest_and_by_sync(client, auth, in_app, team_setup):
+    from tests.test_sync_push import mutation, pushed
+
+    mgr, customer = team_setup["mgr_a1"], team_setup["cust_a1"]
+    auth.login(mgr.username)
+    yesterday = (today(in_app) - timedelta(days=1)).isoformat()
+    body = {"title": "Call back", "customer_id": str(customer.id), "due_date": yesterday}
+
+    response = client.post(API, json=body)
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {"due_date": ["Must not be in the past."]}
+
+    args = {**body, "id": str(uuid.uuid4())}
+    result = pushed(client, uuid.uuid4(), mutation(1, "create_task", args))["results"][0]
+    assert (result["status"], result["fields"]) == (
+        "rejected",
+        {"due_date": ["Must not be in the past."]},
+    )
+    assert client.get(API).json["items"] == []
+
+    # Made offline on the day it was due, pushed days later: accepted.
+    made_then = mutation(
+        1,
+        "create_task",
+        {**args, "id": str(uuid.uuid4())},
+        client_time=f"{yesterday}T02:00:00+00:00",
+    )
+    late = pushed(client, uuid.uuid4(), made_then)["results"][0]
+    assert (late["status"], late["record"]["due_date"]) == ("applied", yesterday)
+
+
+def test_a_due_date_moved_into_the_past_is_refused(
+    client, auth, in_app, team_setup, task_a1, make_task
+):
+    """Moved into the past, a task would be overdue the moment it is saved."""
     auth.login(team_setup["mgr_a1"].username)
     yesterday = (today(in_app) - timedelta(days=1)).isoformat()
-    created = client.post(API, json={"title": "Late already", "due_date": yesterday})
-    assert created.status_code == 422
-    assert "due_date" in created.json["error"]["fields"]
     moved = client.patch(f"{API}/{task_a1}", json={"due_date": yesterday})
     assert moved.status_code == 422
     assert "due_date" in moved.json["error"]["fields"]

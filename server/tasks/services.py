@@ -147,12 +147,12 @@ def create_task(
     source_visit_id: uuid.UUID | None = None,
     id: uuid.UUID | None = None,
     loaded: Customer | None = None,
-    made_at: datetime | None = None,
+    today: date | None = None,
 ) -> Task:
     """Create a task, or return the one with this client-made `id` if it already exists.
 
-    Its due date may not be before the day it is made (`made_at`, the phone's time of a
-    synced change; default now): a 422 on due_date.
+    A due date before `today` (default: the server's local today; a phone's change
+    is judged on the day the phone recorded it) is refused: work is not planned late.
 
     The customer (if any) must be visible to the actor (404) and to the owner (422).
     A task made from a complaint concerns that complaint's customer. `loaded`: the
@@ -170,7 +170,7 @@ def create_task(
                 return existing
             raise ApiError(409, "Another task already has this id.", code="id_taken")
 
-    _check_due(due_date, made_at)
+    _check_due(due_date, today or local_today())
     owner = _owner(actor, owner_id)
     if source_complaint_id is not None:
         complaint = _complaint(actor, source_complaint_id)
@@ -236,11 +236,11 @@ def add_task(
 EDITABLE = ("title", "notes", "due_date", "status")
 
 
-def _check_due(due_date: date | None, made_at: datetime | None) -> None:
+def _check_due(due_date: date | None, today: date) -> None:
     """A new or moved due date lies ahead: work due in the past is overdue the moment it
     is set, which no one means to do (the phone refuses it too)."""
-    if due_date is not None and due_date < local_today(made_at):
-        raise invalid("due_date", "Must not be before today.")
+    if due_date is not None and due_date < today:
+        raise invalid("due_date", "Must not be in the past.")
 
 
 def update_task(actor: User, task: Task, changes: dict, *, now: datetime | None = None) -> Task:
@@ -257,7 +257,7 @@ def update_task(actor: User, task: Task, changes: dict, *, now: datetime | None 
     if unknown:
         raise invalid(unknown[0], "Not editable.")
     if "due_date" in changes and changes["due_date"] != task.due_date:
-        _check_due(changes["due_date"], now)
+        _check_due(changes["due_date"], local_today(now))
     for name, value in changes.items():
         if getattr(task, name) != value:
             setattr(task, name, value)

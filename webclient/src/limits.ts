@@ -25,6 +25,7 @@ export const LIMITS = {
   campaignDeclineReason: 300, // campaigns.OutcomeSchema.decline_reason
   planTitle: 120, // plans.PlanCreateSchema.title
   planNotes: 4000, // plans.PlanCreateSchema.notes
+  planSkipNote: 500, // plans.PlanPatchSchema.skip_note
   customerNotes: 4000, // customers.CustomerPatchSchema.notes
   customerAddress: 200, // customers.CustomerPatchSchema.address
   customerInterests: 300, // customers.CustomerPatchSchema.interests

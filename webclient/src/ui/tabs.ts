@@ -12,6 +12,16 @@ function ownTab(route: RouteName): Tab | null {
   return null;
 }
 
+/** Screens of the day's work: under Today when opened directly. */
+const TODAYS_WORK: ReadonlySet<RouteName> = new Set<RouteName>([
+  "task",
+  "warning",
+  "complaint",
+  "plan",
+  "newTask",
+  "newPlan",
+]);
+
 /**
  * The tab to highlight: a screen's own, else the tab the user came from (a complaint
  * opened from a customer's card is under Customers, from Today under Today). Opened
@@ -21,5 +31,5 @@ export function tabFor(route: RouteName, from: Tab | null): Tab {
   const own = ownTab(route);
   if (own !== null) return own;
   if (from !== null) return from;
-  return route === "task" || route === "warning" || route === "complaint" ? "today" : "portfolio";
+  return TODAYS_WORK.has(route) ? "today" : "portfolio";
 }

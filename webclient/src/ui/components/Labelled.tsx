@@ -49,7 +49,7 @@ export function Field({ label, hint, error, count, children }: FieldProps) {
       })}
       {count && (
         <p
-          class={`fb-count${count.over ? " fb-count-over" : ""}`}
+          class={`fb-field-count${count.over ? " fb-field-count-over" : ""}`}
           id={`${id}-count`}
           data-testid="field-count"
         >
