@@ -170,6 +170,8 @@ def live_server() -> Iterator[LiveServer]:
         "FIELDBOOK_ENV": "development",
         "DATABASE_URL": database.url,
         "PYTHONPATH": str(ROOT),
+        # Photos of visits in the run's own folder, not the checkout's instance/.
+        "PHOTO_DIR": str(tmp / "photos"),
     }
     env.pop("TEST_DATABASE_URL", None)
     seeded = subprocess.run(

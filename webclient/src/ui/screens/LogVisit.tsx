@@ -1,9 +1,11 @@
 import { useRef, useState } from "preact/hooks";
 import type { CarePlan, Channel, Customer, CustomerResponse, Purpose } from "../../db";
 import { customerCard, logVisit, openPlans, pickMatchingPlan } from "../../data";
+import type { Compressed } from "../../data/photos";
 import { fmtDate, fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
 import { isoWithOffset, localDate, now, today } from "../../time";
 import { Choices, Field, FormFooter, SelectField } from "../components/Field";
+import { LazyPhotoPicker, photoKeeper } from "../components/LazyPhotos";
 import { useLive } from "../components/useLive";
 import { checkInVerdict, currentFix, type Fix } from "../geo";
 import { href, navigate, type Route } from "../router";
@@ -94,6 +96,7 @@ function VisitForm({
   const [response, setResponse] = useState<CustomerResponse | null>(null);
   const [nextStep, setNextStep] = useState("");
   const [nextDue, setNextDue] = useState("");
+  const [photos, setPhotos] = useState<Compressed[]>([]);
   const [errors, setErrors] = useState<Errors>({});
   const [saving, setSaving] = useState(false);
   const inPerson = channel === "visit";
@@ -142,29 +145,34 @@ function VisitForm({
     setSaving(true);
     const fix = inPerson && checkIn && !checkIn.locating ? checkIn.fix : null;
     try {
-      await logVisit({
-        customer_id: customer.id,
-        channel,
-        purpose,
-        plan_id: chosenPlan === NO_PLAN ? null : chosenPlan,
-        started_at: isoWithOffset(checkIn?.at ?? opened.current),
-        ended_at: checkOut ? isoWithOffset(checkOut) : null,
-        ...(fix
-          ? {
-              latitude: fix.latitude,
-              longitude: fix.longitude,
-              accuracy_m: fix.accuracy_m,
-              location_age_s: fix.location_age_s,
-            }
-          : {}),
-        outcome: outcome.trim() || null,
-        notes: notes.trim() || null,
-        products_discussed: productList,
-        customer_response: response,
-        privileges_explained: privileges,
-        next_step: nextStep.trim() || null,
-        next_step_due: nextDue || null,
-      });
+      // Kept in the visit's own transaction: the visit and its photos, or neither.
+      const keep = photos.length > 0 ? (await photoKeeper())(photos, customer.id) : undefined;
+      await logVisit(
+        {
+          customer_id: customer.id,
+          channel,
+          purpose,
+          plan_id: chosenPlan === NO_PLAN ? null : chosenPlan,
+          started_at: isoWithOffset(checkIn?.at ?? opened.current),
+          ended_at: checkOut ? isoWithOffset(checkOut) : null,
+          ...(fix
+            ? {
+                latitude: fix.latitude,
+                longitude: fix.longitude,
+                accuracy_m: fix.accuracy_m,
+                location_age_s: fix.location_age_s,
+              }
+            : {}),
+          outcome: outcome.trim() || null,
+          notes: notes.trim() || null,
+          products_discussed: productList,
+          customer_response: response,
+          privileges_explained: privileges,
+          next_step: nextStep.trim() || null,
+          next_step_due: nextDue || null,
+        },
+        keep,
+      );
       returnTo(route, customer.id);
     } catch (error) {
       setErrors({ form: (error as Error).message });
@@ -319,6 +327,7 @@ function VisitForm({
             />
           )}
         </Field>
+        <LazyPhotoPicker photos={photos} onChange={setPhotos} />
         <FormFooter
           error={errors.form}
           saving={saving}
