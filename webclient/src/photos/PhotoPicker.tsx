@@ -182,19 +182,6 @@ export function VisitPhotos({ visit }: { visit: Visit }) {
   return (
     <div class="fb-photos" data-testid="visit-photos">
       {local.length > 0 && <StoredThumbs photos={local} />}
-      <AddButton busy={busy} disabled={local.length >= MAX_PHOTOS} onFiles={pick} />
-      {!visit._local && remote.state === "idle" && (
-        <button type="button" class="fb-link-button" onClick={showServer}>
-          {t("photos.showServer")}
-        </button>
-      )}
-      {remote.state === "loading" && <p class="fb-meta">{t("photos.loading")}</p>}
-      {remote.state === "failed" && (
-        <p class="fb-meta">{remote.offline ? t("photos.offline") : t("photos.loadFailed")}</p>
-      )}
-      {remote.state === "loaded" && others.length === 0 && (
-        <p class="fb-meta">{t("photos.serverNone")}</p>
-      )}
       {others.length > 0 && (
         <ul class="fb-thumbs">
           {others.map((photo, i) => (
@@ -208,6 +195,19 @@ export function VisitPhotos({ visit }: { visit: Visit }) {
             </li>
           ))}
         </ul>
+      )}
+      <AddButton busy={busy} disabled={local.length >= MAX_PHOTOS} onFiles={pick} />
+      {!visit._local && remote.state === "idle" && (
+        <button type="button" class="fb-link-button" onClick={showServer}>
+          {t("photos.showServer")}
+        </button>
+      )}
+      {remote.state === "loading" && <p class="fb-meta">{t("photos.loading")}</p>}
+      {remote.state === "failed" && (
+        <p class="fb-meta">{remote.offline ? t("photos.offline") : t("photos.loadFailed")}</p>
+      )}
+      {remote.state === "loaded" && others.length === 0 && (
+        <p class="fb-meta">{t("photos.serverNone")}</p>
       )}
       <p class="fb-status" role="status">
         {problem}
