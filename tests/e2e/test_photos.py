@@ -40,14 +40,15 @@ def test_a_photo_taken_offline_reaches_the_server_once_after_the_app_was_closed(
     expect(form.get_by_test_id("photo-thumb")).to_have_count(1)
     found = {"Visit form with a photo": _axe(p.page)}
     p.save_visit(form, notes="Photographed the signed form, offline.")
-    p.expect_pending(1)
+    # The visit and its photo: two things wait (the sign-out warning counts both).
+    p.expect_pending(2)
     expect(_thumbs(p, "waiting")).to_have_count(1)
     found["Customer card with a photo"] = _axe(p.page)
     assert not any(found.values()), _readable(found)
 
     # The app closed (its only page) and opened again, still offline: all still here.
     p.reopen()
-    p.expect_pending(1)
+    p.expect_pending(2)
     p.open_customer(customer["id"])
     expect(_thumbs(p, "waiting")).to_have_count(1)
     assert _visits(admin, customer) == []

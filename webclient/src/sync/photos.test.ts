@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fitted, keepWithVisit, type Compressed } from "../data/photos";
+import { syncState } from "../data/queries";
 import { logVisit } from "../data/writes";
 import { db } from "../db";
 import { customerId, FakeServer, seedPortfolio } from "../test/fakeServer";
@@ -50,6 +51,7 @@ describe("photos of a visit", () => {
     const taken = photo();
     const visitId = await visitWithPhotos(taken);
     expect(await db.photos.get(taken.id)).toMatchObject({ visit_id: visitId, status: "waiting" });
+    expect((await syncState()).pending).toBe(2); // the visit and its photo
 
     // The visit is still in the outbox: nothing goes.
     expect(await uploadWaitingPhotos(apiFor(server))).toEqual({
@@ -67,6 +69,7 @@ describe("photos of a visit", () => {
     });
     expect(server.photos.get(taken.id)).toEqual({ visit_id: visitId, bytes: 3000 });
     // The server holds the image: the device keeps the thumbnail only.
+    expect((await syncState()).pending).toBe(0);
     const kept = await db.photos.get(taken.id);
     expect(kept).toMatchObject({ status: "uploaded", data: null });
     expect(kept!.thumb.byteLength).toBe(100);
