@@ -208,6 +208,18 @@ def test_a_photo_over_10_mb_is_refused(client, visit, store, app):
     assert keys(store) == set()
 
 
+def test_a_body_over_the_servers_request_limit_gets_the_same_refusal(
+    client, visit, store, app, monkeypatch
+):
+    # Werkzeug refuses a body over MAX_CONTENT_LENGTH before the view reads it.
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    answer = put(client, visit["id"], uuid.uuid4(), jpeg(640, 480))
+    assert answer.status_code == 413
+    assert answer.json["error"]["code"] == "too_large"
+    assert list(answer.json["error"]["fields"]) == ["file"]
+    assert keys(store) == set()
+
+
 def test_a_visit_takes_a_limited_number_of_photos(client, visit, store, monkeypatch, app):
     monkeypatch.setitem(app.config, "PHOTO_MAX_PER_VISIT", 2)
     for _ in range(2):
