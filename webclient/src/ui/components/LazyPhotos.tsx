@@ -4,6 +4,9 @@
  * worker precaches the chunk, so photos can be taken offline once the app is installed.
  */
 import { useEffect, useState } from "preact/hooks";
+import { logVisit } from "../../data";
+import type { Compressed } from "../../data/photos";
+import type { LogVisitInput } from "../../mutations";
 
 type PhotosModule = typeof import("../../photos/PhotoPicker");
 
@@ -42,7 +45,16 @@ export function LazyVisitPhotos(props: Props<PhotosModule["VisitPhotos"]>) {
   return module ? <module.VisitPhotos {...props} /> : null;
 }
 
-/** The data-layer function that keeps a new visit's photos (from the same chunk). */
-export async function photoKeeper() {
-  return (await (loading ?? import("../../photos/PhotoPicker"))).keepWithVisit;
+/**
+ * How the visit form logs its visit: `logVisit` itself without photos; with photos,
+ * `logVisit` keeping them in the visit's own transaction (`keepWithVisit`, from the
+ * photo chunk, loaded before the transaction starts: nothing else may be awaited in it).
+ */
+export async function visitLogger(
+  photos: Compressed[],
+  customerId: string,
+): Promise<(input: LogVisitInput) => Promise<string>> {
+  if (photos.length === 0) return logVisit;
+  const { keepWithVisit } = await (loading ?? import("../../photos/PhotoPicker"));
+  return (input) => logVisit(input, keepWithVisit(photos, customerId));
 }

@@ -1,11 +1,11 @@
 import { useRef, useState } from "preact/hooks";
 import type { CarePlan, Channel, Customer, CustomerResponse, Purpose } from "../../db";
-import { customerCard, logVisit, openPlans, pickMatchingPlan } from "../../data";
+import { customerCard, openPlans, pickMatchingPlan } from "../../data";
 import type { Compressed } from "../../data/photos";
 import { fmtDate, fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
 import { isoWithOffset, localDate, now, today } from "../../time";
 import { Choices, Field, FormFooter, SelectField } from "../components/Field";
-import { LazyPhotoPicker, photoKeeper } from "../components/LazyPhotos";
+import { LazyPhotoPicker, visitLogger } from "../components/LazyPhotos";
 import { useLive } from "../components/useLive";
 import { checkInVerdict, currentFix, type Fix } from "../geo";
 import { href, navigate, type Route } from "../router";
@@ -145,34 +145,31 @@ function VisitForm({
     setSaving(true);
     const fix = inPerson && checkIn && !checkIn.locating ? checkIn.fix : null;
     try {
-      // Kept in the visit's own transaction: the visit and its photos, or neither.
-      const keep = photos.length > 0 ? (await photoKeeper())(photos, customer.id) : undefined;
-      await logVisit(
-        {
-          customer_id: customer.id,
-          channel,
-          purpose,
-          plan_id: chosenPlan === NO_PLAN ? null : chosenPlan,
-          started_at: isoWithOffset(checkIn?.at ?? opened.current),
-          ended_at: checkOut ? isoWithOffset(checkOut) : null,
-          ...(fix
-            ? {
-                latitude: fix.latitude,
-                longitude: fix.longitude,
-                accuracy_m: fix.accuracy_m,
-                location_age_s: fix.location_age_s,
-              }
-            : {}),
-          outcome: outcome.trim() || null,
-          notes: notes.trim() || null,
-          products_discussed: productList,
-          customer_response: response,
-          privileges_explained: privileges,
-          next_step: nextStep.trim() || null,
-          next_step_due: nextDue || null,
-        },
-        keep,
-      );
+      // With photos, the visit and its photos are kept in one transaction, or neither.
+      const log = await visitLogger(photos, customer.id);
+      await log({
+        customer_id: customer.id,
+        channel,
+        purpose,
+        plan_id: chosenPlan === NO_PLAN ? null : chosenPlan,
+        started_at: isoWithOffset(checkIn?.at ?? opened.current),
+        ended_at: checkOut ? isoWithOffset(checkOut) : null,
+        ...(fix
+          ? {
+              latitude: fix.latitude,
+              longitude: fix.longitude,
+              accuracy_m: fix.accuracy_m,
+              location_age_s: fix.location_age_s,
+            }
+          : {}),
+        outcome: outcome.trim() || null,
+        notes: notes.trim() || null,
+        products_discussed: productList,
+        customer_response: response,
+        privileges_explained: privileges,
+        next_step: nextStep.trim() || null,
+        next_step_due: nextDue || null,
+      });
       returnTo(route, customer.id);
     } catch (error) {
       setErrors({ form: (error as Error).message });
