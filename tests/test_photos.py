@@ -286,3 +286,13 @@ def test_the_personal_data_export_lists_the_photos(client, auth, visit, team_set
     assert [(p["id"], p["visit_id"]) for p in data["visit_photos"]] == [
         (str(photo_id), visit["id"])
     ]
+
+
+def test_a_photo_whose_file_is_gone_answers_404(client, visit, store):
+    photo = put(client, visit["id"], uuid.uuid4(), jpeg(64, 48)).json
+    store.delete([f"photos/{photo['id']}.jpg"])
+    assert store.get(f"photos/{photo['id']}.jpg") is None
+    answer = client.get(photo["url"])
+    assert answer.status_code == 404
+    assert answer.json["error"]["code"] == "not_found"
+    assert client.get(photo["thumbnail_url"]).status_code == 200
