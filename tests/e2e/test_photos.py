@@ -1,11 +1,17 @@
-"""A photo taken offline with a visit survives a closed app and reaches the server once."""
+"""A photo taken offline with a visit survives a closed browser and reaches the server once."""
 
 import io
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import pytest
 from PIL import ExifTags, Image
 from playwright.sync_api import expect
 
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import PHONE_SCREEN, _watch_csp
+from tests.e2e.pages import Phone
 from tests.e2e.test_accessibility import _axe, _readable
 
 
@@ -22,13 +28,43 @@ def camera_jpeg() -> bytes:
     return out.getvalue()
 
 
-def test_a_photo_taken_offline_reaches_the_server_once_after_the_app_was_closed(
-    phone, manager, api, live_server
+@pytest.fixture
+def persistent_phone(playwright, live_server, tmp_path) -> Iterator[Callable[[], Phone]]:
+    """`persistent_phone()` launches a phone's browser with its profile on disk: closed
+    (`p.context.close()`) and launched again, it finds its IndexedDB, cookies and
+    service worker, as a real phone's browser does. Closed after the test."""
+    launched: list[Phone] = []
+
+    def launch() -> Phone:
+        launched.append(_launch(playwright, live_server, tmp_path / "profile"))
+        return launched[-1]
+
+    yield launch
+    for phone in launched:
+        phone.context.close()
+
+
+def _launch(playwright, live_server, profile: Path) -> Phone:
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        **PHONE_SCREEN,
+        locale="en-US",
+        base_url=live_server.url,
+    )
+    _watch_csp(context)
+    context.set_default_timeout(10_000)
+    return Phone(context, live_server)
+
+
+def test_a_photo_taken_offline_reaches_the_server_once_after_the_browser_was_closed(
+    persistent_phone, manager, api, live_server
 ):
     # Dahlia Sun has no visit of the seed's.
     customer = manager["customers"][3]
     admin = api(live_server.admin)
-    p = phone().open()
+    p = persistent_phone().open()
     p.sign_in(manager["username"])
     p.wait_for_service_worker()
 
@@ -46,8 +82,11 @@ def test_a_photo_taken_offline_reaches_the_server_once_after_the_app_was_closed(
     found["Customer card with a photo"] = _axe(p.page)
     assert not any(found.values()), _readable(found)
 
-    # The app closed (its only page) and opened again, still offline: all still here.
-    p.reopen()
+    # The whole browser closed, and launched again with its profile, still offline.
+    p.context.close()
+    p = persistent_phone()
+    p.set_online(False)
+    p.open()
     p.expect_pending(2)
     p.open_customer(customer["id"])
     expect(_thumbs(p, "waiting")).to_have_count(1)
