@@ -1,7 +1,7 @@
 """photos of visits: metadata rows; the files live in the photo store
 
 Revision ID: 0012_photos
-Revises: 0011
+Revises: 0012_plan_skip
 Create Date: 2026-12-03 14:00:00
 
 """
@@ -13,7 +13,7 @@ import server.models_base
 
 # revision identifiers, used by Alembic.
 revision = '0012_photos'
-down_revision = '0011'
+down_revision = '0012_plan_skip'
 branch_labels = None
 depends_on = None
 
