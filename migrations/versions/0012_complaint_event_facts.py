@@ -1,7 +1,7 @@
 """complaint events: the resolution and the satisfaction a reopen cleared as values
 
 Revision ID: 0012_complaint_event_facts
-Revises: 0012_plan_skip
+Revises: 0012_photos
 Create Date: 2026-12-03 13:40:00
 
 Until now a step's facts were appended to its note as English prose ("Resolution:
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012_complaint_event_facts"
-down_revision = "0012_plan_skip"
+down_revision = "0012_photos"
 branch_labels = None
 depends_on = None
 
