@@ -303,13 +303,10 @@ def test_full_loop_records_every_step(client, mgr):
         ("informed", "closed"),
     ]
     notes = [e["note"] for e in body["events"]]
-    assert notes == [
-        None,
-        "Called the broadband team",
-        "Resolution: Replaced the optical modem",
-        None,
-        "Happy again",
-    ]
+    assert notes == [None, "Called the broadband team", None, None, "Happy again"]
+    # The step's facts are values, not English prose: the clients word them.
+    resolutions = [e["resolution"] for e in body["events"]]
+    assert resolutions == [None, None, "Replaced the optical modem", None, None]
     assert {e["actor"]["id"] for e in body["events"]} == {str(mgr["mgr_a1"].id)}
     # A later step never sorts before an earlier one.
     times = [_at(e["at"]) for e in body["events"]]
@@ -420,13 +417,11 @@ def test_reopen_counts_and_clears_the_outcome(client, mgr, reopened_from):
     assert body["closed_at"] is None
     last = body["events"][-1]
     assert (last["from_status"], last["to_status"]) == (reopened_from, "in_progress")
-    if reopened_from == "closed":
-        # The satisfaction given at closing (4 in LOOP) stays in the history.
-        assert last["note"] == "Drops again\nSatisfaction before reopening: 4"
-    else:
-        assert last["note"] == "Drops again"
+    assert last["note"] == "Drops again"
+    # The satisfaction given at closing (4 in LOOP) stays in the history, as a number.
+    assert last["prior_satisfaction"] == (4 if reopened_from == "closed" else None)
     # The earlier resolution is kept in its event.
-    assert "Resolution: Replaced the optical modem" in [e["note"] for e in body["events"]]
+    assert "Replaced the optical modem" in [e["resolution"] for e in body["events"]]
 
 
 def test_reopened_complaint_goes_round_again(client, mgr):
@@ -441,7 +436,7 @@ def test_reopened_complaint_goes_round_again(client, mgr):
     assert body["reopen_count"] == 2
     assert body["resolution"] == "Engineer visit"
     assert len(body["events"]) == 1 + 4 + 4 + 2
-    assert "Satisfaction before reopening: 2" in [e["note"] for e in body["events"]]
+    assert [e["prior_satisfaction"] for e in body["events"] if e["prior_satisfaction"]] == [4, 2]
 
 
 def test_service_transition_takes_the_time_it_is_given(app, mgr, in_app):
@@ -674,3 +669,46 @@ def test_every_endpoint_needs_sign_in(client, team_setup, in_app, method, path, 
     assert response.status_code == 401
     with in_app():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+
+
+def _migration_0012():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "migrations/versions/0012_complaint_event_facts.py"
+    spec = importlib.util.spec_from_file_location("migration_0012", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("note", "from_status", "to_status", "expected"),
+    [
+        (
+            "Resolution: Replaced the modem",
+            "in_progress",
+            "resolved",
+            (None, "Replaced the modem", None),
+        ),
+        (
+            "Called twice\nResolution: Two lines\nof resolution",
+            "in_progress",
+            "resolved",
+            ("Called twice", "Two lines\nof resolution", None),
+        ),
+        (
+            "Drops again\nSatisfaction before reopening: 4",
+            "closed",
+            "in_progress",
+            ("Drops again", None, 4),
+        ),
+        ("Satisfaction before reopening: 2", "closed", "in_progress", (None, None, 2)),
+        # A note that only mentions the words is the user's own: left as it is.
+        ("Resolution: pending", "received", "in_progress", ("Resolution: pending", None, None)),
+        (None, "informed", "closed", (None, None, None)),
+    ],
+)
+def test_migration_0012_splits_the_old_prose_into_values(note, from_status, to_status, expected):
+    assert _migration_0012().split_note(note, from_status, to_status) == expected

@@ -310,6 +310,36 @@ def test_small_pages_add_up_to_the_full_pull(app, in_app, portfolios):
 
 
 @pytest.mark.committed
+def test_a_first_syncs_first_page_tells_how_many_changes_the_round_holds(
+    app, in_app, portfolios, make_customer
+):
+    """The phone shows "1,234 / 5,678": the first page of a full sync says how many
+    changes the whole round brings (the user's own, not the team's), later pages and
+    later rounds say nothing (they cost nothing more)."""
+    p = portfolios
+    # Another manager's portfolio is bigger than mine and must not count.
+    for _ in range(3):
+        make_customer(manager=p["mgr_b1"])
+    client = signed_in(app, p["mgr_a1"].username)
+    device = Device(client)
+    first = device.page(limit=7)
+    assert first["has_more"]
+    total = len(first["changes"])
+    for _ in range(100):
+        body = device.page(limit=7)
+        assert "estimate" not in body
+        total += len(body["changes"])
+        if not body["has_more"]:
+            break
+    assert first["estimate"] == total == len(Device(client).sync(limit=2000))
+    assert "estimate" not in device.page(limit=7)
+    # A one-page first sync says it too: every change it holds.
+    whole = Device(signed_in(app, p["mgr_b1"].username)).page(limit=2000)
+    assert not whole["has_more"]
+    assert whole["estimate"] == len(whole["changes"])
+
+
+@pytest.mark.committed
 def test_a_device_that_crashes_before_saving_the_cursor_ends_the_same(app, in_app, portfolios):
     p = portfolios
     client = signed_in(app, p["mgr_a1"].username)

@@ -470,3 +470,26 @@ def test_a_due_date_in_the_past_is_422_by_rest_and_by_sync(client, auth, in_app,
     )
     late = pushed(client, uuid.uuid4(), made_then)["results"][0]
     assert (late["status"], late["record"]["due_date"]) == ("applied", yesterday)
+
+
+def test_a_due_date_moved_into_the_past_is_refused(
+    client, auth, in_app, team_setup, task_a1, make_task
+):
+    """Moved into the past, a task would be overdue the moment it is saved."""
+    auth.login(team_setup["mgr_a1"].username)
+    yesterday = (today(in_app) - timedelta(days=1)).isoformat()
+    moved = client.patch(f"{API}/{task_a1}", json={"due_date": yesterday})
+    assert moved.status_code == 422
+    assert "due_date" in moved.json["error"]["fields"]
+    assert client.get(f"{API}/{task_a1}").json["due_date"] is None
+    # Today is fine, and so is an edit that leaves an already past due date as it is.
+    assert (
+        client.patch(f"{API}/{task_a1}", json={"due_date": today(in_app).isoformat()}).status_code
+        == 200
+    )
+    late = make_task(team_setup["mgr_a1"], due_date=today(in_app) - timedelta(days=2))
+    kept = client.patch(
+        f"{API}/{late}",
+        json={"title": "Still late", "due_date": str(today(in_app) - timedelta(days=2))},
+    )
+    assert kept.status_code == 200, kept.json

@@ -119,7 +119,13 @@ class ComplaintEvent(UUIDPk, SyncStamped, Model):
     to_status: Mapped[ComplaintStatus | None] = mapped_column(
         enum_type(ComplaintStatus, name="to_status")
     )
+    # What the user wrote with the step; the step's own facts are in the columns below
+    # (codes and values: the clients word them in the user's language).
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # The resolution given by a step to "resolved" (a reopen clears it from the complaint).
+    resolution: Mapped[str | None] = mapped_column(sa.Text)
+    # The satisfaction a reopen cleared (1-5), if the complaint had been closed.
+    prior_satisfaction: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     complaint = relationship(Complaint, back_populates="events")
 

@@ -77,6 +77,9 @@ class ComplaintEventSchema(Schema):
     # null for a note that changes no status.
     to_status = fields.Enum(ComplaintStatus, by_value=True, allow_none=True)
     note = fields.String(allow_none=True)
+    # The resolution a step to "resolved" gave, the satisfaction a reopen cleared.
+    resolution = fields.String(allow_none=True)
+    prior_satisfaction = fields.Integer(allow_none=True)
 
 
 class ComplaintSchema(Schema):

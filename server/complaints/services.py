@@ -362,18 +362,16 @@ def transition_complaint(
     if to not in TRANSITIONS[current]:
         raise _illegal(current, to)
 
-    lines = [note] if note else []
+    prior_satisfaction = None
     if to == S.RESOLVED:
-        # Kept in the event too: a reopen clears it from the complaint.
-        lines.append(f"Resolution: {resolution}")
         complaint.resolution = resolution
         complaint.resolved_at = at
     elif to == S.CLOSED:
         complaint.satisfaction = satisfaction
         complaint.closed_at = at
     elif to == S.IN_PROGRESS and current in REOPENABLE:
-        if complaint.satisfaction is not None:
-            lines.append(f"Satisfaction before reopening: {complaint.satisfaction}")
+        # Kept in the event: the reopen clears it from the complaint.
+        prior_satisfaction = complaint.satisfaction
         complaint.reopen_count += 1
         complaint.resolution = None
         complaint.resolved_at = None
@@ -386,7 +384,10 @@ def transition_complaint(
         at=at,
         from_status=current,
         to_status=to,
-        note="\n".join(lines) or None,
+        note=note or None,
+        # Facts as values (the clients word them); a reopen clears them from the complaint.
+        resolution=resolution if to == S.RESOLVED else None,
+        prior_satisfaction=prior_satisfaction,
     )
     db.session.add(event)
     db.session.flush()
@@ -420,8 +421,11 @@ def _erase_complaint_texts(customer: Customer, *, at: datetime, **_) -> int:
     complaints = sa.select(Complaint.id).where(Complaint.customer_id == customer.id)
     db.session.execute(
         sa.update(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id.in_(complaints), ComplaintEvent.note.is_not(None))
-        .values(note=None)
+        .where(
+            ComplaintEvent.complaint_id.in_(complaints),
+            sa.or_(ComplaintEvent.note.is_not(None), ComplaintEvent.resolution.is_not(None)),
+        )
+        .values(note=None, resolution=None)
         .execution_options(synchronize_session="fetch")
     )
     return bulk_update(

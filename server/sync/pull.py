@@ -287,6 +287,8 @@ def _make_round(user: User, lo: int, hi: int, spend_from: date, expired_from: da
 Read = Callable[[Round, Key | None, int], list[tuple[Key, dict]]]
 # Whether the stream has anything in [lo, hi) for this user (the scope as a subquery).
 Changed = Callable[[User, sa.Select, int, int], ColumnElement[bool]]
+# What a first round serves from the stream: its table and the rows' condition.
+Serves = Callable[[Round], tuple[sa.Table, ColumnElement[bool]]]
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,8 @@ class Stream:
     key: str  # the kinds of its key's parts: "u" an id, "s" a stamp
     read: Read
     changed: Changed | None  # None: nothing in a window without a new spend month
+    # None: nothing in a first round (deletes: a first sync has nothing to delete)
+    serves: Serves | None = None
 
 
 def _after(key: Sequence[Any], after: Key | None) -> ColumnElement[bool]:
@@ -338,6 +342,7 @@ def _reference(model) -> Stream:
         "u",
         lambda r, after, n: _upserts(table, [table.c.id], r.window(table), after, n),
         lambda user, scope, lo, hi: _exists(table, _stamped(table, lo, hi)),
+        lambda r: (table, r.window(table)),
     )
 
 
@@ -405,18 +410,21 @@ def _by_customer(
     customer = table.c[column]
     key = [customer, table.c.sync_stamp, table.c.id]
 
-    def read(r: Round, after, n):
+    def where(r: Round, after) -> ColumnElement[bool]:
         where = r.customers_window(table, customer, after)
         if extra is not None:
             where = sa.and_(where, extra(r, table))
         if not_mine is not None:
             where = sa.and_(where, table.c[not_mine] != r.user.id)
-        return _upserts(table, key, where, after, n)
+        return where
+
+    def read(r: Round, after, n):
+        return _upserts(table, key, where(r, after), after, n)
 
     def changed(user, scope, lo, hi):
         return _exists(table, customer.in_(scope), _stamped(table, lo, hi))
 
-    return Stream(table.name, "usu", read, changed)
+    return Stream(table.name, "usu", read, changed, lambda r: (table, where(r, None)))
 
 
 def _customers() -> Stream:
@@ -430,19 +438,22 @@ def _customers() -> Stream:
         assert rule is not None
         return rule
 
-    def read(r: Round, after, n):
+    def where(r: Round) -> ColumnElement[bool]:
         where = r.window(table)
         if r.entering:
             where = sa.and_(
                 table.c.sync_stamp < r.hi,
                 sa.or_(table.c.sync_stamp >= r.lo, r.among(table.c.id, r.entering)),
             )
-        return _upserts(table, key, sa.and_(mine(r.user), where), after, n)
+        return sa.and_(mine(r.user), where)
+
+    def read(r: Round, after, n):
+        return _upserts(table, key, where(r), after, n)
 
     def changed(user, scope, lo, hi):
         return _exists(table, mine(user), _stamped(table, lo, hi))
 
-    return Stream(table.name, "su", read, changed)
+    return Stream(table.name, "su", read, changed, lambda r: (table, where(r)))
 
 
 def _by_parent(model, column: str, parent_model) -> Stream:
@@ -455,20 +466,23 @@ def _by_parent(model, column: str, parent_model) -> Stream:
     def parents(r: Round, ids) -> sa.Select:
         return sa.select(parent.c.id).where(r.among(parent.c.customer_id, ids))
 
-    def read(r: Round, after, n):
+    def where(r: Round) -> ColumnElement[bool]:
         where = sa.and_(link.in_(parents(r, r.visible)), r.window(table))
         if r.entering:
             where = sa.or_(
                 where,
                 sa.and_(link.in_(parents(r, r.entering)), table.c.sync_stamp < r.lo),
             )
-        return _upserts(table, key, where, after, n)
+        return where
+
+    def read(r: Round, after, n):
+        return _upserts(table, key, where(r), after, n)
 
     def changed(user, scope, lo, hi):
         linked = sa.select(parent.c.id).where(parent.c.customer_id.in_(scope))
         return _exists(table, link.in_(linked), _stamped(table, lo, hi))
 
-    return Stream(table.name, "usu", read, changed)
+    return Stream(table.name, "usu", read, changed, lambda r: (table, where(r)))
 
 
 def _my_tasks() -> Stream:
@@ -478,19 +492,22 @@ def _my_tasks() -> Stream:
     table = _table(Task)
     key = [table.c.sync_stamp, table.c.id]
 
-    def read(r: Round, after, n):
+    def where(r: Round) -> ColumnElement[bool]:
         where = r.window(table)
         if r.leaving:
             where = sa.and_(
                 table.c.sync_stamp < r.hi,
                 sa.or_(table.c.sync_stamp >= r.lo, r.among(table.c.customer_id, r.leaving)),
             )
-        return _upserts(table, key, sa.and_(table.c.owner_id == r.user.id, where), after, n)
+        return sa.and_(table.c.owner_id == r.user.id, where)
+
+    def read(r: Round, after, n):
+        return _upserts(table, key, where(r), after, n)
 
     def changed(user, scope, lo, hi):
         return _exists(table, table.c.owner_id == user.id, _stamped(table, lo, hi))
 
-    return Stream("my_tasks", "su", read, changed)
+    return Stream("my_tasks", "su", read, changed, lambda r: (table, where(r)))
 
 
 def _campaigns() -> Stream:
@@ -502,31 +519,36 @@ def _campaigns() -> Stream:
             sa.select(targets.c.campaign_id).where(r.among(targets.c.customer_id, ids))
         )
 
-    def read(r: Round, after, n):
+    def where(r: Round) -> ColumnElement[bool]:
         where = sa.and_(targeted(r, r.visible), r.window(table))
         if r.entering:
             where = sa.or_(where, sa.and_(targeted(r, r.entering), table.c.sync_stamp < r.lo))
-        return _upserts(table, [table.c.id], where, after, n)
+        return where
+
+    def read(r: Round, after, n):
+        return _upserts(table, [table.c.id], where(r), after, n)
 
     def changed(user, scope, lo, hi):
         linked = sa.select(targets.c.campaign_id).where(targets.c.customer_id.in_(scope))
         return _exists(table, table.c.id.in_(linked), _stamped(table, lo, hi))
 
-    return Stream(table.name, "u", read, changed)
+    return Stream(table.name, "u", read, changed, lambda r: (table, where(r)))
 
 
 def _conflicts() -> Stream:
     """The user's own conflicts (a lead settles the team's in the console)."""
     table = _table(SyncConflict)
 
+    def where(r: Round) -> ColumnElement[bool]:
+        return sa.and_(r.window(table), table.c.user_id == r.user.id)
+
     def read(r: Round, after, n):
-        where = sa.and_(r.window(table), table.c.user_id == r.user.id)
-        return _upserts(table, [table.c.id], where, after, n)
+        return _upserts(table, [table.c.id], where(r), after, n)
 
     def changed(user, scope, lo, hi):
         return _exists(table, table.c.user_id == user.id, _stamped(table, lo, hi))
 
-    return Stream(table.name, "u", read, changed)
+    return Stream(table.name, "u", read, changed, lambda r: (table, where(r)))
 
 
 def _spend_months(r: Round, table: sa.Table) -> ColumnElement[bool]:
@@ -584,7 +606,13 @@ def _tombstones() -> Stream:
 STREAMS: list[Stream] = [
     _reference(Tier),
     _reference(ComplaintCategory),
-    Stream("users", "u", _read_users, _reference(User).changed),
+    Stream(
+        "users",
+        "u",
+        _read_users,
+        _reference(User).changed,
+        lambda r: (_table(User), sa.and_(r.window(_table(User)), _team(r.user))),
+    ),
     Stream("leaving", "u", _read_leaving, _leaving_changed),
     _customers(),
     _by_customer(Contact),
@@ -614,6 +642,21 @@ def _anything_in(user: User, lo: int, hi: int) -> bool:
     scope = field_customer_ids(user)
     tests = [stream.changed(user, scope, lo, hi) for stream in STREAMS if stream.changed]
     return bool(db.session.scalar(sa.select(sa.or_(*tests))))
+
+
+def _estimate(r: Round) -> int:
+    """How many changes a first round serves, in one statement of counts (asked on
+    its first page, so the phone can show how far it got): each stream's own
+    condition counted on the index it walks, so the cost follows the user's rows."""
+    counts = []
+    for stream in STREAMS:
+        if stream.serves is not None:
+            table, where = stream.serves(r)
+            counts.append(sa.select(sa.func.count()).select_from(table).where(where))
+    total: sa.ColumnElement[int] = sa.literal(0)
+    for count in counts:
+        total = total + count.scalar_subquery()
+    return int(db.session.scalar(sa.select(total)) or 0)
 
 
 # --- the pull ---------------------------------------------------------------------
@@ -711,31 +754,39 @@ def pull(
     r = _make_round(user, at.lo, at.hi, at.spend_from, at.expired_from)
 
     changes: list[dict] = []
+    # The first page of a full sync tells how many changes the whole round holds.
+    estimate = _estimate(r) if cursor is None else None
     start = STREAM_NAMES.index(at.stream)
     for stream in STREAMS[start:]:
         room = limit - len(changes)
         if room == 0:
-            return _answer(device, changes, replace(at, stream=stream.name, after=None), True)
+            stopped = replace(at, stream=stream.name, after=None)
+            return _answer(device, changes, stopped, True, estimate)
         after = at.after if stream.name == at.stream else None
         page = stream.read(r, after, room + 1)
         if len(page) > room:
             page = page[:room]
             changes.extend(change for _, change in page)
             stopped = replace(at, stream=stream.name, after=page[-1][0])
-            return _answer(device, changes, stopped, has_more=True)
+            return _answer(device, changes, stopped, True, estimate)
         changes.extend(change for _, change in page)
     finished = Cursor(epoch=epoch, scope=scope, lo=at.hi, spend_from=at.spend_from)
-    return _answer(device, changes, finished, has_more=False)
+    return _answer(device, changes, finished, False, estimate)
 
 
-def _answer(device: _Device, changes: list[dict], at: Cursor, has_more: bool) -> dict:
-    return {
+def _answer(
+    device: _Device, changes: list[dict], at: Cursor, has_more: bool, estimate: int | None = None
+) -> dict:
+    answer = {
         "changes": changes,
         "cursor": at.encode(),
         "has_more": has_more,
         "last_acknowledged_seq": device.last_seq,
         "server_time": utcnow().isoformat(),
     }
+    if estimate is not None:
+        answer["estimate"] = estimate
+    return answer
 
 
 def record_access(user: User, device_id: uuid.UUID, changes: list[dict]) -> None:

@@ -170,8 +170,7 @@ def create_task(
                 return existing
             raise ApiError(409, "Another task already has this id.", code="id_taken")
 
-    if due_date is not None and due_date < (today or local_today()):
-        raise invalid("due_date", "Must not be in the past.")
+    _check_due(due_date, today or local_today())
     owner = _owner(actor, owner_id)
     if source_complaint_id is not None:
         complaint = _complaint(actor, source_complaint_id)
@@ -237,18 +236,28 @@ def add_task(
 EDITABLE = ("title", "notes", "due_date", "status")
 
 
+def _check_due(due_date: date | None, today: date) -> None:
+    """A new or moved due date lies ahead: work due in the past is overdue the moment it
+    is set, which no one means to do (the phone refuses it too)."""
+    if due_date is not None and due_date < today:
+        raise invalid("due_date", "Must not be in the past.")
+
+
 def update_task(actor: User, task: Task, changes: dict, *, now: datetime | None = None) -> Task:
     """Apply changes of title, notes, due_date and status to a task `actor` may see.
 
     An optional `version` in `changes` is the version the client last saw: if someone
     changed the task since, nothing is applied and the 409 carries the current record.
-    Marking it done stamps completed_at; reopening or cancelling clears it.
+    Marking it done stamps completed_at; reopening or cancelling clears it. A due date
+    that changes may not be before the day of `now` (422 on due_date).
     """
     changes = dict(changes)
     check_version(task, changes.pop("version", None), "task", lambda: TaskSchema().dump(task))
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise invalid(unknown[0], "Not editable.")
+    if "due_date" in changes and changes["due_date"] != task.due_date:
+        _check_due(changes["due_date"], local_today(now))
     for name, value in changes.items():
         if getattr(task, name) != value:
             setattr(task, name, value)

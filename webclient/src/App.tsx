@@ -6,6 +6,9 @@ import type { SyncEngine, SyncStatus } from "./sync";
 import { session } from "./sync/session";
 import { Login } from "./ui/Login";
 import { href, useRoute, type RouteName } from "./ui/router";
+import { checkReminders } from "./ui/reminders";
+import { tabFor, type Tab } from "./ui/tabs";
+import { syncProgressText } from "./ui/components/format";
 import { SCREENS } from "./ui/screens";
 import { localDate } from "./time";
 
@@ -22,6 +25,18 @@ export function App({ engine }: { engine: SyncEngine }) {
     if (state.kind === "signed_in") engine.start();
     else engine.stop();
   }, [engine, state.kind]);
+
+  // Reminders (src/reminders.ts) when the app opens, after each sync brought new
+  // rows, and when it comes back to the front; nothing while they are off.
+  const lastSyncAt = status.lastSyncAt;
+  useEffect(() => {
+    if (state.kind !== "signed_in") return;
+    const look = () => void checkReminders().catch(() => undefined);
+    look();
+    const onVisible = () => document.visibilityState === "visible" && look();
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, [state.kind, lastSyncAt]);
 
   useEffect(() => {
     const screen =
@@ -125,7 +140,7 @@ function SyncBar({ status }: { status: SyncStatus }) {
       </span>
       {firstSync ? (
         <span data-testid="sync-progress" role="status">
-          {t("shell.progress", { count: fmtNumber(status.progress?.rowsApplied ?? 0) })}
+          {syncProgressText(status.progress ?? { rowsApplied: 0, total: null })}
         </span>
       ) : (
         <span data-testid="sync-last">
@@ -143,15 +158,12 @@ function SyncBar({ status }: { status: SyncStatus }) {
   );
 }
 
-type Tab = "today" | "portfolio" | "sync" | "settings";
+// The tab of the last screen shown: a screen reached from several tabs stays under it.
+let lastTab: Tab | null = null;
 
 function tabOf(route: RouteName): Tab {
-  if (route === "today" || route === "sync" || route === "settings") return route;
-  // Reached from "Me" (the tab bar has no room for a fifth tab on a 360 px phone).
-  if (route === "myNumbers") return "settings";
-  if (route === "task" || route === "warning" || route === "complaint") return "today";
-  if (route === "plan" || route === "newTask" || route === "newPlan") return "today";
-  return "portfolio";
+  lastTab = tabFor(route, lastTab);
+  return lastTab;
 }
 
 const TAB_ICONS: Record<Tab, string> = {

@@ -251,7 +251,12 @@ export interface ComplaintEvent extends LocalState {
   at: IsoDateTime;
   from_status: ComplaintStatus | null;
   to_status: ComplaintStatus | null;
+  /** What the user wrote with the step. */
   note: string | null;
+  /** The resolution a step to "resolved" gave (rows pulled before it existed lack it). */
+  resolution?: string | null;
+  /** The satisfaction (1-5) a reopen cleared, if the complaint had been closed. */
+  prior_satisfaction?: number | null;
 }
 
 export interface Task extends Versioned, Timestamps, LocalState {
@@ -569,6 +574,16 @@ export interface MetaValues {
   my_numbers: StoredMyNumbers;
   /** Changes numbered on this device that it no longer held when the server asked. */
   seq_gaps: SeqGap[];
+  /** Local notifications (src/reminders.ts): off until the user turns them on. */
+  reminders: ReminderSettings;
+  /** Reminders already shown: key -> the local day it was shown (kept two days). */
+  reminders_shown: Record<string, IsoDate>;
+}
+
+export interface ReminderSettings {
+  enabled: boolean;
+  /** The language to word them in (the service worker has no page to ask). */
+  locale: "zh-CN" | "en";
 }
 
 /** Seqs `from`..`to` never reached the server and were gone from the outbox (sync/push.ts). */

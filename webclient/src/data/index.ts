@@ -2,3 +2,4 @@
 export * from "./writes";
 export * from "./queries";
 export { dismissSeqGaps, onLocalChange, retryingChanges, seqGaps } from "./outbox";
+export { changeSubject, subjectOf, waitingChanges, type Subject } from "./changes";

@@ -4,6 +4,7 @@
  * `update_plan`, written by ./writes.ts `updatePlan`).
  */
 import { db, type CarePlan, type IsoDate, type SkipReason, type Uuid } from "../db";
+import { LIMITS } from "../limits";
 import { addDays, today } from "../time";
 import { checkWindow, mustGet, refuse, updatePlan } from "./writes";
 
@@ -60,4 +61,4 @@ export async function skipPlan(id: Uuid, reason: SkipReason, note: string | null
   return updatePlan(id, { status: "cancelled", skip_reason: reason, skip_note: text });
 }
 
-export const MAX_SKIP_NOTE = 500;
+export const MAX_SKIP_NOTE = LIMITS.planSkipNote;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { db, type StoredMyNumbers } from "../db";
 import { INDICATOR_CODES } from "../figures";
-import { apiFor, expectSameAsServer, signIn } from "../test/helpers";
+import { apiFor, expectSameAsServer, signIn, syncedDevice } from "../test/helpers";
 import {
   customerId,
   FakeServer,
@@ -43,13 +43,7 @@ import {
 import { matchingPlan, type AgendaItem } from "./queries";
 import { triage } from "./triage";
 
-async function device(customers: number) {
-  const server = new FakeServer();
-  seedPortfolio(server, customers);
-  await signIn(server);
-  await pull(apiFor(server));
-  return server;
-}
+const device = syncedDevice;
 
 describe("queries", () => {
   it("searches the portfolio by name, phone and tier", async () => {

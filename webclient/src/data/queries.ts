@@ -356,6 +356,8 @@ export type ComplaintStep =
       from_status: null;
       to_status: ComplaintStatus | null;
       note: string | null;
+      resolution: string | null;
+      prior_satisfaction: null;
     };
 
 export interface ComplaintDetail {
@@ -393,6 +395,8 @@ export async function complaintDetail(id: Uuid): Promise<ComplaintDetail | undef
     from_status: null,
     to_status: entry.name === "transition_complaint" ? entry.args.to : null,
     note: entry.args.note ?? null,
+    resolution: entry.name === "transition_complaint" ? (entry.args.resolution ?? null) : null,
+    prior_satisfaction: null,
   }));
   return {
     complaint,

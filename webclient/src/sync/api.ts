@@ -19,6 +19,8 @@ export interface PullPage {
   has_more: boolean;
   last_acknowledged_seq: number;
   server_time: string;
+  /** The first page of a full sync only: the changes the whole round brings. */
+  estimate?: number;
 }
 
 interface PushFields {

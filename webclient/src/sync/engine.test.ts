@@ -107,10 +107,10 @@ describe("SyncEngine", () => {
     const server = new FakeServer();
     seedPortfolio(server, 3);
     const { engine } = await engineFor(server);
-    const seen: number[] = [];
-    engine.status.subscribe((s) => s.progress && seen.push(s.progress.rowsApplied));
+    const seen: { rowsApplied: number; total: number | null }[] = [];
+    engine.status.subscribe((s) => s.progress && seen.push(s.progress));
     await engine.syncNow();
-    expect(seen).toEqual([18]);
+    expect(seen).toEqual([{ rowsApplied: 18, total: 18 }]);
     expect(engine.status.value.progress).toBeNull();
   });
 

@@ -35,8 +35,11 @@ export interface SyncStatus {
   lastSyncAt: string | null;
   error: SyncProblem | null;
   message: string | null;
-  /** During a full sync (first, or after a reset): the changes stored so far. */
-  progress: { rowsApplied: number } | null;
+  /**
+   * During a full sync (first, or after a reset): the changes stored so far, and how
+   * many the round holds (null when the server did not say).
+   */
+  progress: { rowsApplied: number; total: number | null } | null;
   /** When the next automatic attempt is due (ms since epoch), if one is scheduled. */
   nextAttemptAt: number | null;
 }
@@ -243,7 +246,7 @@ export class SyncEngine {
     this.set({ syncing: true, online: true });
     try {
       await syncOnce(this.api, {
-        onProgress: (rowsApplied) => this.set({ progress: { rowsApplied } }),
+        onProgress: (rowsApplied, total) => this.set({ progress: { rowsApplied, total } }),
         onFullSync: (running) => (this.full.value = running),
         ...(this.pullLimit === undefined ? {} : { limit: this.pullLimit }),
       });

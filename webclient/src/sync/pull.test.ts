@@ -29,12 +29,20 @@ async function device(customers = 3) {
 describe("pull", () => {
   it("pages through a full sync, reporting progress, and ends with the server's view", async () => {
     const server = await device(10); // 3 reference rows + 5 per customer = 53 changes
-    const progress: number[] = [];
+    const progress: [number, number | null][] = [];
 
-    const report = await pull(apiFor(server), { limit: 20, onProgress: (n) => progress.push(n) });
+    const report = await pull(apiFor(server), {
+      limit: 20,
+      onProgress: (n, total) => progress.push([n, total]),
+    });
 
     expect(report).toMatchObject({ pages: 3, changes: 53, full: true, reset: false });
-    expect(progress).toEqual([20, 40, 53]);
+    // The first page said how many the round holds: every page reports it.
+    expect(progress).toEqual([
+      [20, 53],
+      [40, 53],
+      [53, 53],
+    ]);
     await expectSameAsServer(server);
     expect((await db.meta.get("last_sync_at"))?.value).toBeTruthy();
 

@@ -41,8 +41,12 @@ export interface PullReport {
 
 export interface PullOptions {
   limit?: number;
-  /** After each stored page of a full sync: the changes applied so far. */
-  onProgress?: (rowsApplied: number) => void;
+  /**
+   * After each stored page of a full sync: the changes applied so far, and how many
+   * the round holds (the server's estimate on its first page; null if it sent none,
+   * as for a first sync resumed after a failure).
+   */
+  onProgress?: (rowsApplied: number, total: number | null) => void;
   /**
    * A full sync starts storing pages (true) and ends (false: its last page stored, or
    * the pull failed). Screens that read the whole copy wait for its end rather than
@@ -250,6 +254,7 @@ async function pullPages(api: SyncApi, options: PullOptions): Promise<PullReport
     return answer;
   };
   let first = true;
+  let total: number | null = null;
   let ahead: Promise<PullPage> | null = null;
   for (;;) {
     let page: PullPage;
@@ -280,6 +285,7 @@ async function pullPages(api: SyncApi, options: PullOptions): Promise<PullReport
       throw err;
     }
     measure("wait", waited);
+    if (page.estimate !== undefined) total = report.changes + page.estimate;
     ahead = page.has_more ? request(page.cursor) : null;
     const storing = now();
     // If this fails, the page fetched ahead is dropped with the rest of this pull.
@@ -294,7 +300,7 @@ async function pullPages(api: SyncApi, options: PullOptions): Promise<PullReport
     measure("store", storing);
     report.pages += 1;
     report.changes += page.changes.length;
-    if (report.full) options.onProgress?.(report.changes);
+    if (report.full) options.onProgress?.(report.changes, total);
     if (!page.has_more) return report;
   }
 }

@@ -283,6 +283,7 @@ export class FakeServer {
       }
       if (at.e !== this.epoch || (at.hi ?? at.lo) > this.clock) return error(410, "reset_required");
     }
+    let estimate: number | null = null;
     const answer = (changes: PullChange[], cursor: typeof at, hasMore: boolean) =>
       json(200, {
         changes,
@@ -290,6 +291,8 @@ export class FakeServer {
         has_more: hasMore,
         last_acknowledged_seq: device.lastSeq,
         server_time: T0,
+        // The first page of a full sync: the changes of the whole round.
+        ...(estimate === null ? {} : { estimate }),
       });
     if (at.hi === null) {
       if (at.lo === this.clock && raw !== null) return answer([], at, false);
@@ -320,6 +323,7 @@ export class FakeServer {
     const order = (a: [number, string], b: [number, string]) =>
       a[0] - b[0] || a[1].localeCompare(b[1]);
     items.sort((a, b) => order(a.key, b.key));
+    if (raw === null) estimate = items.length;
     const after = at.k;
     const rest = after === null ? items : items.filter((item) => order(item.key, after) > 0);
     const page = rest.slice(0, limit);

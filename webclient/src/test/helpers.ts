@@ -2,7 +2,8 @@ import { expect } from "vitest";
 import { db, ENTITY_NAMES, type EntityName } from "../db";
 import { HttpSyncApi } from "../sync/api";
 import { bindSession } from "../sync/device";
-import type { FakeServer } from "./fakeServer";
+import { pull } from "../sync/pull";
+import { FakeServer, seedPortfolio } from "./fakeServer";
 
 /** The client's real HTTP code, talking to the fake server. */
 export function apiFor(server: FakeServer): HttpSyncApi {
@@ -11,6 +12,15 @@ export function apiFor(server: FakeServer): HttpSyncApi {
 
 export async function signIn(server: FakeServer): Promise<void> {
   await bindSession({ userId: server.userId, csrfToken: server.csrfToken });
+}
+
+/** A signed-in device holding a first sync of a fake portfolio of `customers`. */
+export async function syncedDevice(customers: number): Promise<FakeServer> {
+  const server = new FakeServer();
+  seedPortfolio(server, customers);
+  await signIn(server);
+  await pull(apiFor(server));
+  return server;
 }
 
 /** The local copy without device-only fields: entity -> id -> row. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkInVerdict, distanceM } from "./geo";
+import { checkInVerdict, distanceM, locate, problemOf } from "./geo";
 
 const fix = (latitude: number, longitude: number) => ({
   latitude,
@@ -27,5 +27,35 @@ describe("check-in verdict", () => {
       verdict: "recorded",
       distance_m: null,
     });
+  });
+});
+
+describe("locating for a check-in", () => {
+  /** A Geolocation that answers with an error of `code`, as Chromium does when denied. */
+  const failing = (code: number) =>
+    ({
+      getCurrentPosition: (_ok: PositionCallback, fail?: PositionErrorCallback | null) =>
+        fail?.({ code } as GeolocationPositionError),
+    }) as unknown as Geolocation;
+
+  it("says why there is no fix: denied, unavailable, timeout, no API", async () => {
+    expect(await locate(1_000, failing(1))).toEqual({ fix: null, problem: "denied" });
+    expect(await locate(1_000, failing(2))).toEqual({ fix: null, problem: "unavailable" });
+    expect(await locate(1_000, failing(3))).toEqual({ fix: null, problem: "timeout" });
+    expect(await locate(1_000, undefined)).toEqual({ fix: null, problem: "unsupported" });
+    expect(problemOf(99)).toBe("unavailable");
+  });
+
+  it("gives the fix when there is one", async () => {
+    const geo = {
+      getCurrentPosition: (ok: PositionCallback) =>
+        ok({
+          coords: { latitude: 31.2, longitude: 121.4, accuracy: 12.4 },
+          timestamp: Date.now(),
+        } as GeolocationPosition),
+    } as unknown as Geolocation;
+    const located = await locate(1_000, geo);
+    expect(located.problem).toBeNull();
+    expect(located.fix).toMatchObject({ latitude: 31.2, longitude: 121.4, accuracy_m: 12 });
   });
 });

@@ -16,33 +16,56 @@ export interface Fix {
 /** Beyond this distance from the customer's known place a check-in is flagged. */
 export const MAX_DISTANCE_M = 500;
 
+/** Why there is no fix: the manager is told, so a check-in is not "unverified" for no reason. */
+export type LocationProblem = "denied" | "unavailable" | "timeout" | "unsupported";
+
+/** A fix, or why there is none. */
+export type Located = { fix: Fix; problem: null } | { fix: null; problem: LocationProblem };
+
+/** GeolocationPositionError's codes: 1 permission denied, 2 position unavailable, 3 timeout. */
+export function problemOf(code: number): LocationProblem {
+  if (code === 1) return "denied";
+  if (code === 3) return "timeout";
+  return "unavailable";
+}
+
 /**
- * One fix, or null when there is none in time (no permission, no signal, no API).
+ * One fix, or why there is none in time (no permission, no signal, no API).
  * A cached fix up to a minute old is accepted: indoors a fresh one may never come.
  */
-export function currentFix(timeoutMs = 15_000): Promise<Fix | null> {
-  const geo = globalThis.navigator?.geolocation;
-  if (!geo) return Promise.resolve(null);
+export function locate(
+  timeoutMs = 15_000,
+  geo: Geolocation | undefined = globalThis.navigator?.geolocation,
+): Promise<Located> {
+  if (!geo) return Promise.resolve({ fix: null, problem: "unsupported" });
   return new Promise((resolve) => {
     // Some browsers never call back when the permission prompt is ignored.
-    const guard = setTimeout(() => resolve(null), timeoutMs + 1_000);
+    const guard = setTimeout(() => resolve({ fix: null, problem: "timeout" }), timeoutMs + 1_000);
     geo.getCurrentPosition(
       (position) => {
         clearTimeout(guard);
         resolve({
-          latitude: position.coords.latitude,
-          longitude: position.coords.longitude,
-          accuracy_m: Math.round(position.coords.accuracy),
-          location_age_s: Math.max(0, Math.round((Date.now() - position.timestamp) / 1000)),
+          fix: {
+            latitude: position.coords.latitude,
+            longitude: position.coords.longitude,
+            accuracy_m: Math.round(position.coords.accuracy),
+            location_age_s: Math.max(0, Math.round((Date.now() - position.timestamp) / 1000)),
+          },
+          problem: null,
         });
       },
-      () => {
+      (error) => {
         clearTimeout(guard);
-        resolve(null);
+        resolve({ fix: null, problem: problemOf(error.code) });
       },
       { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 60_000 },
     );
   });
+}
+
+/** One fix, or null when there is none in time (`locate` says why). */
+export async function currentFix(timeoutMs = 15_000): Promise<Fix | null> {
+  return (await locate(timeoutMs)).fix;
 }
 
 const EARTH_RADIUS_M = 6_371_000;

@@ -6,6 +6,7 @@ import { forms } from "./forms";
 import { numbers } from "./numbers";
 import { photos } from "./photos";
 import { portfolio } from "./portfolio";
+import { reminders } from "./reminders";
 import { shell } from "./shell";
 import { sync } from "./sync";
 import { today } from "./today";
@@ -21,6 +22,7 @@ export const catalogues = [
   forms,
   campaign,
   numbers,
+  reminders,
   photos,
 ] as const;
 

@@ -1,8 +1,36 @@
 import type { ComponentChildren } from "preact";
-import { t, type MessageKey } from "../../i18n";
-import { Field } from "./Labelled";
+import { fmtNumber, t, type MessageKey } from "../../i18n";
+import { textLength } from "../../limits";
+import { Field as Labelled, type FieldProps } from "./Labelled";
 
-export { Choices, Field, type ControlProps } from "./Labelled";
+export { Choices, type ControlProps } from "./Labelled";
+
+/**
+ * A labelled control (./Labelled). With `limit` (its text and the most characters the
+ * server takes, from LIMITS in src/limits.ts) it counts what was typed and, past the
+ * limit, says by how much: nothing typed or pasted is ever cut (no `maxLength`), and
+ * the form refuses to save while `limitError` finds fault.
+ */
+export function Field({
+  limit,
+  error,
+  ...props
+}: Omit<FieldProps, "count"> & { limit?: { text: string; max: number } }) {
+  if (!limit) return <Labelled error={error} {...props} />;
+  const length = textLength(limit.text);
+  const count = {
+    text: t("form.count", { length: fmtNumber(length), max: fmtNumber(limit.max) }),
+    over: length > limit.max,
+  };
+  return <Labelled error={limitError(limit.text, limit.max) ?? error} count={count} {...props} />;
+}
+
+/** What is wrong with `text` against a limit of `max` characters, or null: a form's check. */
+export function limitError(text: string, max: number): string | null {
+  const length = textLength(text);
+  if (length <= max) return null;
+  return t("form.tooLong", { max: fmtNumber(max), over: fmtNumber(length - max) });
+}
 
 /** The codes `c` for which `prefix + c` is a message key. */
 type CodesAfter<Prefix extends string, Key = MessageKey> = Key extends `${Prefix}${infer Code}`

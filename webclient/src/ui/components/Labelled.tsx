@@ -12,23 +12,26 @@ export interface ControlProps {
   "aria-invalid"?: true;
 }
 
-/**
- * A labelled form control: the label is always visible, the hint and the error are
- * read out with the control, and the error is announced when it appears.
- */
-export function Field({
-  label,
-  hint,
-  error,
-  children,
-}: {
+export interface FieldProps {
   label: ComponentChildren;
   hint?: ComponentChildren;
   error?: string | null;
+  /** A count of what was typed against the field's limit ("120 / 4,000"), under it. */
+  count?: { text: string; over: boolean };
   children: (props: ControlProps) => ComponentChildren;
-}) {
+}
+
+/**
+ * A labelled form control: the label is always visible, the hint, the count and the
+ * error are read out with the control, and the error is announced when it appears.
+ */
+export function Field({ label, hint, error, count, children }: FieldProps) {
   const id = useId();
-  const described = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""]
+  const described = [
+    hint ? `${id}-hint` : "",
+    count ? `${id}-count` : "",
+    error ? `${id}-error` : "",
+  ]
     .filter(Boolean)
     .join(" ");
   return (
@@ -44,6 +47,15 @@ export function Field({
         ...(described ? { "aria-describedby": described } : {}),
         ...(error ? { "aria-invalid": true as const } : {}),
       })}
+      {count && (
+        <p
+          class={`fb-field-count${count.over ? " fb-field-count-over" : ""}`}
+          id={`${id}-count`}
+          data-testid="field-count"
+        >
+          {count.text}
+        </p>
+      )}
       <p class="fb-error" id={`${id}-error`} role="alert" hidden={!error}>
         {error}
       </p>

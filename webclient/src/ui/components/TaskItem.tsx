@@ -3,7 +3,8 @@ import type { Task } from "../../db";
 import { completeTask, updateTask } from "../../data";
 import { fmtDate, t } from "../../i18n";
 import { href } from "../router";
-import { Field } from "./Field";
+import { LIMITS } from "../../limits";
+import { Field, limitError } from "./Field";
 import { today } from "../../time";
 
 /**
@@ -99,13 +100,23 @@ function TaskEditForm({ task, onDone }: { task: Task; onDone: (saved: boolean) =
   const [due, setDue] = useState(task.due_date ?? "");
   const [notes, setNotes] = useState(task.notes ?? "");
   const [error, setError] = useState<string | null>(null);
+  const [dueError, setDueError] = useState<string | null>(null);
 
   async function save(event: Event) {
     event.preventDefault();
-    if (title.trim() === "") {
-      setError(t("form.required"));
+    const titleError = title.trim() === "" ? t("form.required") : null;
+    // A due date moved into the past would be overdue at once (the server refuses it
+    // too); one already past may stay as it is.
+    const pastDue = due !== "" && due !== (task.due_date ?? "") && due < today();
+    setError(titleError);
+    setDueError(pastDue ? t("task.errPastDue") : null);
+    if (
+      titleError ||
+      pastDue ||
+      limitError(title, LIMITS.taskTitle) ||
+      limitError(notes, LIMITS.taskNotes)
+    )
       return;
-    }
     await updateTask(task.id, {
       title: title.trim(),
       due_date: due || null,
@@ -115,30 +126,30 @@ function TaskEditForm({ task, onDone }: { task: Task; onDone: (saved: boolean) =
   }
 
   return (
-    <form class="fb-form fb-inline-form" data-testid="task-edit-form" onSubmit={save}>
-      <Field label={t("task.title")} error={error}>
+    <form class="fb-form fb-inline-form" data-testid="task-edit-form" onSubmit={save} noValidate>
+      <Field label={t("task.title")} error={error} limit={{ text: title, max: LIMITS.taskTitle }}>
         {(props) => (
           <input
             {...props}
             name="title"
             value={title}
-            maxLength={200}
             onInput={(e) => setTitle(e.currentTarget.value)}
           />
         )}
       </Field>
-      <Field label={t("task.due")}>
+      <Field label={t("task.due")} error={dueError}>
         {(props) => (
           <input
             {...props}
             type="date"
             name="due_date"
+            min={today()}
             value={due}
             onInput={(e) => setDue(e.currentTarget.value)}
           />
         )}
       </Field>
-      <Field label={t("task.notes")}>
+      <Field label={t("task.notes")} limit={{ text: notes, max: LIMITS.taskNotes }}>
         {(props) => (
           <textarea
             {...props}

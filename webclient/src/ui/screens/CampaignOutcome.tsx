@@ -8,7 +8,8 @@ import {
   type CampaignTargetDetail,
 } from "../../data";
 import { fmtDate, fmtDateTime, t, useLocale } from "../../i18n";
-import { Choices, Field, FormFooter } from "../components/Field";
+import { LIMITS } from "../../limits";
+import { Choices, Field, FormFooter, limitError } from "../components/Field";
 import { useLive } from "../components/useLive";
 import { href } from "../router";
 import { returnTo } from "./LogVisit";
@@ -23,7 +24,6 @@ const OUTCOMES: readonly Outcome[] = [
   "not_reached",
 ];
 const MAX_MONTHS = 120;
-const MAX_REASON = 300;
 
 /** A target's outcome in words: what the customer did, with its months or reason, and when. */
 export function outcomeText(target: CampaignTarget): string {
@@ -147,8 +147,9 @@ function OutcomeForm({
     }
     if (outcome === "declined") {
       const text = reason.trim();
-      if (text === "" || text.length > MAX_REASON)
-        return { errors: { reason: t("campaign.errReason") } };
+      if (text === "") return { errors: { reason: t("campaign.errReason") } };
+      const long = limitError(text, LIMITS.campaignDeclineReason);
+      if (long) return { errors: { reason: long } };
       return { input: { outcome, decline_reason: text } };
     }
     return { input: { outcome } };
@@ -204,13 +205,16 @@ function OutcomeForm({
         </Field>
       )}
       {outcome === "declined" && (
-        <Field label={t("campaign.reason")} error={errors.reason}>
+        <Field
+          label={t("campaign.reason")}
+          error={errors.reason}
+          limit={{ text: reason, max: LIMITS.campaignDeclineReason }}
+        >
           {(props) => (
             <textarea
               {...props}
               name="decline_reason"
               rows={3}
-              maxLength={MAX_REASON}
               value={reason}
               onInput={(e) => setReason(e.currentTarget.value)}
             />

@@ -2,8 +2,10 @@ import { useState } from "preact/hooks";
 import type { Complaint as ComplaintRow, ComplaintStatus } from "../../db";
 import { addComplaintNote, complaintDetail, transitionComplaint } from "../../data";
 import { fmtDateTime, locale, t, useLocale } from "../../i18n";
+import { LIMITS } from "../../limits";
 import { now } from "../../time";
-import { Choices, Field } from "../components/Field";
+import { stepFacts } from "../components/complaintSteps";
+import { Choices, Field, limitError } from "../components/Field";
 import { TierBadge } from "../components/TierBadge";
 import { useLive } from "../components/useLive";
 import { href } from "../router";
@@ -128,6 +130,11 @@ export function Complaint({ route }: ScreenProps) {
                 </span>
               )}
               {step.note && <span class="fb-notes">{step.note}</span>}
+              {stepFacts(step).map((fact) => (
+                <span key={fact} class="fb-notes">
+                  {fact}
+                </span>
+              ))}
             </li>
           ))}
         </ol>
@@ -173,6 +180,9 @@ function Steps({ complaint, allowed }: { complaint: ComplaintRow; allowed: Compl
   function confirm(event: Event) {
     event.preventDefault();
     if (chosen === "resolved" && !resolution.trim()) return setError(t("complaint.errResolution"));
+    // Over a limit: the field says so itself.
+    if (chosen === "resolved" && limitError(resolution, LIMITS.complaintResolution)) return;
+    if (limitError(note, LIMITS.complaintStepNote)) return;
     if (chosen === "closed" && satisfaction === null)
       return setError(t("complaint.errSatisfaction"));
     if (chosen) void go(chosen);
@@ -199,13 +209,16 @@ function Steps({ complaint, allowed }: { complaint: ComplaintRow; allowed: Compl
       {chosen && (
         <form class="fb-form fb-inline-form" onSubmit={confirm} noValidate>
           {chosen === "resolved" && (
-            <Field label={t("complaint.resolution")} error={error}>
+            <Field
+              label={t("complaint.resolution")}
+              error={error}
+              limit={{ text: resolution, max: LIMITS.complaintResolution }}
+            >
               {(props) => (
                 <textarea
                   {...props}
                   name="resolution"
                   rows={3}
-                  maxLength={4000}
                   required
                   value={resolution}
                   onInput={(e) => setResolution(e.currentTarget.value)}
@@ -226,12 +239,14 @@ function Steps({ complaint, allowed }: { complaint: ComplaintRow; allowed: Compl
               error={error}
             />
           )}
-          <Field label={t("complaint.stepNote")}>
+          <Field
+            label={t("complaint.stepNote")}
+            limit={{ text: note, max: LIMITS.complaintStepNote }}
+          >
             {(props) => (
               <input
                 {...props}
                 name="note"
-                maxLength={4000}
                 value={note}
                 onInput={(e) => setNote(e.currentTarget.value)}
               />
@@ -267,6 +282,7 @@ function NoteBox({ id }: { id: string }) {
   async function add(event: Event) {
     event.preventDefault();
     if (!note.trim()) return setError(t("form.required"));
+    if (limitError(note, LIMITS.complaintNote)) return;
     setError(null);
     await addComplaintNote(id, note.trim());
     setNote("");
@@ -275,15 +291,26 @@ function NoteBox({ id }: { id: string }) {
 
   return (
     <form class="fb-form" onSubmit={add} noValidate>
-      <Field label={t("complaint.note")} error={error}>
+      <Field
+        label={t("complaint.note")}
+        error={error}
+        limit={{ text: note, max: LIMITS.complaintNote }}
+      >
         {(props) => (
           <textarea
             {...props}
             name="note"
             rows={2}
-            maxLength={4000}
             value={note}
-            onInput={(e) => setNote(e.currentTarget.value)}
+            onInput={(e) => {
+              setNote(e.currentTarget.value);
+              // "Required." is about an empty box: typing answers it.
+              if (e.currentTarget.value.trim()) setError(null);
+            }}
+            // Left empty: the note was given up, not missing.
+            onBlur={(e) => {
+              if (!e.currentTarget.value.trim()) setError(null);
+            }}
           />
         )}
       </Field>

@@ -449,8 +449,10 @@ function Contacts({ card }: { card: Card }) {
             <div class="fb-item-main">
               <span class="fb-item-title">
                 {p.name}
+                {/* The space outside the tag: inside it, an inline-block drops it. */}
+                {p.is_decision_maker && " "}
                 {p.is_decision_maker && (
-                  <span class="fb-status-tag"> {t("card.decisionMaker")}</span>
+                  <span class="fb-status-tag">{t("card.decisionMaker")}</span>
                 )}
               </span>
               <span class="fb-meta">{[p.title, p.email].filter(Boolean).join(" · ")}</span>

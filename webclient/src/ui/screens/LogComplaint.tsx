@@ -2,8 +2,9 @@ import { useState } from "preact/hooks";
 import type { Customer, IntakeChannel, Severity } from "../../db";
 import { complaintCategories, customerCard, logComplaint } from "../../data";
 import { locale, t, useLocale } from "../../i18n";
+import { LIMITS } from "../../limits";
 import { isoWithOffset, now } from "../../time";
-import { Field, FormFooter, SelectField } from "../components/Field";
+import { Field, FormFooter, limitError, SelectField } from "../components/Field";
 import { toLocalInput } from "../components/format";
 import { useLive } from "../components/useLive";
 import { href, type Route } from "../router";
@@ -41,6 +42,8 @@ function ComplaintForm({ route, customer }: { route: Route; customer: Customer }
     const found: Errors = {};
     if (!category) found.category = t("form.required");
     if (!description.trim()) found.description = t("form.required");
+    const long = limitError(description, LIMITS.complaintDescription);
+    if (long) found.description = long;
     const receivedAt = received ? new Date(received) : null;
     if (receivedAt === null || Number.isNaN(receivedAt.getTime()))
       found.received = t("form.required");
@@ -109,14 +112,17 @@ function ComplaintForm({ route, customer }: { route: Route; customer: Customer }
           value={intake}
           onChange={setIntake}
         />
-        <Field label={t("complaint.description")} error={errors.description}>
+        <Field
+          label={t("complaint.description")}
+          error={errors.description}
+          limit={{ text: description, max: LIMITS.complaintDescription }}
+        >
           {(props) => (
             <textarea
               {...props}
               name="description"
               required
               rows={5}
-              maxLength={4000}
               value={description}
               onInput={(e) => setDescription(e.currentTarget.value)}
             />

@@ -3,11 +3,12 @@ import type { CarePlan, Channel, Customer, CustomerResponse, Purpose } from "../
 import { customerCard, openPlans, pickMatchingPlan } from "../../data";
 import type { Compressed } from "../../data/photos";
 import { fmtDate, fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
+import { LIMITS } from "../../limits";
 import { isoWithOffset, localDate, now, today } from "../../time";
-import { Choices, Field, FormFooter, SelectField } from "../components/Field";
+import { Choices, Field, FormFooter, limitError, SelectField } from "../components/Field";
 import { LazyPhotoPicker, visitLogger } from "../components/LazyPhotos";
 import { useLive } from "../components/useLive";
-import { checkInVerdict, currentFix, type Fix } from "../geo";
+import { checkInVerdict, locate, MAX_DISTANCE_M, type Fix, type LocationProblem } from "../geo";
 import { href, navigate, type Route } from "../router";
 import type { ScreenProps } from "./types";
 import "../screens.css";
@@ -62,9 +63,13 @@ interface CheckIn {
   at: Date;
   locating: boolean;
   fix: Fix | null;
+  /** Why there is no fix (an in-person check-in only). */
+  problem?: LocationProblem | null;
 }
 
-type Errors = Partial<Record<"outcome" | "next_step_due" | "products" | "form", string>>;
+type Errors = Partial<
+  Record<"outcome" | "notes" | "next_step" | "next_step_due" | "products" | "form", string>
+>;
 
 /** The plan select's value for "fulfils no plan". */
 const NO_PLAN = "none";
@@ -121,9 +126,9 @@ function VisitForm({
       return;
     }
     setCheckIn({ at, locating: true, fix: null });
-    const fix = await currentFix();
+    const { fix, problem } = await locate();
     // A second tap meanwhile started a newer check-in: keep that one.
-    setCheckIn((current) => (current?.at === at ? { at, locating: false, fix } : current));
+    setCheckIn((current) => (current?.at === at ? { at, locating: false, fix, problem } : current));
   }
 
   async function save(event: Event) {
@@ -135,6 +140,14 @@ function VisitForm({
     const found: Errors = {};
     if (nextDue && !nextStep.trim()) found.next_step_due = t("visit.errNextDueNeedsStep");
     else if (nextDue && nextDue < today()) found.next_step_due = t("visit.errNextDuePast");
+    for (const [name, text, max] of [
+      ["outcome", outcome, LIMITS.visitOutcome],
+      ["notes", notes, LIMITS.visitNotes],
+      ["next_step", nextStep, LIMITS.visitNextStep],
+    ] as const) {
+      const long = limitError(text, max);
+      if (long) found[name] = long;
+    }
     if (productList.length > 20 || productList.some((p) => p.length > 60))
       found.products = t("visit.errProducts");
     if (Object.keys(found).length > 0) {
@@ -252,24 +265,30 @@ function VisitForm({
           )}
         </fieldset>
 
-        <Field label={t("visit.outcome")} error={errors.outcome}>
+        <Field
+          label={t("visit.outcome")}
+          error={errors.outcome}
+          limit={{ text: outcome, max: LIMITS.visitOutcome }}
+        >
           {(props) => (
             <input
               {...props}
               name="outcome"
-              maxLength={200}
               value={outcome}
               onInput={(e) => setOutcome(e.currentTarget.value)}
             />
           )}
         </Field>
-        <Field label={t("visit.notes")}>
+        <Field
+          label={t("visit.notes")}
+          error={errors.notes}
+          limit={{ text: notes, max: LIMITS.visitNotes }}
+        >
           {(props) => (
             <textarea
               {...props}
               name="notes"
               rows={4}
-              maxLength={4000}
               value={notes}
               onInput={(e) => setNotes(e.currentTarget.value)}
             />
@@ -301,12 +320,16 @@ function VisitForm({
           value={response}
           onChange={setResponse}
         />
-        <Field label={t("visit.nextStep")} hint={t("visit.nextStepHint")}>
+        <Field
+          label={t("visit.nextStep")}
+          hint={t("visit.nextStepHint")}
+          error={errors.next_step}
+          limit={{ text: nextStep, max: LIMITS.visitNextStep }}
+        >
           {(props) => (
             <input
               {...props}
               name="next_step"
-              maxLength={300}
               value={nextStep}
               onInput={(e) => setNextStep(e.currentTarget.value)}
             />
@@ -361,6 +384,10 @@ function CheckInStatus({
       >
         {t(`visit.verdict.${verdict}`)}
       </span>
+      {checkIn.problem && (
+        <span data-testid="location-problem">{` · ${t(`visit.problem.${checkIn.problem}`)}`}</span>
+      )}
+      {verdict === "out_of_range" && ` · ${t("visit.tooFar", { max: fmtNumber(MAX_DISTANCE_M) })}`}
       {" · "}
       {t("visit.checkedInAt", { time })}
       {fix &&

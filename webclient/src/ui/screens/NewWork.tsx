@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { LIMITS } from "../../limits";
 import type { Channel, Purpose } from "../../db";
 import {
   createPlan,
@@ -34,7 +35,8 @@ const CHANNELS: Channel[] = ["phone", "visit", "sms", "email", "im"];
 /** Matches listed under the search box: enough to pick from on a phone's screen. */
 const MATCHES = 6;
 // As the server's schemas (tasks/schemas.py, plans/schemas.py).
-const MAX = { title: 200, planTitle: 120, notes: 4000 };
+// The server's limits (src/limits.ts, one home for them all).
+const MAX = { title: LIMITS.taskTitle, planTitle: LIMITS.planTitle, notes: LIMITS.taskNotes };
 
 type Errors = Partial<
   Record<"customer" | "title" | "due_date" | "due_to" | "notes" | "form", string>
@@ -148,7 +150,7 @@ function NotesField({
   error?: string | undefined;
 }) {
   return (
-    <Field label={tw("work.notes")} error={error}>
+    <Field label={tw("work.notes")} error={error} limit={{ text: value, max: MAX.notes }}>
       {(props) => (
         <textarea
           {...props}
@@ -222,7 +224,11 @@ function TaskForm({ route, start }: { route: Route; start: CustomerSummary | nul
       <h1 id="new-task-title">{tw("work.newTask")}</h1>
       <form class="fb-form" data-testid="new-task-form" onSubmit={save} noValidate>
         <CustomerPicker value={customer} onChange={setCustomer} optional />
-        <Field label={tw("work.title")} error={errors.title}>
+        <Field
+          label={tw("work.title")}
+          error={errors.title}
+          limit={{ text: title, max: MAX.title }}
+        >
           {(props) => (
             <input
               {...props}
@@ -345,7 +351,11 @@ function PlanForm({ route, start }: { route: Route; start: CustomerSummary | nul
           }}
           error={errors.due_to}
         />
-        <Field label={tw("work.titleOptional")} error={errors.title}>
+        <Field
+          label={tw("work.titleOptional")}
+          error={errors.title}
+          limit={{ text: title, max: MAX.planTitle }}
+        >
           {(props) => (
             <input
               {...props}

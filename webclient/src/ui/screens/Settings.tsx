@@ -3,7 +3,9 @@ import { myNumbers } from "../../data";
 import { fmtDateTime, fmtFixed, fmtNumber, setLocale, t, useLocale, type Locale } from "../../i18n";
 import { SyncHttpError } from "../../sync";
 import { changePassword, logout, session } from "../../sync/session";
+import { reminderSettings } from "../../reminders";
 import { useLive } from "../components/useLive";
+import { turnRemindersOff, turnRemindersOn } from "../reminders";
 import { href } from "../router";
 import type { ScreenProps } from "./types";
 
@@ -71,6 +73,8 @@ export function Settings({ engine }: ScreenProps) {
         </div>
       </fieldset>
 
+      <RemindersSetting />
+
       <PasswordChange />
 
       <section class="fb-group" aria-labelledby="signout-title">
@@ -121,6 +125,51 @@ export function Settings({ engine }: ScreenProps) {
           </div>
         )}
       </section>
+    </section>
+  );
+}
+
+/** Reminders on this phone: off until turned on here, which is when the browser asks. */
+function RemindersSetting() {
+  const settings = useLive(reminderSettings, []).value;
+  const [message, setMessage] = useState("");
+  // What the user asked for while the browser and the database answer.
+  const [asked, setAsked] = useState<boolean | null>(null);
+  const granted = typeof Notification !== "undefined" && Notification.permission === "granted";
+  const on = asked ?? (settings?.enabled === true && granted);
+
+  async function toggle(wanted: boolean) {
+    setAsked(wanted);
+    setMessage("");
+    try {
+      if (!wanted) await turnRemindersOff();
+      else {
+        const result = await turnRemindersOn();
+        if (result !== "on") setMessage(t(`reminders.${result}`));
+      }
+    } finally {
+      setAsked(null);
+    }
+  }
+
+  return (
+    <section class="fb-group" aria-labelledby="reminders-title">
+      <h2 id="reminders-title">{t("reminders.setting")}</h2>
+      <label class="fb-check">
+        <input
+          type="checkbox"
+          name="reminders"
+          data-testid="reminders-toggle"
+          checked={on}
+          disabled={asked !== null}
+          onChange={(e) => void toggle(e.currentTarget.checked)}
+        />
+        <span>{t("reminders.toggle")}</span>
+      </label>
+      <p class="fb-meta">{t("reminders.explain")}</p>
+      <p class="fb-error" role="alert" hidden={!message}>
+        {message}
+      </p>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { OutboxEntry, ResultEntry, SeqGap, SyncConflict } from "../../db";
 import {
+  changeSubject,
   dismissResult,
   dismissSeqGaps,
   LocalRefusal,
@@ -8,7 +9,9 @@ import {
   retryingChanges,
   seqGaps,
   syncResults,
+  waitingChanges,
 } from "../../data";
+import type { MutationName } from "../../mutations";
 import { fmtDateTime, fmtNumber, hasMessage, t, useLocale } from "../../i18n";
 import { useLive } from "../components/useLive";
 import type { ScreenProps } from "./types";
@@ -33,6 +36,7 @@ export function SyncCenter({ engine }: ScreenProps) {
   const status = engine.status.value;
   const results = useLive(syncResults, []);
   const retrying = useLive(retryingChanges, []);
+  const waiting = useLive(waitingChanges, []);
   const gaps = useLive(seqGaps, []);
   const [running, setRunning] = useState(false);
   const [outcome, setOutcome] = useState("");
@@ -91,6 +95,7 @@ export function SyncCenter({ engine }: ScreenProps) {
         {outcome}
       </p>
 
+      <Waiting entries={waiting.value ?? []} />
       <Gaps gaps={gaps.value ?? []} />
       <Retrying entries={retrying.value ?? []} />
 
@@ -99,7 +104,10 @@ export function SyncCenter({ engine }: ScreenProps) {
           {t("sync.results")} <span class="fb-count-badge">{items.length}</span>
         </h2>
         {items.length === 0 ? (
-          <p class="fb-empty">{t("sync.noResults")}</p>
+          <p class="fb-empty" data-testid="sync-no-results">
+            {/* Not "every change was accepted" while some have not been sent. */}
+            {t(status.pending > 0 ? "sync.noResultsYet" : "sync.noResults")}
+          </p>
         ) : (
           <ul class="fb-list">
             {items.map((entry) => (
@@ -124,6 +132,7 @@ function ResultItem({ entry }: { entry: ResultEntry }) {
           · {t(entry.status === "conflict" ? "sync.conflict" : "sync.rejected")}
         </span>
       </p>
+      <ChangeSubject name={entry.name} args={entry.args} />
       <p class="fb-meta">{t("sync.madeAt", { time: fmtDateTime(entry.client_time) })}</p>
       {entry.status === "conflict" && fieldConflicts.length > 0 ? (
         <>
@@ -267,6 +276,49 @@ function ConflictChoices({ entry, conflicts }: { entry: ResultEntry; conflicts: 
   );
 }
 
+/** The record and the customer a change is about, as the user knows them. */
+function ChangeSubject({ name, args }: { name: MutationName; args: object }) {
+  const subject = useLive(() => changeSubject(name, args), [name, args]).value;
+  if (!subject || (!subject.record && !subject.customer)) return null;
+  const { record, customer } = subject;
+  return (
+    <p class="fb-result-subject" data-testid="change-subject">
+      {record && customer ? t("sync.subject", { record, customer }) : (record ?? customer)}
+    </p>
+  );
+}
+
+/** Changes saved on this phone that the server has not answered yet. */
+function Waiting({ entries }: { entries: OutboxEntry[] }) {
+  if (entries.length === 0) return null;
+  return (
+    <section class="fb-group" aria-labelledby="sync-waiting-title" data-testid="sync-waiting">
+      <h2 id="sync-waiting-title">
+        {t("sync.waitingTitle")} <span class="fb-count-badge">{fmtNumber(entries.length)}</span>
+      </h2>
+      <p>{t("sync.waitingExplain")}</p>
+      <QueuedList entries={entries} testid="waiting-item" />
+    </section>
+  );
+}
+
+/** Queued changes: what each is, what about, when it was made. */
+function QueuedList({ entries, testid }: { entries: OutboxEntry[]; testid: string }) {
+  return (
+    <ul class="fb-list">
+      {entries.map((entry) => (
+        <li key={entry.mutation_id} class="fb-result" data-testid={testid}>
+          <p class="fb-result-head">
+            <strong>{t(`sync.mutation.${entry.name}`)}</strong>
+          </p>
+          <ChangeSubject name={entry.name} args={entry.args} />
+          <p class="fb-meta">{t("sync.madeAt", { time: fmtDateTime(entry.client_time) })}</p>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** Changes the server failed to apply this time: they wait on the phone for the next sync. */
 function Retrying({ entries }: { entries: OutboxEntry[] }) {
   if (entries.length === 0) return null;
@@ -277,16 +329,7 @@ function Retrying({ entries }: { entries: OutboxEntry[] }) {
         {t("sync.retrying")} <span class="fb-count-badge">{entries.length}</span>
       </h2>
       <p>{t("sync.retryingExplain", { attempts: fmtNumber(attempts) })}</p>
-      <ul class="fb-list">
-        {entries.map((entry) => (
-          <li key={entry.mutation_id} class="fb-result" data-status="failed">
-            <p class="fb-result-head">
-              <strong>{t(`sync.mutation.${entry.name}`)}</strong>
-            </p>
-            <p class="fb-meta">{t("sync.madeAt", { time: fmtDateTime(entry.client_time) })}</p>
-          </li>
-        ))}
-      </ul>
+      <QueuedList entries={entries} testid="retrying-item" />
     </section>
   );
 }

@@ -2,7 +2,8 @@ import { useState } from "preact/hooks";
 import type { ChurnWarning } from "../../db";
 import { answerWarning, warningDetail } from "../../data";
 import { fmtDate, fmtDateTime, t, useLocale } from "../../i18n";
-import { Field } from "../components/Field";
+import { LIMITS } from "../../limits";
+import { Field, limitError } from "../components/Field";
 import { TierBadge } from "../components/TierBadge";
 import { useLive } from "../components/useLive";
 import { href } from "../router";
@@ -84,9 +85,11 @@ function AnswerForm({ warning }: { warning: ChurnWarning }) {
 
   async function save(event: Event) {
     event.preventDefault();
+    const causeError = cause.trim() ? limitError(cause, LIMITS.warningCause) : t("form.required");
+    const planError = plan.trim() ? limitError(plan, LIMITS.warningPlan) : t("form.required");
     const found = {
-      ...(cause.trim() ? {} : { cause: t("form.required") }),
-      ...(plan.trim() ? {} : { plan: t("form.required") }),
+      ...(causeError ? { cause: causeError } : {}),
+      ...(planError ? { plan: planError } : {}),
     };
     setErrors(found);
     if (found.cause || found.plan) return;
@@ -103,26 +106,34 @@ function AnswerForm({ warning }: { warning: ChurnWarning }) {
       {warning.answered_at && (
         <p class="fb-meta">{t("warning.answeredAt", { time: fmtDateTime(warning.answered_at) })}</p>
       )}
-      <Field label={t("warning.cause")} hint={t("warning.causeHint")} error={errors.cause}>
+      <Field
+        label={t("warning.cause")}
+        hint={t("warning.causeHint")}
+        error={errors.cause}
+        limit={{ text: cause, max: LIMITS.warningCause }}
+      >
         {(props) => (
           <textarea
             {...props}
             name="cause_analysis"
             rows={4}
-            maxLength={4000}
             required
             value={cause}
             onInput={(e) => setCause(e.currentTarget.value)}
           />
         )}
       </Field>
-      <Field label={t("warning.plan")} hint={t("warning.planHint")} error={errors.plan}>
+      <Field
+        label={t("warning.plan")}
+        hint={t("warning.planHint")}
+        error={errors.plan}
+        limit={{ text: plan, max: LIMITS.warningPlan }}
+      >
         {(props) => (
           <textarea
             {...props}
             name="retention_plan"
             rows={4}
-            maxLength={4000}
             required
             value={plan}
             onInput={(e) => setPlan(e.currentTarget.value)}
