@@ -102,7 +102,8 @@ def _result(m: Mutation, outcome: Outcome) -> dict:
 
 def _with_record(result: dict, outcome: Outcome) -> None:
     """The record as stored: versions move and defaults fill in at the flush."""
-    result["record"] = serialise(outcome.row)
+    # A removal (delete_contact) answers without a record: the row is gone.
+    result["record"] = serialise(outcome.row) if outcome.row is not None else None
     if outcome.conflicts:
         result["conflicts"] = [serialise(c) for c in outcome.conflicts]
 
