@@ -192,6 +192,11 @@ const newestFirst =
     key(b).localeCompare(key(a));
 
 /** Everything the device holds about one customer; undefined when it is not (or no longer) here. */
+/** Rows without those this device removed and the server has not confirmed (delete_contact). */
+export function visible<T extends { _deleted?: true }>(rows: T[]): T[] {
+  return rows.filter((row) => !row._deleted);
+}
+
 export async function customerCard(id: Uuid): Promise<CustomerCard | undefined> {
   const customer = await db.customers.get(id);
   if (customer === undefined) return undefined;
@@ -226,7 +231,7 @@ export async function customerCard(id: Uuid): Promise<CustomerCard | undefined> 
     customer,
     tier: tier ?? null,
     manager: manager ?? null,
-    contacts: contacts.sort(
+    contacts: visible(contacts).sort(
       (a, b) =>
         Number(b.is_decision_maker) - Number(a.is_decision_maker) || a.name.localeCompare(b.name),
     ),
