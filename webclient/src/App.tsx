@@ -149,7 +149,8 @@ function tabOf(route: RouteName): Tab {
   if (route === "today" || route === "sync" || route === "settings") return route;
   // Reached from "Me" (the tab bar has no room for a fifth tab on a 360 px phone).
   if (route === "myNumbers") return "settings";
-  if (route === "task" || route === "warning" || route === "complaint") return "today";
+  if (route === "task" || route === "warning" || route === "warnings" || route === "complaint")
+    return "today";
   return "portfolio";
 }
 

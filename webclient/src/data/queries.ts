@@ -71,7 +71,7 @@ function unsynced(row: { _local?: true; _base?: object }): boolean {
   return row._local === true || row._base !== undefined;
 }
 
-function summary(customer: Customer, tiers: Map<Uuid, Tier>): CustomerSummary {
+export function summary(customer: Customer, tiers: Map<Uuid, Tier>): CustomerSummary {
   const tier = tiers.get(customer.tier_id);
   return {
     id: customer.id,
@@ -343,7 +343,7 @@ export async function complaintCategories(): Promise<ComplaintCategory[]> {
   return (await db.complaint_categories.toArray()).filter((c) => c.active);
 }
 
-async function customerSummary(id: Uuid | null): Promise<CustomerSummary | null> {
+export async function customerSummary(id: Uuid | null): Promise<CustomerSummary | null> {
   const customer = id ? await db.customers.get(id) : undefined;
   if (customer === undefined) return null;
   const tier = await db.tiers.get(customer.tier_id);

@@ -75,6 +75,9 @@ export function Today({ engine }: ScreenProps) {
     <section class="fb-screen" aria-labelledby="today-title">
       <h1 id="today-title">{t("today.title")}</h1>
       {value && <p class="fb-meta">{fmtDate(value.date)}</p>}
+      <a class="fb-more-link" href={href("warnings")} data-testid="warnings-link">
+        {t("warnings.link")}
+      </a>
       {firstSync ? (
         <p class="fb-empty">{t("today.firstSync")}</p>
       ) : !agenda.ready ? (
