@@ -198,7 +198,7 @@ function OutcomeForm({ warning }: { warning: ChurnWarning }) {
       <h2>{ta("act.outcomeTitle")}</h2>
       <p class="fb-hint">{answered ? ta("act.outcomeIntro") : ta("act.needAnswer")}</p>
       <Choices
-        legend={ta("act.outcomeTitle")}
+        legend={ta("act.outcomeQuestion")}
         name="outcome"
         options={[
           { value: "retained" as const, label: ta("act.outcomeRetained") },
