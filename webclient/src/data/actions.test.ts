@@ -1,15 +1,26 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { apiFor, expectSameAsServer, signIn } from "../test/helpers";
-import { contactId, customerId, FakeServer, seedPortfolio, warningId } from "../test/fakeServer";
+import {
+  contactId,
+  customerId,
+  FakeServer,
+  revisionId,
+  seedPortfolio,
+  visitId,
+  warningId,
+} from "../test/fakeServer";
 import { pull } from "../sync/pull";
 import { push } from "../sync/push";
+import { setClock } from "../time";
 import { customerCard, pendingCount } from "./queries";
+import { visitDetail, warningLists } from "./records";
 import {
   addContact,
   answerWarning,
   deleteContact,
   flagWarning,
+  updateVisit,
   LocalRefusal,
   resolveWarning,
   updateContact,
@@ -247,6 +258,44 @@ describe("warning outcomes offline", () => {
       [warningId(1), ["Offered 5G", "Asked about porting out"]],
     ]);
     expect(server.get("churn_warnings", opened)).toMatchObject({ status: "open" });
+    await expectSameAsServer(server);
+  });
+});
+
+describe("the lists of the action screens", () => {
+  it("lists warnings waiting for an answer, answered, and closed", async () => {
+    await device();
+    const ids = async () => {
+      const lists = await warningLists();
+      return [lists.unanswered, lists.answered, lists.closed].map((l) =>
+        l.map((r) => [r.warning.id, r.customer?.name]),
+      );
+    };
+    expect(await ids()).toEqual([[[warningId(1), "客户2"]], [], []]);
+    await answerWarning(warningId(1), { cause_analysis: "Price", retention_plan: "Discount" });
+    expect(await ids()).toEqual([[], [[warningId(1), "客户2"]], []]);
+    await resolveWarning(warningId(1), { outcome: "churned", exit_reason: "Moved away" });
+    expect(await ids()).toEqual([[], [], [[warningId(1), "客户2"]]]);
+  });
+
+  it("shows a visit's corrections: pending here until the server's revision replaces them", async () => {
+    const server = await device();
+    setClock(() => new Date("2026-11-26T10:00:00Z"));
+    await updateVisit(visitId(1), { outcome: "Will renew" });
+    const before = (await visitDetail(visitId(1)))!;
+    expect(before.visit.outcome).toBe("Will renew");
+    expect(before.revisions.map((r) => r.id)).toEqual([revisionId(1)]);
+    expect(before.pending.map((e) => e.args.changes)).toEqual([{ outcome: "Will renew" }]);
+    expect(before.userId).toBe(server.userId);
+
+    await sync(server);
+    expect(await db.results.count()).toBe(0);
+    const after = (await visitDetail(visitId(1)))!;
+    expect(after.pending).toEqual([]);
+    expect(after.revisions.map((r) => r.changes)).toEqual([
+      { outcome: { old: null, new: "Will renew" } },
+      { notes: { old: "", new: "first call" } },
+    ]);
     await expectSameAsServer(server);
   });
 });

@@ -83,7 +83,7 @@ export async function visitDetail(id: Uuid): Promise<VisitDetail | undefined> {
     customer,
     userId: typeof userId === "string" ? userId : null,
     editors: Object.fromEntries(users.flatMap((u) => (u ? [[u.id, u.display_name]] : []))),
-    revisions: revisions.sort((a, b) => b.at.localeCompare(a.at)),
+    revisions: revisions.sort((a, b) => Date.parse(b.at) - Date.parse(a.at)),
     pending: queued.filter(
       (entry): entry is OutboxEntry<"update_visit"> =>
         entry.name === "update_visit" && isUnanswered(entry),

@@ -636,6 +636,32 @@ export class FakeServer {
           this.completePlan(target.plan_id, at, stamp);
         return { entity: "campaign_targets", row, conflicts: [] };
       }
+      case "update_visit": {
+        // visits/services.py `update_visit`: each real change kept as a revision.
+        const visit = this.visibleRow("visits", a.id);
+        const diff = Object.fromEntries(
+          Object.entries(a.changes)
+            .filter(([name, value]) => JSON.stringify(visit[name]) !== JSON.stringify(value))
+            .map(([name, value]) => [name, { old: visit[name] ?? null, new: value }]),
+        );
+        if (Object.keys(diff).length === 0) return { entity: "visits", row: visit, conflicts: [] };
+        this.put(
+          "visit_revisions",
+          {
+            id: crypto.randomUUID(),
+            visit_id: a.id,
+            editor_id: this.userId,
+            at: m.client_time,
+            changes: diff,
+          },
+          stamp,
+        );
+        return {
+          entity: "visits",
+          row: this.update("visits", a.id, a.changes, stamp),
+          conflicts: [],
+        };
+      }
       case "add_contact": {
         const customer = this.visibleRow("customers", a.customer_id);
         if (customer.kind !== "organisation")

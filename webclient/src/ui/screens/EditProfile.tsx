@@ -40,7 +40,6 @@ export function EditProfile({ route }: ScreenProps) {
   const live = useLive(() => customerCard(id), [id]);
   if (!live.ready) return <p class="fb-screen">{t("portfolio.loading")}</p>;
   if (live.value === undefined) return <Missing />;
-  // Keyed by version: a pull that changed the row starts the form from the new values.
   return <ProfileForm key={live.value.customer.id} customer={live.value.customer} />;
 }
 
