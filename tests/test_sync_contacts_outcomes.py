@@ -206,8 +206,7 @@ def test_a_contact_removed_offline_is_gone_but_not_one_changed_since(client, aut
         mutation(1, "delete_contact", {"id": boss["id"]}, base_version=boss["version"]),
         mutation(2, "delete_contact", {"id": other["id"]}, base_version=other["version"]),
     )
-    assert (removed["status"], removed.get("entity"), removed.get("record")) == (  # noqa
-
+    assert (removed["status"], removed["entity"], removed["record"]) == (
         "applied",
         "contacts",
         None,
