@@ -373,3 +373,38 @@ def test_another_managers_warning_outcome_is_not_found(client, auth, team_setup,
     )
     assert (result["status"], result["code"]) == ("rejected", "not_found")
     assert load(in_app, ChurnWarning, warning["id"]).status.value == "open"
+
+
+def test_contacts_added_in_a_batch_that_meets_a_refusal_are_added_once(client, org, in_app):
+    # A refusal makes the push run the batch again, a savepoint per change: what the
+    # first pass added in memory must not linger (customers/services.py `_reload_contacts`).
+    customer, boss = org["org"], org["boss"]
+    new_id = str(uuid.uuid4())
+    added, refused, marked = pushed(
+        client,
+        mutation(
+            1,
+            "add_contact",
+            {
+                "id": new_id,
+                "customer_id": str(customer.id),
+                "name": "李总",
+                "is_decision_maker": True,
+            },
+        ),
+        mutation(2, "delete_contact", {"id": boss["id"]}, base_version=boss["version"] - 1),
+        mutation(
+            3,
+            "update_contact",
+            {
+                "id": boss["id"],
+                "changes": {"is_decision_maker": True},
+                "base": {"is_decision_maker": False},
+            },
+        ),
+    )
+    assert [r["status"] for r in (added, refused, marked)] == ["applied", "rejected", "applied"]
+    assert contacts_of(in_app, customer.id) == {
+        boss["id"]: ("王经理", "13900000001", True),
+        new_id: ("李总", None, False),
+    }

@@ -368,17 +368,14 @@ def _check_organisation(customer: Customer) -> None:
 
 def _make_sole_decision_maker(customer: Customer, contact: Contact) -> None:
     """At most one decision maker per customer (a unique index says so too)."""
-    others = db.session.scalars(
-        sa.select(Contact).where(
-            Contact.customer_id == customer.id,
-            Contact.is_decision_maker,
-            Contact.id != contact.id,
-        )
-    ).all()
-    for other in others:
-        other.is_decision_maker = False
-    # The un-marking must reach the database before the new mark, or the index trips.
-    db.session.flush()
+    # One UPDATE of what the database holds, before the new mark (or the index trips).
+    bulk_update(
+        Contact,
+        Contact.customer_id == customer.id,
+        Contact.is_decision_maker,
+        Contact.id != contact.id,
+        values={"is_decision_maker": False},
+    )
     contact.is_decision_maker = True
 
 

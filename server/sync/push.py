@@ -487,6 +487,9 @@ def push(user: User, *, device_id: uuid.UUID, schema_version: int, mutations: li
     except Exception as err:
         if _database_failed(err):
             raise
+        # The savepoint put the rows back, but not every object the pass loaded or
+        # changed in memory (a collection read inside it, a row it UPDATEd): read again.
+        db.session.expire_all()
         isolated = _Pass(batch, isolate=True)
         results = isolated.run()
         isolated.save(received_at)
