@@ -395,9 +395,9 @@ def add_contact(customer: Customer, data: dict) -> Contact:
 
 
 def _reload_contacts(customer: Customer) -> None:
-    # Contacts are read and written by query, never through `customer.contacts` held in
-    # memory: a savepoint rolled back (the sync push undoes a batch that met a refusal,
-    # then runs it again) puts rows back but leaves a collection loaded inside it stale.
+    # Contacts are added, removed and found by the session, not through the collection in
+    # memory (which a rolled-back savepoint of the sync push could leave stale): read it
+    # again when next used (the profile's answer lists the contacts).
     db.session.expire(customer, ["contacts"])
 
 

@@ -4,9 +4,9 @@ A phone edits a task, a plan, a warning's answer, a customer's profile or a cont
 offline and sends, with its new values, `base`: the values it had of each field it
 changed, and `base_version`, the record's version it had. When that version is still
 the record's, the edit applies as is. Otherwise each field is judged alone (docs/sync.md,
-"Conflicts lose nothing"): a field the device did not really change is left alone; one only the
-device changed takes its value; one both changed takes the device's value (the later
-change in server order) and the value it replaces is kept in a `sync_conflicts` row.
+"Conflicts lose nothing"): a field the device did not really change is left alone; one
+only the device changed takes its value; one both changed takes the device's value (the
+later change in server order) and the value it replaces is kept in a `sync_conflicts` row.
 
 Values are compared in their JSON form, the form a pull gives the device (dates as
 ISO strings, enums as their values), so `base` is compared exactly as it was received.
