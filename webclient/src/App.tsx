@@ -151,6 +151,7 @@ function tabOf(route: RouteName): Tab {
   if (route === "myNumbers") return "settings";
   if (route === "task" || route === "warning" || route === "warnings" || route === "complaint")
     return "today";
+  if (route === "plan" || route === "newTask" || route === "newPlan") return "today";
   return "portfolio";
 }
 
