@@ -4,6 +4,7 @@ import { common } from "./common";
 import { customer } from "./customer";
 import { forms } from "./forms";
 import { numbers } from "./numbers";
+import { photos } from "./photos";
 import { portfolio } from "./portfolio";
 import { shell } from "./shell";
 import { sync } from "./sync";
@@ -20,6 +21,7 @@ export const catalogues = [
   forms,
   campaign,
   numbers,
+  photos,
 ] as const;
 
 // A key missing from either language of an area fails `tsc` here, naming the key.
