@@ -30,7 +30,7 @@ from server.extensions import db
 from server.models_base import bulk_update, check_version, utcnow
 from server.pagination import paginate
 from server.plans.models import CarePlan, PlanStatus
-from server.scope import visible_customers
+from server.scope import get_visible, visible_customers
 from server.tasks.models import Task, TaskStatus
 from server.timeutil import local_today
 from server.visits.models import Visit
@@ -368,11 +368,14 @@ def _check_organisation(customer: Customer) -> None:
 
 def _make_sole_decision_maker(customer: Customer, contact: Contact) -> None:
     """At most one decision maker per customer (a unique index says so too)."""
-    others = [c for c in customer.contacts if c is not contact and c.is_decision_maker]
-    for other in others:
-        other.is_decision_maker = False
-    # The un-marking must reach the database before the new mark, or the index trips.
-    db.session.flush()
+    # One UPDATE of what the database holds, before the new mark (or the index trips).
+    bulk_update(
+        Contact,
+        Contact.customer_id == customer.id,
+        Contact.is_decision_maker,
+        Contact.id != contact.id,
+        values={"is_decision_maker": False},
+    )
     contact.is_decision_maker = True
 
 
@@ -381,21 +384,42 @@ def add_contact(customer: Customer, data: dict) -> Contact:
     _check_organisation(customer)
     data = dict(data)
     decision_maker = data.pop("is_decision_maker", False)
-    contact = Contact(**data, is_decision_maker=False)
-    customer.contacts.append(contact)
+    contact = Contact(**data, customer_id=customer.id, is_decision_maker=False)
+    db.session.add(contact)
+    db.session.flush()
     if decision_maker:
         _make_sole_decision_maker(customer, contact)
     db.session.flush()
+    _reload_contacts(customer)
     return contact
+
+
+def _reload_contacts(customer: Customer) -> None:
+    # Contacts are added, removed and found by the session, not through the collection in
+    # memory (which a rolled-back savepoint of the sync push could leave stale): read it
+    # again when next used (the profile's answer lists the contacts).
+    db.session.expire(customer, ["contacts"])
 
 
 def get_contact(customer: Customer, contact_id: uuid.UUID) -> Contact:
     """One of the customer's contact persons; 404 if it has no such contact."""
     _check_organisation(customer)
-    for contact in customer.contacts:
-        if contact.id == contact_id:
-            return contact
-    raise not_found("Contact")
+    contact = db.session.scalar(
+        sa.select(Contact).where(Contact.id == contact_id, Contact.customer_id == customer.id)
+    )
+    if contact is None:
+        raise not_found("Contact")
+    return contact
+
+
+def get_visible_contact(user: User, contact_id: uuid.UUID) -> tuple[Customer, Contact]:
+    """A contact of a customer `user` may see, with its customer locked (as the REST
+    routes lock it, so two decision-maker changes run one after the other); else 404."""
+    customer_id = db.session.scalar(sa.select(Contact.customer_id).where(Contact.id == contact_id))
+    if customer_id is None:
+        raise not_found("Contact")
+    customer = get_visible(user, Customer, customer_id, for_update=True)
+    return customer, get_contact(customer, contact_id)
 
 
 def update_contact(customer: Customer, contact: Contact, changes: dict) -> Contact:
@@ -415,10 +439,12 @@ def update_contact(customer: Customer, contact: Contact, changes: dict) -> Conta
     return contact
 
 
-def delete_contact(customer: Customer, contact: Contact) -> None:
-    """Remove a contact person."""
-    customer.contacts.remove(contact)
+def delete_contact(customer: Customer, contact: Contact, *, version: int | None = None) -> None:
+    """Remove a contact person; `version` (optional) refuses it if the contact changed since."""
+    check_version(contact, version, "contact", lambda: ContactSchema().dump(contact))
+    db.session.delete(contact)
     db.session.flush()
+    _reload_contacts(customer)
 
 
 # --- assignment -----------------------------------------------------------------

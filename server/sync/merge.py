@@ -1,12 +1,12 @@
 """Per-field merge of an offline edit into a record someone else changed meanwhile.
 
-A phone edits a task, a plan, a warning's answer or a customer's profile offline and
-sends, with its new values, `base`: the values it had of each field it changed, and
-`base_version`, the record's version it had. When that version is still the record's,
-the edit applies as is. Otherwise each field is judged alone (docs/sync.md, "Conflicts
-lose nothing"): a field the device did not really change is left alone; one only the
-device changed takes its value; one both changed takes the device's value (the later
-change in server order) and the value it replaces is kept in a `sync_conflicts` row.
+A phone edits a task, a plan, a warning's answer, a customer's profile or a contact
+offline and sends, with its new values, `base`: the values it had of each field it
+changed, and `base_version`, the record's version it had. When that version is still
+the record's, the edit applies as is. Otherwise each field is judged alone (docs/sync.md,
+"Conflicts lose nothing"): a field the device did not really change is left alone; one
+only the device changed takes its value; one both changed takes the device's value (the
+later change in server order) and the value it replaces is kept in a `sync_conflicts` row.
 
 Values are compared in their JSON form, the form a pull gives the device (dates as
 ISO strings, enums as their values), so `base` is compared exactly as it was received.
@@ -21,9 +21,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from server.auth.models import User
-from server.customers.models import Customer
-from server.customers.schemas import CustomerPatchSchema
-from server.customers.services import update_customer
+from server.customers.models import Contact, Customer
+from server.customers.schemas import ContactPatchSchema, CustomerPatchSchema
+from server.customers.services import get_visible_contact, update_contact, update_customer
 from server.errors import ApiError
 from server.extensions import db
 from server.jsonvalue import to_json
@@ -102,7 +102,22 @@ CUSTOMERS = Editable(
     lambda user, customer, changes, now: update_customer(user, customer, changes),
     current=_customer_field,
 )
-EDITABLE = {spec.entity: spec for spec in (TASKS, PLANS, WARNINGS, CUSTOMERS)}
+
+
+@dataclass(frozen=True)
+class _ContactEditable(Editable):
+    """A contact is reached through its customer, which is locked (as the REST routes do)."""
+
+    def fetch(self, user: User, row_id: uuid.UUID) -> Any:
+        return get_visible_contact(user, row_id)[1]
+
+
+CONTACTS = _ContactEditable(
+    Contact,
+    ContactPatchSchema,
+    lambda user, contact, changes, now: update_contact(contact.customer, contact, changes),
+)
+EDITABLE = {spec.entity: spec for spec in (TASKS, PLANS, WARNINGS, CUSTOMERS, CONTACTS)}
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,14 @@ from server.campaigns.services import record_outcome
 from server.complaints.models import Complaint
 from server.complaints.schemas import ComplaintCreateSchema, NoteSchema, TransitionSchema
 from server.complaints.services import add_note, create_complaint, transition_complaint
-from server.customers.models import Customer
-from server.customers.services import check_profile_changes
+from server.customers.models import Contact, Customer
+from server.customers.schemas import ContactCreateSchema
+from server.customers.services import (
+    add_contact,
+    check_profile_changes,
+    delete_contact,
+    get_visible_contact,
+)
 from server.errors import ApiError, not_found, validation_fields
 from server.extensions import db
 from server.plans.models import CarePlan
@@ -53,8 +59,8 @@ from server.visits.models import Visit
 from server.visits.schemas import VisitCreateSchema, VisitPatchSchema
 from server.visits.services import create_visit, update_visit
 from server.warnings.models import ChurnWarning
-from server.warnings.schemas import FlagSchema
-from server.warnings.services import flag_customer
+from server.warnings.schemas import FlagSchema, ResolveSchema
+from server.warnings.services import flag_customer, resolve_warning
 
 
 @dataclass(frozen=True)
@@ -260,6 +266,50 @@ def _update_customer_profile(user: User, m: Mutation, former: bool) -> Outcome:
     return _merged(merge.CUSTOMERS, user, m, args, args["changes"])
 
 
+class _ContactCreate(ContactCreateSchema):
+    id = fields.UUID(required=True)
+    customer_id = fields.UUID(required=True)
+
+
+def _add_contact(user: User, m: Mutation, former: bool) -> Outcome:
+    data = _ContactCreate().load(m.args)
+    customer = _customer(user, m, data.pop("customer_id"), former)
+    return Outcome("contacts", add_contact(customer, data))
+
+
+def _update_contact(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _Edit().load(m.args)
+    return _merged(merge.CONTACTS, user, m, args, args["changes"])
+
+
+def _delete_contact(user: User, m: Mutation, former: bool) -> Outcome:
+    customer, contact = get_visible_contact(user, _Id().load(m.args)["id"])
+    # Not merged: a contact someone changed since the phone's copy is not removed
+    # unseen (409 version_conflict); the phone gets the new values and may remove it again.
+    delete_contact(customer, contact, version=m.base_version)
+    return Outcome("contacts", None)
+
+
+class _WarningOutcome(ResolveSchema):
+    id = fields.UUID(required=True)
+
+
+def _resolve_warning(user: User, m: Mutation, former: bool) -> Outcome:
+    args = _WarningOutcome().load({k: v for k, v in m.args.items() if k != "version"})
+    warning = get_visible(user, ChurnWarning, args["id"], for_update=True)
+    # No version check: an outcome is a step, like a complaint's transition; the
+    # service refuses a warning already closed, or "retained" before an answer.
+    resolve_warning(
+        user,
+        warning,
+        args["outcome"],
+        note=args.get("note"),
+        exit_reason=args.get("exit_reason"),
+        at=m.received_at,
+    )
+    return Outcome("churn_warnings", warning)
+
+
 class _Outcome(OutcomeSchema):
     id = fields.UUID(required=True)
 
@@ -369,6 +419,12 @@ DOMAIN_MUTATIONS: dict[str, Kind] = {
         _row_customer(Customer),
         authorize=_author_may_edit_profile,
     ),
+    "resolve_warning": Kind(_resolve_warning, "churn_warnings", _row_customer(ChurnWarning)),
+    "add_contact": Kind(
+        _add_contact, "contacts", _args_customer, creates=Contact, locks_customer=True
+    ),
+    "update_contact": Kind(_update_contact, "contacts", _row_customer(Contact)),
+    "delete_contact": Kind(_delete_contact, "contacts", _row_customer(Contact)),
     # What the customer said happened; kept even if the customer moved on meanwhile.
     "record_campaign_outcome": Kind(
         _record_campaign_outcome,

@@ -102,7 +102,8 @@ def _result(m: Mutation, outcome: Outcome) -> dict:
 
 def _with_record(result: dict, outcome: Outcome) -> None:
     """The record as stored: versions move and defaults fill in at the flush."""
-    result["record"] = serialise(outcome.row)
+    # A removal (delete_contact) answers without a record: the row is gone.
+    result["record"] = serialise(outcome.row) if outcome.row is not None else None
     if outcome.conflicts:
         result["conflicts"] = [serialise(c) for c in outcome.conflicts]
 
@@ -486,6 +487,9 @@ def push(user: User, *, device_id: uuid.UUID, schema_version: int, mutations: li
     except Exception as err:
         if _database_failed(err):
             raise
+        # The savepoint put the rows back, but not every object the pass loaded or
+        # changed in memory (a collection read inside it, a row it UPDATEd): read again.
+        db.session.expire_all()
         isolated = _Pass(batch, isolate=True)
         results = isolated.run()
         isolated.save(received_at)

@@ -38,6 +38,10 @@ def test_every_screen_passes_axe(phone, manager):
         ("Sync", "/sync", "sync-bar"),
         ("Settings", "/settings", "signout-button"),
         ("My numbers", "/me/numbers", "numbers-as-of"),
+        ("Warnings", "/warnings", "warnings-list"),
+        ("Edit profile", f"/customers/{c[0]['id']}/edit", "profile-form"),
+        ("Contact form", f"/customers/{c[0]['id']}/contacts/new", "contact-form"),
+        ("Flag a churn risk", f"/customers/{c[0]['id']}/flag", "flag-form"),
     ]
     for name, route, ready in screens:
         p.go(route)
@@ -45,6 +49,12 @@ def test_every_screen_passes_axe(phone, manager):
             expect(p.testid(ready).first).to_be_visible()
         _wait_for_screen(p.page)
         found[name] = _axe(p.page)
+    # A visit log, with its correction form and history (the third customer's call).
+    p.go(f"/customers/{c[2]['id']}")
+    p.testid("visit-link").first.click()
+    expect(p.testid("visit-correct-form")).to_be_visible()
+    _wait_for_screen(p.page)
+    found["Visit"] = _axe(p.page)
 
     report = _readable({screen: v for screen, v in found.items() if v})
     assert not report, f"axe-core found violations:\n{report}"

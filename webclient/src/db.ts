@@ -25,6 +25,8 @@ export interface LocalState {
   _local?: true;
   /** The server's values of the fields pending changes overlay, to put back if refused. */
   _base?: Record<string, unknown>;
+  /** Removed on this device (delete_contact), not yet confirmed: hidden, kept to put back if refused. */
+  _deleted?: true;
 }
 
 interface Versioned {

@@ -196,6 +196,19 @@ export interface AnswerWarningArgs extends WarningAnswer {
   base: Base<WarningAnswer>;
 }
 
+/** How an open warning ends (server/warnings/models.py `Outcome`). */
+export type WarningOutcome = "retained" | "churned";
+
+/**
+ * A warning's outcome: retained (after the answer), or churned with why. A step, like a
+ * complaint's transition: no version, the server checks the warning is still open.
+ */
+export type WarningOutcomeInput =
+  | { outcome: "retained"; note?: string | null }
+  | { outcome: "churned"; exit_reason: string; note?: string | null };
+
+export type ResolveWarningArgs = WarningOutcomeInput & { id: Uuid };
+
 // --- customers --------------------------------------------------------------------
 
 export type ProfileChanges = Partial<{
@@ -220,6 +233,36 @@ export type ProfileChanges = Partial<{
   tier: string;
   kind: Customer["kind"];
 }>;
+
+/** A contact person of an organisation (the `POST /customers/<id>/contacts` body). */
+export interface ContactInput {
+  name: string;
+  title?: string | null;
+  phone?: string | null;
+  email?: string | null;
+  /** Marking one un-marks the customer's other decision maker. */
+  is_decision_maker?: boolean;
+  birthday?: IsoDate | null;
+}
+
+export interface AddContactArgs extends ContactInput {
+  id: Uuid;
+  customer_id: Uuid;
+}
+
+export type ContactChanges = Partial<{
+  name: string;
+  title: string | null;
+  phone: string | null;
+  email: string | null;
+  is_decision_maker: boolean;
+  birthday: IsoDate | null;
+}>;
+
+/** A removal; `base_version` is the contact's version here (refused if it changed since). */
+export interface DeleteContactArgs {
+  id: Uuid;
+}
 
 // --- campaigns --------------------------------------------------------------------
 
@@ -264,7 +307,11 @@ export interface MutationArgs {
   update_plan: EditArgs<PlanChanges>;
   flag_warning: FlagWarningArgs;
   answer_warning: AnswerWarningArgs;
+  resolve_warning: ResolveWarningArgs;
   update_customer_profile: EditArgs<ProfileChanges>;
+  add_contact: AddContactArgs;
+  update_contact: EditArgs<ContactChanges>;
+  delete_contact: DeleteContactArgs;
   record_campaign_outcome: RecordCampaignOutcomeArgs;
   resolve_conflict: ResolveConflictArgs;
 }

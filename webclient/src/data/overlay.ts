@@ -47,6 +47,8 @@ export interface MutationSpec<K extends MutationName> {
    */
   targets(args: MutationArgs[K]): string[] | Promise<string[]>;
   apply: Overlay<K>;
+  /** Applied, it removed the row it targets: the server's row is gone too (delete_contact). */
+  removes?: true;
 }
 
 export function targetKey(entity: EntityName, id: string): string {
@@ -301,20 +303,39 @@ export const MUTATIONS: { [K in MutationName]: MutationSpec<K> } = {
   },
   update_plan: edit("care_plans"),
   flag_warning: {
-    targets: (args) => [targetKey("churn_warnings", args.id)],
-    apply: only("churn_warnings", (row, entry, ctx) =>
-      created<EntityRows["churn_warnings"]>(row, async () => {
-        const a = entry.args;
+    // A customer has at most one open warning: a report joins it, as on the server
+    // (warnings/services.py `flag_customer`), so the phone never shows two.
+    targets: async (args) => [
+      targetKey("churn_warnings", (await openWarning(args.customer_id))?.id ?? args.id),
+      targetKey("customers", args.customer_id),
+    ],
+    apply: async (entity, row, entry, ctx) => {
+      const a = entry.args;
+      const reason = { code: a.reason, note: a.note, by: ctx.userId, at: entry.client_time };
+      if (entity === "customers") {
+        const customer = row as EntityRows["customers"] | undefined;
+        return customer && customer.stage !== "churned"
+          ? patch(customer, { stage: "warning" })
+          : customer;
+      }
+      if (entity !== "churn_warnings") return row;
+      const warning = row as EntityRows["churn_warnings"] | undefined;
+      if (warning !== undefined && warning.id !== a.id) {
+        return patch(warning, { reasons: [...warning.reasons, reason] });
+      }
+      return created<EntityRows["churn_warnings"]>(warning, async () => {
+        const customer = await db.customers.get(a.customer_id);
+        const stage = customer ? (pristine(customer) ?? customer).stage : null;
         return {
           id: a.id,
           customer_id: a.customer_id,
           status: "open",
           source: "manual",
-          reasons: [{ code: a.reason, note: a.note, by: ctx.userId, at: entry.client_time }],
+          reasons: [reason],
           finding_keys: [],
           opened_at: entry.client_time,
           raised_by_id: ctx.userId,
-          previous_stage: null,
+          previous_stage: stage === "warning" || stage === "churned" ? null : stage,
           cause_analysis: null,
           retention_plan: null,
           answered_at: null,
@@ -326,8 +347,8 @@ export const MUTATIONS: { [K in MutationName]: MutationSpec<K> } = {
           ...timestamps(entry),
           _local: true,
         };
-      }),
-    ),
+      });
+    },
   },
   answer_warning: {
     targets: (args) => [targetKey("churn_warnings", args.id)],
@@ -351,6 +372,78 @@ export const MUTATIONS: { [K in MutationName]: MutationSpec<K> } = {
       }
       return patch(row, fields);
     }),
+  },
+  resolve_warning: {
+    targets: async (args) => {
+      const warning = await db.churn_warnings.get(args.id);
+      return [
+        targetKey("churn_warnings", args.id),
+        ...(warning ? [targetKey("customers", warning.customer_id)] : []),
+      ];
+    },
+    apply: async (entity, row, entry, ctx) => {
+      const a = entry.args;
+      if (entity === "customers") {
+        // The customer's stage follows, as warnings/services.py `resolve_warning` moves it.
+        const warning = pristine(await db.churn_warnings.get(a.id));
+        const stage = a.outcome === "churned" ? "churned" : (warning?.previous_stage ?? "maturity");
+        return patch(row as EntityRows["customers"] | undefined, { stage });
+      }
+      if (entity !== "churn_warnings") return row;
+      return patch(row as EntityRows["churn_warnings"] | undefined, {
+        status: a.outcome,
+        resolved_at: entry.client_time,
+        resolved_by_id: ctx.userId,
+        resolution_note: a.note ?? null,
+        exit_reason: a.outcome === "churned" ? a.exit_reason : null,
+      });
+    },
+  },
+  add_contact: {
+    targets: async (args) => [
+      targetKey("contacts", args.id),
+      ...(args.is_decision_maker ? await otherDecisionMakers(args.customer_id, args.id) : []),
+    ],
+    apply: only("contacts", async (row, entry) => {
+      const a = entry.args;
+      if (row !== undefined && row.id !== a.id) return patch(row, { is_decision_maker: false });
+      return created<EntityRows["contacts"]>(row, async () => ({
+        id: a.id,
+        customer_id: a.customer_id,
+        name: a.name,
+        title: a.title ?? null,
+        phone: a.phone ?? null,
+        email: a.email ?? null,
+        is_decision_maker: a.is_decision_maker ?? false,
+        birthday: a.birthday ?? null,
+        ...timestamps(entry),
+        _local: true,
+      }));
+    }),
+  },
+  update_contact: {
+    targets: async (args) => {
+      const contact = await db.contacts.get(args.id);
+      return [
+        targetKey("contacts", args.id),
+        ...(contact && args.changes.is_decision_maker
+          ? await otherDecisionMakers(contact.customer_id, args.id)
+          : []),
+      ];
+    },
+    apply: only("contacts", async (row, entry) =>
+      row !== undefined && row.id !== entry.args.id
+        ? patch(row, { is_decision_maker: false })
+        : patch(row, entry.args.changes as Partial<EntityRows["contacts"]>),
+    ),
+  },
+  delete_contact: {
+    targets: (args) => [targetKey("contacts", args.id)],
+    // Hidden rather than dropped, so a refusal can put the server's row back.
+    apply: only("contacts", async (row) =>
+      row?._local ? undefined : patch(row, { _deleted: true }),
+    ),
+    removes: true,
   },
   record_campaign_outcome: {
     targets: async (args) => {
@@ -395,6 +488,20 @@ export const MUTATIONS: { [K in MutationName]: MutationSpec<K> } = {
     ),
   },
 };
+
+/** The customer's open warning on this device, if any. */
+async function openWarning(customerId: Uuid) {
+  const warnings = await db.churn_warnings.where("customer_id").equals(customerId).toArray();
+  return warnings.find((w) => w.status === "open");
+}
+
+/** "contacts:id" of the customer's decision makers other than `except` (a new one un-marks them). */
+async function otherDecisionMakers(customerId: Uuid, except: Uuid): Promise<string[]> {
+  const contacts = await db.contacts.where("customer_id").equals(customerId).toArray();
+  return contacts
+    .filter((c) => c.id !== except && c.is_decision_maker)
+    .map((c) => targetKey("contacts", c.id));
+}
 
 /** Entries whose changes still show on local rows: not yet answered by the server. */
 export function isUnanswered(entry: OutboxEntry): boolean {

@@ -72,7 +72,7 @@ function unsynced(row: { _local?: true; _base?: object }): boolean {
   return row._local === true || row._base !== undefined;
 }
 
-function summary(customer: Customer, tiers: Map<Uuid, Tier>): CustomerSummary {
+export function summary(customer: Customer, tiers: Map<Uuid, Tier>): CustomerSummary {
   const tier = tiers.get(customer.tier_id);
   return {
     id: customer.id,
@@ -193,6 +193,11 @@ const newestFirst =
     key(b).localeCompare(key(a));
 
 /** Everything the device holds about one customer; undefined when it is not (or no longer) here. */
+/** Rows without those this device removed and the server has not confirmed (delete_contact). */
+export function visible<T extends { _deleted?: true }>(rows: T[]): T[] {
+  return rows.filter((row) => !row._deleted);
+}
+
 export async function customerCard(id: Uuid): Promise<CustomerCard | undefined> {
   const customer = await db.customers.get(id);
   if (customer === undefined) return undefined;
@@ -227,7 +232,7 @@ export async function customerCard(id: Uuid): Promise<CustomerCard | undefined> 
     customer,
     tier: tier ?? null,
     manager: manager ?? null,
-    contacts: contacts.sort(
+    contacts: visible(contacts).sort(
       (a, b) =>
         Number(b.is_decision_maker) - Number(a.is_decision_maker) || a.name.localeCompare(b.name),
     ),
@@ -339,7 +344,7 @@ export async function complaintCategories(): Promise<ComplaintCategory[]> {
   return (await db.complaint_categories.toArray()).filter((c) => c.active);
 }
 
-async function customerSummary(id: Uuid | null): Promise<CustomerSummary | null> {
+export async function customerSummary(id: Uuid | null): Promise<CustomerSummary | null> {
   const customer = id ? await db.customers.get(id) : undefined;
   if (customer === undefined) return null;
   const tier = await db.tiers.get(customer.tier_id);

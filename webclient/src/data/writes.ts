@@ -16,6 +16,8 @@ import type {
   Base,
   CampaignOutcomeInput,
   ConflictChoice,
+  ContactChanges,
+  ContactInput,
   CreatePlanInput,
   CreateTaskInput,
   EditArgs,
@@ -28,6 +30,7 @@ import type {
   TransitionExtra,
   VisitChanges,
   WarningAnswer,
+  WarningOutcomeInput,
 } from "../mutations";
 import { localDate, nowIso, today } from "../time";
 import { COMPLAINT_TRANSITIONS } from "./overlay";
@@ -37,6 +40,8 @@ import { matchingPlan } from "./queries";
 export type {
   CampaignOutcomeInput,
   ConflictChoice,
+  ContactChanges,
+  ContactInput,
   CreatePlanInput,
   CreateTaskInput,
   LogComplaintInput,
@@ -47,13 +52,21 @@ export type {
   TaskChanges,
   TransitionExtra,
   VisitChanges,
+  WarningOutcomeInput,
 } from "../mutations";
 
 /** A change the device refuses before queueing it (the server would refuse it too). */
 export class LocalRefusal extends Error {
   constructor(
     message: string,
-    readonly code: "not_found" | "illegal_transition" | "validation_error" | "campaign_closed",
+    readonly code:
+      | "not_found"
+      | "illegal_transition"
+      | "validation_error"
+      | "campaign_closed"
+      | "not_an_organisation"
+      | "analysis_required"
+      | "customer_churned",
     readonly fields: Record<string, string[]> = {},
   ) {
     super(message);
@@ -251,7 +264,22 @@ export async function flagWarning(
   note: string,
 ): Promise<Uuid> {
   const id = crypto.randomUUID();
-  await enqueue("flag_warning", () => ({ args: { id, customer_id, reason, note } }));
+  await enqueue("flag_warning", async () => {
+    const customer = await mustGet(db.customers.get(customer_id), "Customer");
+    if (customer.stage === "churned") {
+      throw new LocalRefusal(
+        "This customer has already left; follow up with a win-back plan instead.",
+        "customer_churned",
+      );
+    }
+    const trimmed = note.trim();
+    if (trimmed === "") {
+      throw new LocalRefusal("Some fields are invalid: note.", "validation_error", {
+        note: ["Say what you saw or heard."],
+      });
+    }
+    return { args: { id, customer_id, reason, note: trimmed } };
+  });
   return id;
 }
 
@@ -262,6 +290,40 @@ export async function answerWarning(id: Uuid, answer: WarningAnswer): Promise<vo
     // Both fields always travel; one the device left as it was has base == value and stays untouched.
     const { base, base_version } = baseOf(warning, answer);
     return { args: { id, ...answer, base }, base_version };
+  });
+}
+
+/**
+ * How an open warning ends: retained (the answer must be written first) or churned
+ * (say why). Refused here as the server would refuse it, so the phone never shows an
+ * outcome the server will undo.
+ */
+export async function resolveWarning(id: Uuid, input: WarningOutcomeInput): Promise<void> {
+  await enqueue("resolve_warning", async () => {
+    const warning: ChurnWarning = await mustGet(db.churn_warnings.get(id), "Warning");
+    if (warning.status !== "open") {
+      throw new LocalRefusal(
+        `This warning is already closed (${warning.status}).`,
+        "illegal_transition",
+      );
+    }
+    const note = input.note?.trim() || null;
+    if (input.outcome === "retained") {
+      if (warning.answered_at === null) {
+        throw new LocalRefusal(
+          "Write the cause analysis and retention plan first, then resolve as retained.",
+          "analysis_required",
+        );
+      }
+      return { args: { id, outcome: "retained", note } };
+    }
+    const exit_reason = input.exit_reason.trim();
+    if (exit_reason === "") {
+      throw new LocalRefusal("Some fields are invalid: exit_reason.", "validation_error", {
+        exit_reason: ["Say why the customer left."],
+      });
+    }
+    return { args: { id, outcome: "churned", exit_reason, note } };
   });
 }
 
@@ -278,6 +340,43 @@ export async function updateCustomerProfile(
     const current = (name: string) =>
       name === "tier" ? tierCode : (customer as unknown as Record<string, unknown>)[name];
     return editOf(customer, changes, current);
+  });
+}
+
+// --- contacts ---------------------------------------------------------------------
+
+/** A contact person for an organisation customer (only those have contacts). */
+export async function addContact(customer_id: Uuid, input: ContactInput): Promise<Uuid> {
+  const id = crypto.randomUUID();
+  await enqueue("add_contact", async () => {
+    const customer = await mustGet(db.customers.get(customer_id), "Customer");
+    if (customer.kind !== "organisation") {
+      throw new LocalRefusal("Only organisation customers have contacts.", "not_an_organisation");
+    }
+    return { args: defined({ id, customer_id, ...input }) };
+  });
+  return id;
+}
+
+/** Edit a contact: merged field by field on the server, like a profile edit. Null: nothing changed. */
+export async function updateContact(
+  id: Uuid,
+  changes: ContactChanges,
+): Promise<OutboxEntry<"update_contact"> | null> {
+  return enqueue("update_contact", async () =>
+    editOf(await mustGet(db.contacts.get(id), "Contact"), changes),
+  );
+}
+
+/** Remove a contact; the server refuses it if someone changed the contact since this copy. */
+export async function deleteContact(id: Uuid): Promise<void> {
+  await enqueue("delete_contact", async () => {
+    const contact = await mustGet(db.contacts.get(id), "Contact");
+    if (contact._deleted) return null;
+    // Its version is the server's as last seen, unless this device's own edits of it
+    // are still queued: they move the version first, so the check would refuse them.
+    const base_version = contact._local || contact._base ? null : contact.version;
+    return { args: { id }, base_version };
   });
 }
 

@@ -16,6 +16,7 @@ import {
 } from "../db";
 import {
   isUnanswered,
+  MUTATIONS,
   overlayContext,
   parseTarget,
   pristine,
@@ -99,10 +100,12 @@ async function takeResult(
   }
   // Rows it changed that the answer did not carry: back to the server's values (a
   // refused create disappears) with the changes still queued laid over them again.
+  // An applied removal has no server row left to go back to.
+  const removed = result.status === "applied" && MUTATIONS[entry.name].removes === true;
   for (const key of entry.targets) {
     if (answered.has(key)) continue;
     const [entity, id] = parseTarget(key);
-    await rebaseRow(entity, id, ctx);
+    await rebaseRow(entity, id, ctx, removed ? null : undefined);
   }
   if (result.status !== "applied") {
     await db.results.put({

@@ -456,7 +456,8 @@ export class FakeServer {
 
   private run(m: PushMutation): {
     entity: EntityName;
-    row: Row;
+    /** Null: the change removed its row (delete_contact). */
+    row: Row | null;
     conflicts: Row[];
     unchanged?: boolean;
   } {
@@ -642,7 +643,11 @@ export class FakeServer {
           name === "answer_warning"
             ? { cause_analysis: a.cause_analysis, retention_plan: a.retention_plan }
             : a.changes;
-        return this.merge(m, entity, a.id, changes, a.base ?? {}, stamp);
+        const merged = this.merge(m, entity, a.id, changes, a.base ?? {}, stamp);
+        if (name !== "answer_warning") return merged;
+        // warnings/services.py `answer_warning` stamps who answered and when.
+        const answered = { ...merged.row, answered_at: T0, answered_by_id: this.userId };
+        return { ...merged, row: this.put(entity, answered, stamp) };
       }
       case "record_campaign_outcome": {
         const target = this.visibleRow("campaign_targets", a.id);
@@ -690,6 +695,134 @@ export class FakeServer {
           this.completePlan(target.plan_id, at, stamp);
         return { entity: "campaign_targets", row, conflicts: [] };
       }
+      case "update_visit": {
+        // visits/services.py `update_visit`: each real change kept as a revision.
+        const visit = this.visibleRow("visits", a.id);
+        const diff = Object.fromEntries(
+          Object.entries(a.changes)
+            .filter(([name, value]) => JSON.stringify(visit[name]) !== JSON.stringify(value))
+            .map(([name, value]) => [name, { old: visit[name] ?? null, new: value }]),
+        );
+        if (Object.keys(diff).length === 0) return { entity: "visits", row: visit, conflicts: [] };
+        this.put(
+          "visit_revisions",
+          {
+            id: crypto.randomUUID(),
+            visit_id: a.id,
+            editor_id: this.userId,
+            at: m.client_time,
+            changes: diff,
+          },
+          stamp,
+        );
+        return {
+          entity: "visits",
+          row: this.update("visits", a.id, a.changes, stamp),
+          conflicts: [],
+        };
+      }
+      case "add_contact": {
+        const customer = this.visibleRow("customers", a.customer_id);
+        if (customer.kind !== "organisation")
+          throw new Refusal(
+            422,
+            "not_an_organisation",
+            "Only organisation customers have contacts.",
+          );
+        if (!this.get("contacts", a.id) && a.is_decision_maker)
+          this.unmarkDecisionMakers(a.customer_id, a.id, stamp);
+        return create("contacts", () => ({
+          id: a.id,
+          customer_id: a.customer_id,
+          name: a.name,
+          title: a.title ?? null,
+          phone: a.phone ?? null,
+          email: a.email ?? null,
+          is_decision_maker: a.is_decision_maker ?? false,
+          birthday: a.birthday ?? null,
+          version: 1,
+          created_at: T0,
+          updated_at: T0,
+        }));
+      }
+      case "update_contact": {
+        const merged = this.merge(m, "contacts", a.id, a.changes, a.base ?? {}, stamp);
+        if (merged.row.is_decision_maker && a.changes.is_decision_maker)
+          this.unmarkDecisionMakers(String(merged.row.customer_id), a.id, stamp);
+        return merged;
+      }
+      case "delete_contact": {
+        const row = this.visibleRow("contacts", a.id);
+        if (m.base_version !== null && m.base_version !== row.version)
+          throw new Refusal(409, "version_conflict", "This contact was changed by someone else.");
+        this.remove("contacts", a.id);
+        return { entity: "contacts", row: null, conflicts: [] };
+      }
+      case "flag_warning": {
+        const customer = this.visibleRow("customers", a.customer_id);
+        const reason = { code: a.reason, note: a.note, by: this.userId, at: T0 };
+        const open = [...this.rows.values()].find(
+          ({ entity, row }) =>
+            entity === "churn_warnings" &&
+            row.customer_id === a.customer_id &&
+            row.status === "open",
+        );
+        if (open) {
+          const reasons = [...(open.row.reasons as unknown[]), reason];
+          const row = this.update("churn_warnings", String(open.row.id), { reasons }, stamp);
+          return { entity: "churn_warnings", row, conflicts: [] };
+        }
+        this.update("customers", a.customer_id, { stage: "warning" }, stamp);
+        return create("churn_warnings", () => ({
+          id: a.id,
+          customer_id: a.customer_id,
+          status: "open",
+          source: "manual",
+          reasons: [reason],
+          finding_keys: [],
+          opened_at: T0,
+          raised_by_id: this.userId,
+          previous_stage: customer.stage,
+          cause_analysis: null,
+          retention_plan: null,
+          answered_at: null,
+          answered_by_id: null,
+          resolved_at: null,
+          resolved_by_id: null,
+          resolution_note: null,
+          exit_reason: null,
+          version: 1,
+          created_at: T0,
+          updated_at: T0,
+        }));
+      }
+      case "resolve_warning": {
+        const warning = this.visibleRow("churn_warnings", a.id);
+        if (warning.status !== "open")
+          throw new Refusal(409, "warning_resolved", "This warning is already resolved.");
+        if (a.outcome === "retained" && !warning.answered_at)
+          throw new Refusal(409, "analysis_required", "Write the cause analysis first.");
+        const exit = a.outcome === "churned" ? a.exit_reason : null;
+        if (a.outcome === "churned" && !exit)
+          throw new Refusal(422, "validation_error", "Some fields are invalid: exit_reason.", {
+            exit_reason: ["Say why the customer left."],
+          });
+        const row = this.update(
+          "churn_warnings",
+          a.id,
+          {
+            status: a.outcome,
+            resolved_at: T0,
+            resolved_by_id: this.userId,
+            resolution_note: a.note ?? null,
+            exit_reason: exit,
+          },
+          stamp,
+        );
+        const stage = a.outcome === "churned" ? "churned" : (warning.previous_stage ?? "maturity");
+        this.update("customers", String(warning.customer_id), { stage }, stamp);
+        return { entity: "churn_warnings", row, conflicts: [] };
+      }
       case "resolve_conflict":
         return {
           entity: "sync_conflicts",
@@ -707,6 +840,15 @@ export class FakeServer {
           "unknown_mutation",
           `This server does not know the change '${m.name}'.`,
         );
+    }
+  }
+
+  /** customers/services.py `_make_sole_decision_maker`: the customer's others are un-marked. */
+  private unmarkDecisionMakers(customerId: string, except: string, stamp: number): void {
+    for (const { entity, row } of [...this.rows.values()]) {
+      if (entity === "contacts" && row.customer_id === customerId && row.id !== except)
+        if (row.is_decision_maker)
+          this.update("contacts", String(row.id), { is_decision_maker: false }, stamp);
     }
   }
 

@@ -16,6 +16,7 @@ function ownTab(route: RouteName): Tab | null {
 const TODAYS_WORK: ReadonlySet<RouteName> = new Set<RouteName>([
   "task",
   "warning",
+  "warnings",
   "complaint",
   "plan",
   "newTask",

@@ -2,6 +2,11 @@
 export const customer = {
   en: {
     "card.actions": "Contact and log",
+    "card.flagRisk": "Flag a churn risk",
+    "card.editProfile": "Edit profile",
+    "card.addContact": "Add contact",
+    "card.edit": "Edit",
+    "warnings.link": "All churn warnings",
     "card.backToPortfolio": "Customers",
     "card.toPortfolio": "Go to customers",
     "card.missingTitle": "Customer not on this phone",
@@ -106,6 +111,11 @@ export const customer = {
     "taskStatus.cancelled": "Cancelled",
   },
   zh: {
+    "card.flagRisk": "上报流失风险",
+    "card.editProfile": "修改资料",
+    "card.addContact": "添加联系人",
+    "card.edit": "修改",
+    "warnings.link": "全部流失预警",
     "card.actions": "联系与记录",
     "card.backToPortfolio": "客户列表",
     "card.toPortfolio": "返回客户列表",

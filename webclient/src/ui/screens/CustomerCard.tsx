@@ -74,7 +74,7 @@ export function CustomerCard({ route }: ScreenProps) {
       </header>
 
       <Actions customer={customer} />
-      <Warnings warnings={card.warnings} />
+      <Warnings warnings={card.warnings} customer={customer} />
       <Spend card={card} />
       <Plans card={card} />
       {card.campaigns.length > 0 && <Campaigns card={card} />}
@@ -150,9 +150,18 @@ function Actions({ customer }: { customer: Customer }) {
   );
 }
 
-function Warnings({ warnings }: { warnings: ChurnWarning[] }) {
+function Warnings({ warnings, customer }: { warnings: ChurnWarning[]; customer: Customer }) {
   const open = warnings.filter((w) => w.status === "open");
-  if (open.length === 0) return null;
+  const flag = customer.stage !== "churned" && (
+    <a
+      class="fb-button fb-secondary"
+      href={href("flagWarning", { id: customer.id })}
+      data-testid="flag-risk-button"
+    >
+      {t("card.flagRisk")}
+    </a>
+  );
+  if (open.length === 0) return flag ? <p class="fb-quick">{flag}</p> : null;
   return (
     <Section id="card-warnings" title={t("card.warnings")}>
       <ul class="fb-list">
@@ -173,6 +182,7 @@ function Warnings({ warnings }: { warnings: ChurnWarning[] }) {
           </li>
         ))}
       </ul>
+      {flag}
     </Section>
   );
 }
@@ -373,9 +383,9 @@ function Visits({ card }: { card: Card }) {
         {visits.map((v) => (
           <li key={v.id} class="fb-item" data-testid="visit-item" data-id={v.id}>
             <div class="fb-item-main">
-              <span class="fb-item-title">
+              <a class="fb-item-title" href={href("visit", { id: v.id })} data-testid="visit-link">
                 {fmtDateTime(v.started_at)} · {t(`channel.${v.channel}`)}
-              </span>
+              </a>
               <span class="fb-meta">
                 {t(`purpose.${v.purpose}`)}
                 {v.channel === "visit" ? ` · ${t(`location.${v.location_status}`)}` : ""}
@@ -435,6 +445,13 @@ function Profile({ customer: c }: { customer: Customer }) {
           </div>
         ))}
       </dl>
+      <a
+        class="fb-button fb-secondary"
+        href={href("editProfile", { id: c.id })}
+        data-testid="edit-profile-button"
+      >
+        {t("card.editProfile")}
+      </a>
     </Section>
   );
 }
@@ -466,9 +483,26 @@ function Contacts({ card }: { card: Card }) {
                 {t("card.call")}
               </a>
             )}
+            <a
+              class="fb-button fb-secondary"
+              href={href("contact", { id: card.customer.id, contactId: p.id })}
+              data-testid="contact-edit"
+            >
+              {t("card.edit")}
+              <span class="fb-visually-hidden"> {p.name}</span>
+            </a>
           </li>
         ))}
       </ul>
+      {card.customer.kind === "organisation" && (
+        <a
+          class="fb-button fb-secondary"
+          href={href("contact", { id: card.customer.id, contactId: "new" })}
+          data-testid="contact-add"
+        >
+          {t("card.addContact")}
+        </a>
+      )}
     </Section>
   );
 }

@@ -52,7 +52,12 @@ export function Today({ engine }: ScreenProps) {
           </a>
         </nav>
       </div>
-      {value && <p class="fb-meta">{fmtDate(value.date)}</p>}
+      <p class="fb-meta">
+        {value && `${fmtDate(value.date)} · `}
+        <a href={href("warnings")} data-testid="warnings-link">
+          {t("warnings.link")}
+        </a>
+      </p>
       {firstSync ? (
         <p class="fb-empty">{t("today.firstSync")}</p>
       ) : !agenda.ready || !s ? (

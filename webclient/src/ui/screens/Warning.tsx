@@ -1,12 +1,14 @@
 import { useState } from "preact/hooks";
 import type { ChurnWarning } from "../../db";
-import { answerWarning, warningDetail } from "../../data";
+import { answerWarning, resolveWarning, warningDetail } from "../../data";
 import { fmtDate, fmtDateTime, t, useLocale } from "../../i18n";
+import { ta } from "../../i18n/actions";
 import { LIMITS } from "../../limits";
-import { Field, limitError } from "../components/Field";
+import { Choices, Field, FormFooter, limitError } from "../components/Field";
 import { TierBadge } from "../components/TierBadge";
 import { useLive } from "../components/useLive";
 import { href } from "../router";
+import { fieldErrors, TextField } from "./actionParts";
 import { reasonText } from "./CustomerCard";
 import type { ScreenProps } from "./types";
 import "../screens.css";
@@ -54,9 +56,25 @@ export function Warning({ route }: ScreenProps) {
         </ul>
       </section>
       {w.status === "open" ? (
-        <AnswerForm warning={w} />
+        <>
+          <AnswerForm warning={w} />
+          <OutcomeForm key={w.answered_at ?? ""} warning={w} />
+        </>
       ) : (
-        <dl class="fb-dl">
+        <dl class="fb-dl" data-testid="warning-closed">
+          <div>
+            <dt>{ta("act.outcomeTitle")}</dt>
+            <dd>
+              {t(`warningStatus.${w.status}`)} ·{" "}
+              {ta("act.resolvedAt", { date: fmtDate(w.resolved_at) })}
+            </dd>
+          </div>
+          {w.exit_reason && (
+            <div>
+              <dt>{ta("act.exitReason")}</dt>
+              <dd class="fb-notes">{w.exit_reason}</dd>
+            </div>
+          )}
           <div>
             <dt>{t("warning.cause")}</dt>
             <dd class="fb-notes">{w.cause_analysis ?? "—"}</dd>
@@ -146,6 +164,88 @@ function AnswerForm({ warning }: { warning: ChurnWarning }) {
       <p class="fb-status" role="status">
         {message}
       </p>
+    </form>
+  );
+}
+
+type Outcome = "retained" | "churned";
+
+/** How the warning ended: retained (after the answer is saved) or churned, with why. */
+function OutcomeForm({ warning }: { warning: ChurnWarning }) {
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [exitReason, setExitReason] = useState("");
+  const [note, setNote] = useState("");
+  const [errors, setErrors] = useState<Partial<Record<"outcome" | "exit_reason" | "form", string>>>(
+    {},
+  );
+  const [saving, setSaving] = useState(false);
+  const answered = warning.answered_at !== null;
+
+  async function save(event: Event) {
+    event.preventDefault();
+    const found: typeof errors = {};
+    if (outcome === null) found.outcome = t("form.required");
+    else if (outcome === "retained" && !answered) found.outcome = ta("act.needAnswer");
+    if (outcome === "churned" && !exitReason.trim()) found.exit_reason = t("form.required");
+    if (outcome === null || Object.keys(found).length > 0) {
+      setErrors({ ...found, form: t("form.fixErrors") });
+      return;
+    }
+    setSaving(true);
+    try {
+      await resolveWarning(
+        warning.id,
+        outcome === "retained" ? { outcome, note } : { outcome, exit_reason: exitReason, note },
+      );
+      setErrors({});
+    } catch (error) {
+      setErrors({ ...fieldErrors(error), form: (error as Error).message });
+    }
+    setSaving(false);
+  }
+
+  return (
+    <form class="fb-form" data-testid="outcome-form" onSubmit={save} noValidate>
+      <h2>{ta("act.outcomeTitle")}</h2>
+      <p class="fb-hint">{answered ? ta("act.outcomeIntro") : ta("act.needAnswer")}</p>
+      <Choices
+        legend={ta("act.outcomeQuestion")}
+        name="outcome"
+        options={[
+          { value: "retained" as const, label: ta("act.outcomeRetained") },
+          { value: "churned" as const, label: ta("act.outcomeChurned") },
+        ]}
+        value={outcome}
+        onChange={setOutcome}
+        error={errors.outcome}
+      />
+      {outcome === "churned" && (
+        <TextField
+          label={ta("act.exitReason")}
+          hint={ta("act.exitReasonHint")}
+          name="exit_reason"
+          value={exitReason}
+          onInput={setExitReason}
+          error={errors.exit_reason}
+          rows={2}
+        />
+      )}
+      <TextField
+        label={ta("act.outcomeNote")}
+        name="note"
+        value={note}
+        onInput={setNote}
+        rows={2}
+      />
+      <FormFooter
+        error={errors.form}
+        saving={saving}
+        label={ta("act.outcomeSave")}
+        testid="outcome-save"
+        cancelHref={
+          warning.customer_id ? href("customer", { id: warning.customer_id }) : href("today")
+        }
+      />
     </form>
   );
 }

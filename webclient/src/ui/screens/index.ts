@@ -13,7 +13,6 @@ import { SyncCenter } from "./SyncCenter";
 import { Task } from "./Task";
 import { Today } from "./Today";
 import type { ScreenProps } from "./types";
-import { Warning } from "./Warning";
 
 export const SCREENS: Record<RouteName, FunctionComponent<ScreenProps>> = {
   today: Today,
@@ -23,7 +22,13 @@ export const SCREENS: Record<RouteName, FunctionComponent<ScreenProps>> = {
   logComplaint: LogComplaint,
   complaint: Complaint,
   task: Task,
-  warning: Warning,
+  // The actions of the card and the warnings: each in a chunk of its own, off the first load.
+  warning: lazyScreen(() => import("./Warning").then((module) => module.Warning)),
+  warnings: lazyScreen(() => import("./Warnings").then((module) => module.Warnings)),
+  editProfile: lazyScreen(() => import("./EditProfile").then((module) => module.EditProfile)),
+  contact: lazyScreen(() => import("./ContactForm").then((module) => module.ContactForm)),
+  flagWarning: lazyScreen(() => import("./FlagWarning").then((module) => module.FlagWarning)),
+  visit: lazyScreen(() => import("./VisitDetail").then((module) => module.VisitDetail)),
   campaignTarget: CampaignOutcome,
   sync: SyncCenter,
   settings: Settings,
