@@ -13,6 +13,15 @@ export interface Fix {
   location_age_s: number;
 }
 
+function toFix(position: GeolocationPosition): Fix {
+  return {
+    latitude: position.coords.latitude,
+    longitude: position.coords.longitude,
+    accuracy_m: Math.round(position.coords.accuracy),
+    location_age_s: Math.max(0, Math.round((Date.now() - position.timestamp) / 1000)),
+  };
+}
+
 /** Beyond this distance from the customer's known place a check-in is flagged. */
 export const MAX_DISTANCE_M = 500;
 
@@ -29,12 +38,7 @@ export function currentFix(timeoutMs = 15_000): Promise<Fix | null> {
     geo.getCurrentPosition(
       (position) => {
         clearTimeout(guard);
-        resolve({
-          latitude: position.coords.latitude,
-          longitude: position.coords.longitude,
-          accuracy_m: Math.round(position.coords.accuracy),
-          location_age_s: Math.max(0, Math.round((Date.now() - position.timestamp) / 1000)),
-        });
+        resolve(toFix(position));
       },
       () => {
         clearTimeout(guard);
@@ -75,4 +79,31 @@ export function checkInVerdict(
     distanceM(fix.latitude, fix.longitude, place.latitude, place.longitude),
   );
   return { verdict: distance > MAX_DISTANCE_M ? "out_of_range" : "near", distance_m: distance };
+}
+
+/** Why there is no position: the user refused, the phone found none, or it has no GPS API. */
+export type NoFix = "denied" | "unavailable" | "unsupported";
+
+/**
+ * The phone's position for "near me", or why there is none: the list tells a refusal
+ * (to be allowed in the browser's site settings) apart from a phone that found no fix.
+ */
+export function locate(timeoutMs = 15_000): Promise<Fix | { error: NoFix }> {
+  const geo = globalThis.navigator?.geolocation;
+  if (!geo) return Promise.resolve({ error: "unsupported" });
+  return new Promise((resolve) => {
+    const guard = setTimeout(() => resolve({ error: "unavailable" }), timeoutMs + 1_000);
+    geo.getCurrentPosition(
+      (position) => {
+        clearTimeout(guard);
+        resolve(toFix(position));
+      },
+      (error) => {
+        clearTimeout(guard);
+        resolve({ error: error.code === error.PERMISSION_DENIED ? "denied" : "unavailable" });
+      },
+      // A few minutes' old fix orders a list well enough, and comes at once.
+      { enableHighAccuracy: false, timeout: timeoutMs, maximumAge: 300_000 },
+    );
+  });
 }
