@@ -5,6 +5,7 @@ import { customer } from "./customer";
 import { forms } from "./forms";
 import { numbers } from "./numbers";
 import { portfolio } from "./portfolio";
+import { reach } from "./reach";
 import { shell } from "./shell";
 import { sync } from "./sync";
 import { today } from "./today";
@@ -20,6 +21,7 @@ export const catalogues = [
   forms,
   campaign,
   numbers,
+  reach,
 ] as const;
 
 // A key missing from either language of an area fails `tsc` here, naming the key.
