@@ -125,6 +125,15 @@ describe("portfolio search", () => {
     expect(find("hotel")).toEqual(["华城酒店"]);
   });
 
+  it("finds a customer number with its digits, not every number by its letter", () => {
+    const rows = { tiers: TIERS, customers: [customer("x", "陈静", { external_no: "C1024" })] };
+    expect(find("c1024", rows)).toEqual(["陈静"]);
+    expect(find("1024", rows)).toEqual(["陈静"]);
+    expect(find("c", { ...rows, customers: [customer("y", "Li", { external_no: "C7" })] })).toEqual(
+      [],
+    );
+  });
+
   it("finds by the last digits of a phone, the customer's or a contact's", () => {
     const rows = findCustomers(preparePortfolio(ROWS), { q: "8000" });
     expect(rows.map((r) => [r.name, r.matched_contact])).toEqual([["陈静", null]]);

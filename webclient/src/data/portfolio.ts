@@ -68,11 +68,16 @@ interface Entry {
   customer: Customer;
   summary: Omit<PortfolioRow, "distance_m" | "matched_contact">;
   name: NameKeys;
-  /** Customer number, employer: matched as typed. */
+  /** The customer number: matched as typed, when the search has a digit. */
+  number: string;
+  /** The employer: matched as typed. */
   texts: string[];
   phones: string[];
   contacts: { name: string; keys: NameKeys; phone: string | null }[];
   rank: number;
+  /** Sort keys worked out once: epoch ms of the last contact, cents of the spend. */
+  lastContactMs: number | null;
+  spendCents: number | null;
 }
 
 export interface PortfolioIndex {
@@ -182,15 +187,18 @@ export function preparePortfolio(rows: PortfolioRows): PortfolioIndex {
     .sort((a, b) => collator.compare(a.name, b.name))
     .map((c): Entry => {
       const tier = tiers.get(c.tier_id);
+      const last = lastContact.get(c.id);
+      const amount = spend.get(c.id);
       return {
         customer: c,
         summary: {
           ...summary(c, tiers),
-          last_contact_at: lastContact.get(c.id) ?? null,
-          spend: spend.get(c.id) ?? null,
+          last_contact_at: last ?? null,
+          spend: amount ?? null,
         },
         name: nameKeys(c),
-        texts: [c.external_no, c.employer].filter((t): t is string => !!t).map(fold),
+        number: fold(c.external_no),
+        texts: c.employer ? [fold(c.employer)] : [],
         phones: [c.phone, c.phone2].filter((p): p is string => !!p).map(digits),
         contacts: (contacts.get(c.id) ?? []).map((p) => ({
           name: p.name,
@@ -198,6 +206,8 @@ export function preparePortfolio(rows: PortfolioRows): PortfolioIndex {
           phone: p.phone ? digits(p.phone) : null,
         })),
         rank: tier?.rank ?? Number.MAX_SAFE_INTEGER,
+        lastContactMs: last === undefined ? null : Date.parse(last),
+        spendCents: amount === undefined ? null : cents(amount),
       };
     });
   return { entries };
@@ -206,6 +216,8 @@ export function preparePortfolio(rows: PortfolioRows): PortfolioIndex {
 /** Why the entry matches `q` ("" for the customer itself), or null when it does not. */
 function matchOf(entry: Entry, q: string, qDigits: string, letters: boolean): string | null {
   if (nameMatches(entry.name, q, letters) || entry.texts.some((t) => t.includes(q))) return "";
+  // Customer numbers share their letters ("C1024"): "c" alone must not find them all.
+  if (!letters && /\d/.test(q) && entry.number.includes(q)) return "";
   if (qDigits && entry.phones.some((p) => p.includes(qDigits))) return "";
   for (const contact of entry.contacts) {
     if (
@@ -245,8 +257,7 @@ export function findCustomers(
     const s = entry.summary;
     if (tiers.size > 0 && !(s.tier && tiers.has(s.tier.code))) continue;
     if (stages.size > 0 && !stages.has(s.stage)) continue;
-    if (since !== null && s.last_contact_at !== null && Date.parse(s.last_contact_at) >= since)
-      continue;
+    if (since !== null && entry.lastContactMs !== null && entry.lastContactMs >= since) continue;
     let distance: number | null = null;
     if (search.sort === "distance") {
       const { latitude, longitude } = entry.customer;
@@ -271,25 +282,24 @@ export function findCustomers(
   }));
 }
 
-const lastOf = (f: Found) => f.entry.summary.last_contact_at;
+/** Ascending, null first or last. */
+function byKey(key: (f: Found) => number | null, nulls: "first" | "last") {
+  const none = nulls === "first" ? -1 : 1;
+  return (a: Found, b: Found) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === null || y === null) return x === y ? 0 : x === null ? none : -none;
+    return x - y;
+  };
+}
 
 const COMPARE: Record<PortfolioSort, ((a: Found, b: Found) => number) | null> = {
   name: null,
   tier: (a, b) => a.entry.rank - b.entry.rank,
   // Longest without contact first, never contacted before all (as the server's list).
-  last_contact: (a, b) => {
-    const x = lastOf(a);
-    const y = lastOf(b);
-    if (x === null || y === null) return x === y ? 0 : x === null ? -1 : 1;
-    return Date.parse(x) - Date.parse(y);
-  },
+  last_contact: byKey((f) => f.entry.lastContactMs, "first"),
   // Highest first; without spend last.
-  spend: (a, b) => {
-    const x = a.entry.summary.spend;
-    const y = b.entry.summary.spend;
-    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
-    return cents(y) - cents(x);
-  },
+  spend: byKey((f) => (f.entry.spendCents === null ? null : -f.entry.spendCents), "last"),
   // Soonest first (ended ones before), without a contract last.
   contract_end: (a, b) => {
     const x = a.entry.summary.contract_end_date;
