@@ -3,7 +3,7 @@ export const portfolio = {
   en: {
     "portfolio.title": "Customers",
     "portfolio.search": "Search customers",
-    "portfolio.searchHint": "Name, pinyin (zf), phone digits, company",
+    "portfolio.searchHint": "Name, pinyin, phone digits",
     "portfolio.tier": "Tier",
     "portfolio.stage": "Stage",
     "portfolio.allTiers": "All tiers",
@@ -45,7 +45,7 @@ export const portfolio = {
   zh: {
     "portfolio.title": "客户",
     "portfolio.search": "搜索客户",
-    "portfolio.searchHint": "姓名、拼音（zf）、电话尾号、单位",
+    "portfolio.searchHint": "姓名、拼音、电话尾号",
     "portfolio.tier": "等级",
     "portfolio.stage": "生命周期",
     "portfolio.allTiers": "全部等级",

@@ -3,7 +3,7 @@ export const reach = {
   en: {
     "map.open": "Map",
     "map.amap": "AMap",
-    "map.baidu": "Baidu Maps",
+    "map.baidu": "Baidu",
     "map.noAddress": "No address (position known)",
     "map.links": "Open in a map app",
     "callback.region": "Log this contact",

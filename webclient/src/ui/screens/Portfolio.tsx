@@ -154,8 +154,9 @@ export function Portfolio(_props: ScreenProps) {
               value={filters.sort}
               onChange={(e) => {
                 const sort = e.currentTarget.value as PortfolioSort;
-                // Choosing "near me" again after a refusal asks again.
-                if (sort === "distance" && place.state !== "found") setPlace({ state: "idle" });
+                // Each choice of "near me" asks where the phone is now (the manager
+                // moves); coming back from a card keeps the list as it was.
+                if (sort === "distance") setPlace({ state: "idle" });
                 update({ sort });
               }}
             >
