@@ -23,6 +23,11 @@ the rows that existed before it.
 
 import re
 
+# Its phrase dictionary costs each process ~55 MB and most of a second at import; it is
+# what reads 银行 yin hang and 长沙 chang sha (PYPINYIN_NO_PHRASES would save it, at
+# that price).
+from pypinyin import Style, lazy_pinyin
+
 READINGS = "|"
 SYLLABLES = " "
 
@@ -78,10 +83,6 @@ def name_pinyin(name: str | None) -> str | None:
     name = (name or "").strip()
     if not _HAN.search(name):
         return None
-    # Imported here: the dictionaries take a fifth of a second and ~50 MB to load, and
-    # only a process that writes names needs them.
-    from pypinyin import Style, lazy_pinyin
-
     syllables: list[str] = []
     for part in lazy_pinyin(name, style=Style.NORMAL, v_to_u=False):
         # Han characters come one syllable each; anything else as the text it was.
