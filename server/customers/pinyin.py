@@ -3,7 +3,7 @@
 A manager types "chen" or "c" for 陈, "zf" or "zhangfang" for 张芳. The phone's
 JavaScript budget has no room for a pinyin dictionary, so the server spells each
 name once, when it is written, and the phone matches plain ASCII
-(webclient/src/data/search.ts).
+(webclient/src/data/portfolio.ts).
 
 The stored form is one or more readings separated by "|", each reading its
 syllables separated by spaces: 张芳 -> "zhang fang". A name's first character is
