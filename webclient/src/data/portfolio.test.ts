@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Contact, Customer, Tier } from "../db";
+import { db, type Contact, type Customer, type Tier } from "../db";
 import { findCustomers, preparePortfolio, withoutPlace, type PortfolioRows } from "./portfolio";
+import { searchCustomers } from "./queries";
 
 const T = "2026-01-01T00:00:00+00:00";
 const tier = (id: string, code: string, rank: number): Tier => ({
@@ -224,5 +225,33 @@ describe("near me", () => {
 
   it("lists nobody before the position is known", () => {
     expect(findCustomers(index, { sort: "distance" })).toEqual([]);
+  });
+});
+
+describe("the portfolio read from the device", () => {
+  it("takes each customer's latest month of spend and latest visit", async () => {
+    await db.tiers.bulkPut(TIERS);
+    await db.customers.bulkPut([customer("a", "A"), customer("b", "B"), customer("c", "C")]);
+    const spend = (customer_id: string, month: string, service: string, amount: string) => ({
+      id: `${customer_id}-${month}-${service}`,
+      customer_id,
+      month,
+      service,
+      amount,
+      version: 1,
+      imported_at: T,
+    });
+    await db.monthly_spend.bulkPut([
+      spend("a", "2026-10-01", "mobile", "500.00"),
+      spend("a", "2026-11-01", "mobile", "30.00"),
+      spend("a", "2026-11-01", "data", "20.50"),
+      spend("b", "2026-09-01", "mobile", "70.00"),
+    ]);
+    const rows = await searchCustomers({ sort: "spend" });
+    expect(rows.map((r) => [r.name, r.spend])).toEqual([
+      ["B", "70.00"],
+      ["A", "50.50"],
+      ["C", null],
+    ]);
   });
 });
