@@ -36,7 +36,10 @@ def make_task(in_app):
     def factory(user, **fields) -> uuid.UUID:
         with in_app():
             actor = db.session.get(User, user.id)
-            task = create_task(actor, **{"title": "Call back", **fields})
+            # Made on its due day at the latest: a due date in the past is refused.
+            task = create_task(
+                actor, **{"title": "Call back", **fields}, today=fields.get("due_date")
+            )
             db.session.commit()
             return task.id
 
@@ -60,7 +63,7 @@ def test_a_manager_creates_a_task_for_themself(client, auth, in_app, team_setup)
         json={
             "title": "  Bring the FTTR contract  ",
             "customer_id": str(customer.id),
-            "due_date": "2026-12-01",
+            "due_date": "2030-12-01",
             "notes": "Two copies.",
         },
     )
@@ -68,7 +71,7 @@ def test_a_manager_creates_a_task_for_themself(client, auth, in_app, team_setup)
     got = response.json
     assert (got["title"], got["due_date"], got["status"], got["notes"]) == (
         "Bring the FTTR contract",
-        "2026-12-01",
+        "2030-12-01",
         "open",
         "Two copies.",
     )
@@ -436,3 +439,34 @@ def test_bad_list_filters_are_422(client, auth, team_setup, query):
     response = client.get(API, query_string=query)
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == list(query)
+
+
+def test_a_due_date_in_the_past_is_422_by_rest_and_by_sync(client, auth, in_app, team_setup):
+    from tests.test_sync_push import mutation, pushed
+
+    mgr, customer = team_setup["mgr_a1"], team_setup["cust_a1"]
+    auth.login(mgr.username)
+    yesterday = (today(in_app) - timedelta(days=1)).isoformat()
+    body = {"title": "Call back", "customer_id": str(customer.id), "due_date": yesterday}
+
+    response = client.post(API, json=body)
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {"due_date": ["Must not be in the past."]}
+
+    args = {**body, "id": str(uuid.uuid4())}
+    result = pushed(client, uuid.uuid4(), mutation(1, "create_task", args))["results"][0]
+    assert (result["status"], result["fields"]) == (
+        "rejected",
+        {"due_date": ["Must not be in the past."]},
+    )
+    assert client.get(API).json["items"] == []
+
+    # Made offline on the day it was due, pushed days later: accepted.
+    made_then = mutation(
+        1,
+        "create_task",
+        {**args, "id": str(uuid.uuid4())},
+        client_time=f"{yesterday}T02:00:00+00:00",
+    )
+    late = pushed(client, uuid.uuid4(), made_then)["results"][0]
+    assert (late["status"], late["record"]["due_date"]) == ("applied", yesterday)

@@ -866,6 +866,8 @@ def _tasks(demo: _Demo, complaints: dict[uuid.UUID, list[Complaint]]) -> None:
                 title=title,
                 customer_id=customer.id if customer else None,
                 due_date=due,
+                # Made when it was still ahead (the demo's day may not be the clock's).
+                today=min(due, today),
             )
         # A call back on a complaint still in the loop, when there is one.
         unfinished = [c for c in complaints[manager.id] if c.status != ComplaintStatus.CLOSED]
@@ -875,6 +877,7 @@ def _tasks(demo: _Demo, complaints: dict[uuid.UUID, list[Complaint]]) -> None:
                 title=COMPLAINT_TASK,
                 source_complaint_id=rng.choice(unfinished).id,
                 due_date=today + timedelta(days=rng.randint(0, 3)),
+                today=today,  # the demo's day, which may be behind the clock's
             )
 
 

@@ -40,6 +40,17 @@ class PlanStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class SkipReason(enum.StrEnum):
+    """Why a manager skipped a plan (the phone words each code)."""
+
+    UNREACHABLE = "unreachable"  # 联系不上
+    DECLINED = "declined"  # 客户谢绝
+    CONTACTED_OTHERWISE = "contacted_otherwise"  # 已用其他方式联系
+    NOT_APPLICABLE = "not_applicable"  # 不再适用 (moved away, changed plan...)
+    DUPLICATE = "duplicate"  # 重复计划
+    OTHER = "other"  # 其他: the note says what
+
+
 class CarePlan(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     __tablename__ = "care_plans"
     __table_args__ = (
@@ -69,6 +80,10 @@ class CarePlan(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     # idempotent; manual plans have none.
     generation_key: Mapped[str | None] = mapped_column(sa.String(80))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A plan the manager skipped is cancelled with a reason (and perhaps a note): it
+    # counts nowhere, as a cancelled plan, but says why it was dropped.
+    skip_reason: Mapped[SkipReason | None] = mapped_column(enum_type(SkipReason, length=30))
+    skip_note: Mapped[str | None] = mapped_column(sa.String(500))
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
 
     customer = relationship("Customer")

@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from server.customers.models import Stage
 from server.pagination import PageArgsSchema, PageSchema
-from server.plans.models import Channel, PlanStatus, Purpose
+from server.plans.models import Channel, PlanStatus, Purpose, SkipReason
 from server.schemas import (
     CommaList,
     Day,
@@ -42,6 +42,9 @@ class PlanSchema(Schema):
     # Set on generated plans ("birthday:2027", "routine:2026-11-25"); null for manual ones.
     generation_key = fields.String(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
+    # Set on a plan the manager skipped (cancelled with a reason).
+    skip_reason = fields.Enum(SkipReason, by_value=True, allow_none=True)
+    skip_note = fields.String(allow_none=True)
     created_by_id = fields.UUID(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -112,6 +115,9 @@ class PlanPatchSchema(VersionedSchema):
             [PlanStatus.CANCELLED], error="Only cancelled; a plan is done by logging its visit."
         ),
     )
+    # Skipping: cancels the plan with a reason; "other" needs the note (services.py).
+    skip_reason = fields.Enum(SkipReason, by_value=True)
+    skip_note = optional_text(500)
 
     @validates_schema
     def _window(self, data, **kwargs):

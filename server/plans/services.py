@@ -23,7 +23,7 @@ from server.jobs.models import Job
 from server.jobs.services import Progress, handler, submit
 from server.models_base import bulk_update, check_version
 from server.pagination import paginate
-from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
+from server.plans.models import CarePlan, Channel, PlanStatus, Purpose, SkipReason
 from server.scope import visible
 from server.timeutil import local_today, local_zone
 from server.transaction import Checkpoints, in_chunks
@@ -265,10 +265,13 @@ def create_plan(
 
 
 def update_plan(user: User, plan: CarePlan, changes: dict) -> CarePlan:
-    """Edit a plan: reschedule, channel, title, notes, or status "cancelled".
+    """Edit a plan: reschedule, channel, title, notes, status "cancelled", or skip it.
 
+    Skipping (`skip_reason`, perhaps with `skip_note`) cancels the plan and keeps why:
+    the agenda and the indicators treat it as any cancelled plan.
     A done or cancelled plan is history: only its notes may change (409 otherwise).
     Rescheduling a missed plan opens it again. An optional `version` locks it.
+    The REST PATCH and the sync push's `update_plan` both come here.
     """
     changes = dict(changes)
     check_version(plan, changes.pop("version", None), "plan")
@@ -285,8 +288,9 @@ def update_plan(user: User, plan: CarePlan, changes: dict) -> CarePlan:
     due_to = changes.get("due_to", plan.due_to)
     if due_from > due_to:
         raise invalid("due_to", "Must not be before due_from.")
-    if changes.get("status") == PlanStatus.CANCELLED:
-        changes.pop("status")
+    _check_skip(plan, changes)
+    if changes.get("status") == PlanStatus.CANCELLED or changes.get("skip_reason") is not None:
+        changes.pop("status", None)
         plan.status = PlanStatus.CANCELLED
     elif plan.status == PlanStatus.MISSED and edited & {"due_from", "due_to"}:
         plan.status = PlanStatus.PLANNED
@@ -294,6 +298,16 @@ def update_plan(user: User, plan: CarePlan, changes: dict) -> CarePlan:
         setattr(plan, name, value)
     db.session.flush()
     return plan
+
+
+def _check_skip(plan: CarePlan, changes: dict) -> None:
+    """A skip needs its reason; "other" says what in the note; a note alone skips nothing."""
+    reason = changes.get("skip_reason", plan.skip_reason)
+    note = changes.get("skip_note", plan.skip_note)
+    if "skip_note" in changes and note is not None and reason is None:
+        raise invalid("skip_note", "Only with a skip_reason.")
+    if "skip_reason" in changes and reason == SkipReason.OTHER and not note:
+        raise invalid("skip_note", "Say why the plan is skipped.")
 
 
 def cancel_plan(plan: CarePlan) -> CarePlan:

@@ -48,6 +48,7 @@ from server.sync.models import MutationStatus, SyncConflict
 from server.tasks.models import Task
 from server.tasks.schemas import TaskCreateSchema
 from server.tasks.services import complete_task, create_task
+from server.timeutil import local_today
 from server.visits.models import Visit
 from server.visits.schemas import VisitCreateSchema, VisitPatchSchema
 from server.visits.services import create_visit, update_visit
@@ -165,7 +166,9 @@ def _update_visit(user: User, m: Mutation, former: bool) -> Outcome:
 def _create_task(user: User, m: Mutation, former: bool) -> Outcome:
     data = TaskCreateSchema().load(m.args)
     loaded = m.customers.get(data["customer_id"]) if data.get("customer_id") else None
-    return Outcome("tasks", create_task(user, **data, loaded=loaded))
+    # Judged on the day the phone made it: pushed late, it was not planned late.
+    today = local_today(m.client_time or m.received_at)
+    return Outcome("tasks", create_task(user, **data, loaded=loaded, today=today))
 
 
 def _merged(spec: merge.Editable, user: User, m: Mutation, args: dict, changes: dict) -> Outcome:

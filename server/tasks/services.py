@@ -147,8 +147,12 @@ def create_task(
     source_visit_id: uuid.UUID | None = None,
     id: uuid.UUID | None = None,
     loaded: Customer | None = None,
+    today: date | None = None,
 ) -> Task:
     """Create a task, or return the one with this client-made `id` if it already exists.
+
+    A due date before `today` (default: the server's local today; a phone's change
+    is judged on the day the phone recorded it) is refused: work is not planned late.
 
     The customer (if any) must be visible to the actor (404) and to the owner (422).
     A task made from a complaint concerns that complaint's customer. `loaded`: the
@@ -166,6 +170,8 @@ def create_task(
                 return existing
             raise ApiError(409, "Another task already has this id.", code="id_taken")
 
+    if due_date is not None and due_date < (today or local_today()):
+        raise invalid("due_date", "Must not be in the past.")
     owner = _owner(actor, owner_id)
     if source_complaint_id is not None:
         complaint = _complaint(actor, source_complaint_id)

@@ -128,6 +128,8 @@ class LiveServer:
     pool: list[dict]
     console: dict
     log: Path
+    # A manager with a week like the demo's manager1 (seed.py `_busy_today`).
+    busy_today: dict = field(default_factory=dict)
     _next: int = 0
 
     def take_manager(self) -> dict:
@@ -206,6 +208,7 @@ def live_server() -> Iterator[LiveServer]:
             pool=data["managers"],
             console=data["console"],
             log=log,
+            busy_today=data["busy_today"],
         )
     finally:
         proc.terminate()

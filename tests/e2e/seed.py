@@ -11,6 +11,10 @@ campaign (with its plan) and of a closed one. So that "My numbers" has figures t
 month, their third customer had a routine plan due on the 1st, completed by a phone
 call that told them of their privileges, and a complaint closed with satisfaction 4.
 
+`e2e_today` (tests/e2e/test_today.py) has a week like the demo's manager1: 60 customers
+with plans overdue, due today, this week and later, tasks, birthdays, a complaint and
+two warnings.
+
 The console's tests have a team of their own ("Console team", lead `e2e_console_lead`):
 `e2e_busy` holds 600 customers, over the capacity of 500, so that each of the two screen
 sizes can move 50 away and still find them overloaded; `e2e_calm1` holds 100 (ten of
@@ -45,7 +49,7 @@ from server.customers.models import Customer, CustomerKind, MonthlySpend, Stage,
 from server.customers.services import assign
 from server.extensions import db
 from server.models_base import utcnow
-from server.plans.models import CarePlan, Channel, Purpose
+from server.plans.models import CarePlan, Channel, PlanStatus, Purpose
 from server.plans.services import Contact, complete_plan, create_plan, plan_contacts
 from server.tasks.services import create_task
 from server.team.models import Team
@@ -187,6 +191,94 @@ def _console_team(admin, today) -> dict:
     return {"team_id": str(team.id), "lead": lead.username, "managers": managers}
 
 
+# A manager's week as the demo gives manager1 (tests/e2e/test_today.py): a few things
+# due today, dozens overdue, dozens this week and far more later.
+BUSY_CUSTOMERS = 60
+
+
+def _busy_today(team: Team, admin, today) -> dict:
+    """`e2e_today`: 60 customers with plans overdue (missed), due today, this week and
+    later, tasks, birthdays, a complaint and warnings; three plans due today to move."""
+    user = create_user(
+        username="e2e_today",
+        display_name="Busy Today",
+        role=Role.MANAGER,
+        password=PASSWORD,
+        team=team,
+    )
+    tiers = list(db.session.scalars(sa.select(Tier).order_by(Tier.rank)))
+    customers = []
+    for n in range(BUSY_CUSTOMERS):
+        customer = Customer(
+            external_no=f"BUSY{n:03d}",
+            name=f"Busy customer {n:02d}",
+            phone=f"1380000{n:04d}",
+            kind=CustomerKind.INDIVIDUAL,
+            stage=Stage.MATURITY,
+            tier=tiers[n % len(tiers)],
+            activation_date=today - timedelta(days=700),
+            birthday=(today + timedelta(days=n % 7)).replace(year=1980) if n % 10 == 0 else None,
+        )
+        db.session.add(customer)
+        db.session.flush()
+        assign(customer, user, reason="e2e seed", actor=admin, source="api")
+        customers.append(customer)
+
+    def plan(customer, due_from, due_to, purpose=Purpose.ROUTINE, status=PlanStatus.PLANNED):
+        row = CarePlan(
+            customer_id=customer.id,
+            owner_id=user.id,
+            purpose=purpose,
+            channel=Channel.PHONE,
+            title="日常维系",
+            due_from=due_from,
+            due_to=due_to,
+            status=status,
+        )
+        db.session.add(row)
+        return row
+
+    for n, customer in enumerate(customers):
+        # Later: windows that opened already but end weeks away (the old "due today").
+        plan(customer, today - timedelta(days=5), today + timedelta(days=10 + n % 30))
+        plan(customer, today + timedelta(days=20), today + timedelta(days=50), Purpose.MARKETING)
+        if n % 2 == 0:
+            plan(
+                customer,
+                today - timedelta(days=40),
+                today - timedelta(days=10 + n % 20),
+                status=PlanStatus.MISSED,
+            )
+        if n % 3 == 0:
+            plan(customer, today, today + timedelta(days=1 + n % 6), Purpose.INTRODUCTION_CHECK)
+    moved = [plan(customers[k], today - timedelta(days=3), today) for k in (1, 2, 3)]
+    plan(customers[4], today, today, Purpose.BIRTHDAY)
+    for k in range(8):
+        create_task(
+            user,
+            title=f"Busy task {k}",
+            customer_id=customers[k].id,
+            due_date=today + timedelta(days=k % 4),
+            today=today - timedelta(days=1),
+        )
+    create_complaint(
+        user,
+        customers[5],
+        category="billing",
+        severity=Severity.HIGH,
+        intake_channel=IntakeChannel.PHONE,
+        description="Roaming charged twice.",
+    )
+    for k in (6, 7):
+        flag_customer(user, customers[k], ManualReason.COMPETITOR, "Offered a cheaper plan.")
+    db.session.flush()
+    return {
+        "username": user.username,
+        "plans": [str(p.id) for p in moved],
+        "customer": {"id": str(customers[9].id), "name": customers[9].name},
+    }
+
+
 def seed(managers: int) -> dict:
     today = local_today(utcnow())
     team = Team(name="E2E team")
@@ -291,6 +383,7 @@ def seed(managers: int) -> dict:
             }
         )
     console = _console_team(admin, today)
+    busy_today = _busy_today(team, admin, today)
     db.session.commit()
     return {
         "password": PASSWORD,
@@ -299,6 +392,7 @@ def seed(managers: int) -> dict:
         "team_id": str(team.id),
         "managers": pool,
         "console": console,
+        "busy_today": busy_today,
     }
 
 

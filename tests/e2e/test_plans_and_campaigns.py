@@ -48,6 +48,8 @@ def test_a_campaign_outcome_recorded_offline_reaches_the_server_once(phone, mana
 
     p.set_online(False)
     p.go("/today")
+    # Due when the campaign ends, a month away: under "Later", folded.
+    p.testid("section-later").locator("summary").click()
     campaign = p.page.locator('[data-testid="agenda-item"][data-type="campaign"]')
     expect(campaign).to_have_count(1)
     campaign.get_by_role("link").click()

@@ -152,6 +152,7 @@ function tabOf(route: RouteName): Tab {
   // Reached from "Me" (the tab bar has no room for a fifth tab on a 360 px phone).
   if (route === "myNumbers") return "settings";
   if (route === "task" || route === "warning" || route === "complaint") return "today";
+  if (route === "plan" || route === "newTask" || route === "newPlan") return "today";
   return "portfolio";
 }
 

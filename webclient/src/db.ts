@@ -51,6 +51,17 @@ export type Purpose =
   | "complaint_followup"
   | "marketing"
   | "win_back";
+/** Why a plan was skipped (server/plans/models.py SkipReason). */
+export const SKIP_REASONS = [
+  "unreachable",
+  "declined",
+  "contacted_otherwise",
+  "not_applicable",
+  "duplicate",
+  "other",
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
 export type PlanStatus = "planned" | "done" | "missed" | "cancelled";
 export type TaskStatus = "open" | "done" | "cancelled";
 export type Severity = "low" | "medium" | "high" | "critical";
@@ -179,6 +190,9 @@ export interface CarePlan extends Versioned, Timestamps, LocalState {
   status: PlanStatus;
   generation_key: string | null;
   completed_at: IsoDateTime | null;
+  /** Set on a plan the manager skipped (then cancelled); absent from rows pulled before it existed. */
+  skip_reason?: SkipReason | null;
+  skip_note?: string | null;
   created_by_id: Uuid | null;
 }
 

@@ -19,6 +19,7 @@ import type {
   IsoDateTime,
   Purpose,
   Severity,
+  SkipReason,
   Task,
   Uuid,
 } from "./db";
@@ -168,6 +169,9 @@ export type PlanChanges = Partial<{
   title: string;
   notes: string | null;
   status: "cancelled";
+  /** Skipping: sent with status "cancelled"; "other" needs `skip_note`. */
+  skip_reason: SkipReason;
+  skip_note: string | null;
 }>;
 
 // --- warnings ---------------------------------------------------------------------

@@ -35,6 +35,14 @@ export function localDate(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+/** The local date `days` after `date` (YYYY-MM-DD; negative: before). */
+export function addDays(date: string, days: number): string {
+  // Noon: a daylight-saving change never moves it to another day.
+  const day = new Date(`${date}T12:00:00`);
+  day.setDate(day.getDate() + days);
+  return localDate(day);
+}
+
 export function setClock(next: (() => Date) | null): void {
   clock = next ?? (() => new Date());
 }

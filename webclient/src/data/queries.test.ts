@@ -16,7 +16,6 @@ import { push } from "../sync/push";
 import { isoWithOffset, setClock } from "../time";
 import {
   agendaFor,
-  agendaForDays,
   answerCount,
   complaintCategories,
   complaintDetail,
@@ -41,7 +40,8 @@ import {
   transitionComplaint,
   updateCustomerProfile,
 } from "./writes";
-import { matchingPlan } from "./queries";
+import { matchingPlan, type AgendaItem } from "./queries";
+import { triage } from "./triage";
 
 async function device(customers: number) {
   const server = new FakeServer();
@@ -74,6 +74,7 @@ describe("queries", () => {
       contacts: [{ name: "联系人1" }],
     });
 
+    setClock(() => new Date(2026, 10, 18, 9, 0)); // made before it was due
     await createTask({
       title: "overdue thing",
       customer_id: customerId(2),
@@ -94,30 +95,29 @@ describe("queries", () => {
     expect(await pendingCount()).toBe(2);
   });
 
-  it("gives several days' agendas at once, each as agendaFor gives it", async () => {
+  it("lists every open thing once, in Today's sections, the most urgent first", async () => {
     await device(3);
+    setClock(() => new Date(2026, 10, 25, 9, 0));
     await createTask({
       title: "due on the 27th",
       customer_id: customerId(1),
       due_date: "2026-11-27",
     });
+    await createTask({ title: "next month", customer_id: null, due_date: "2026-12-20" });
     await updateCustomerProfile(customerId(2), { birthday: "1980-11-26" });
-    const days = ["2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28"];
 
-    const agendas = await agendaForDays(days);
+    const sections = triage(await agendaFor("2026-11-25"), "2026-11-25");
+    const named = (items: AgendaItem[]) =>
+      items.map((item) =>
+        item.type === "task" ? item.task.title : `${item.type}:${item.customer?.name}`,
+      );
 
-    expect(agendas).toEqual(await Promise.all(days.map((day) => agendaFor(day))));
-    const titles = agendas.map((agenda) =>
-      agenda.map((item) => (item.type === "task" ? item.task.title : item.type)),
-    );
-    // A task shows from its day on (overdue after it); a birthday on its day only.
-    expect(titles.map((day) => day.includes("due on the 27th"))).toEqual([
-      false,
-      false,
-      true,
-      true,
-    ]);
-    expect(titles.map((day) => day.includes("birthday"))).toEqual([false, true, false, false]);
+    expect(named(sections.today)).toEqual(["回访1", "回访2", "回访3"]);
+    expect(named(sections.overdue)).toEqual([]);
+    // A birthday shows in the week before it comes, a task on its day's section.
+    expect(named(sections.week)).toEqual(["birthday:客户2", "due on the 27th"]);
+    expect(named(sections.later)).toEqual(["next month"]);
+    expect(sections.week[0]?.due).toBe("2026-11-26");
   });
 
   it("sums monthly spend in exact cents", () => {

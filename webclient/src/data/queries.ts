@@ -34,7 +34,7 @@ import {
   type Visit,
 } from "../db";
 import { INDICATOR_CODES } from "../figures";
-import { localDate, now } from "../time";
+import { addDays, localDate, now } from "../time";
 import { COMPLAINT_TRANSITIONS, OPEN_PLAN_STATUSES } from "./overlay";
 import {
   findCustomers,
@@ -43,6 +43,7 @@ import {
   type PortfolioIndex,
   type PortfolioRow,
 } from "./portfolio";
+import { byUrgency, WEEK_DAYS } from "./triage";
 
 // --- customers --------------------------------------------------------------------
 
@@ -414,6 +415,25 @@ export async function taskDetail(id: Uuid): Promise<TaskDetail | undefined> {
   return { task, customer: await customerSummary(task.customer_id), unsynced: unsynced(task) };
 }
 
+export interface PlanDetail {
+  plan: CarePlan;
+  customer: CustomerSummary | null;
+  /** Still to do (planned or missed): it may be moved or skipped. */
+  open: boolean;
+  unsynced: boolean;
+}
+
+export async function planDetail(id: Uuid): Promise<PlanDetail | undefined> {
+  const plan = await db.care_plans.get(id);
+  if (plan === undefined) return undefined;
+  return {
+    plan,
+    customer: await customerSummary(plan.customer_id),
+    open: OPEN_PLAN_STATUSES.includes(plan.status),
+    unsynced: unsynced(plan),
+  };
+}
+
 export interface WarningDetail {
   warning: ChurnWarning;
   customer: CustomerSummary | null;
@@ -433,129 +453,85 @@ export interface AgendaCampaign {
   campaign: Campaign;
 }
 
-export type AgendaItem =
+export type AgendaItem = (
   | {
       type: "plan";
-      overdue: boolean;
       plan: CarePlan;
       customer: CustomerSummary | null;
       /** The campaign target the plan was made for, while its campaign runs. */
       campaign: AgendaCampaign | null;
     }
-  | { type: "task"; overdue: boolean; task: Task; customer: CustomerSummary | null }
-  | { type: "complaint"; overdue: boolean; complaint: Complaint; customer: CustomerSummary | null }
-  | { type: "warning"; overdue: false; warning: ChurnWarning; customer: CustomerSummary | null }
-  | { type: "birthday"; overdue: false; customer: CustomerSummary };
+  | { type: "task"; task: Task; customer: CustomerSummary | null }
+  | { type: "complaint"; complaint: Complaint; customer: CustomerSummary | null }
+  | { type: "warning"; warning: ChurnWarning; customer: CustomerSummary | null }
+  | { type: "birthday"; customer: CustomerSummary }
+) & {
+  /**
+   * The local day it falls due: a plan's window ends, a task's due date, a
+   * complaint's deadline, a birthday this week; a warning's opening day.
+   */
+  due: IsoDate;
+  /** Past its day (a warning never is: it waits for an answer). */
+  overdue: boolean;
+};
 
 const UNRESOLVED: Complaint["status"][] = ["received", "in_progress"];
 
-interface AgendaData {
-  customers: Map<Uuid, CustomerSummary>;
-  /** Every customer row (birthdays), read once. */
-  people: Customer[];
-  plans: CarePlan[];
-  /** Open tasks due on or before the last day asked for. */
-  tasks: Task[];
-  complaints: Complaint[];
-  warnings: ChurnWarning[];
-  campaignOf: Map<Uuid, AgendaCampaign>;
-}
+/** An item before its `overdue` flag is worked out (each member of the union alone). */
+type Undated<T> = T extends unknown ? Omit<T, "overdue"> : never;
 
-/** What the agendas up to `lastDate` read, in one go. */
-async function agendaData(lastDate: IsoDate): Promise<AgendaData> {
+/**
+ * Everything open on the device on `date` (YYYY-MM-DD, local), most urgent first
+ * (data/triage.ts `byUrgency`; `triage` puts them in Today's sections): unresolved
+ * complaints, open (planned or missed) plans, open tasks with a due date, unanswered
+ * warnings, and birthdays in the coming week (solar ones: a lunar date moves).
+ * The device holds only its user's scope, so every open item here is theirs to do.
+ */
+export async function agendaFor(date: IsoDate): Promise<AgendaItem[]> {
   const tiers = await tiersById();
   const [people, plans, tasks, complaints, warnings] = await Promise.all([
     db.customers.toArray(),
-    db.care_plans
-      .where("[status+due_to]")
-      .between(["planned", ""], ["planned", "\uffff"])
-      .toArray(),
+    db.care_plans.where("status").anyOf(OPEN_PLAN_STATUSES).toArray(),
     db.tasks
       .where("[status+due_date]")
-      .between(["open", ""], ["open", lastDate], true, true)
+      .between(["open", ""], ["open", "\uffff"], true, true)
       .toArray(),
     db.complaints.where("status").anyOf(UNRESOLVED).toArray(),
     db.churn_warnings.where("status").equals("open").toArray(),
   ]);
   const customers = new Map(people.map((c) => [c.id, summary(c, tiers)]));
   const campaignOf = await campaignsByPlan(plans.map((p) => p.id));
-  return { customers, people, plans, tasks, complaints, warnings, campaignOf };
-}
-
-/**
- * A manager's day on `date` (YYYY-MM-DD, local): overdue complaints, overdue plans and
- * tasks, complaints due that day, unanswered warnings, plans whose window includes the
- * day and tasks due that day, then birthdays; within a group, higher tiers first.
- * The device holds only its user's scope, so every open item here is theirs to do.
- */
-export async function agendaFor(date: IsoDate): Promise<AgendaItem[]> {
-  return agendaOf(await agendaData(date), date);
-}
-
-/**
- * The agendas of several days (as `agendaFor` each), reading the rows once: Today
- * shows a week, and re-reads it whenever a sync stores a page.
- */
-export async function agendaForDays(dates: IsoDate[]): Promise<AgendaItem[][]> {
-  if (dates.length === 0) return [];
-  const data = await agendaData(dates.reduce((a, b) => (a > b ? a : b)));
-  return dates.map((date) => agendaOf(data, date));
-}
-
-function agendaOf(data: AgendaData, date: IsoDate): AgendaItem[] {
-  const { customers, campaignOf, complaints, plans, warnings } = data;
   const customerOf = (id: Uuid | null) => (id ? (customers.get(id) ?? null) : null);
-  const rank = (item: AgendaItem) => item.customer?.tier?.rank ?? 1_000;
-  const tasks = data.tasks.filter((task) => task.due_date !== null && task.due_date <= date);
-  const birthdayPeople = data.people.filter(
-    (c) => c.birthday !== null && c.birthday.slice(5) === date.slice(5),
-  );
+  const items: AgendaItem[] = [];
+  const add = (item: Undated<AgendaItem>) =>
+    items.push({ ...item, overdue: item.type !== "warning" && item.due < date } as AgendaItem);
 
-  const groups: AgendaItem[][] = [[], [], [], [], [], []];
-  const [overdueComplaints, overdueWork, dueComplaints, openWarnings, dueToday, birthdays] =
-    groups as [AgendaItem[], AgendaItem[], AgendaItem[], AgendaItem[], AgendaItem[], AgendaItem[]];
   for (const complaint of complaints) {
-    const deadline = localDate(new Date(complaint.deadline_at));
-    const item = {
-      type: "complaint" as const,
-      complaint,
-      customer: customerOf(complaint.customer_id),
-    };
-    if (deadline < date) overdueComplaints.push({ ...item, overdue: true });
-    else if (deadline === date) dueComplaints.push({ ...item, overdue: false });
+    const due = localDate(new Date(complaint.deadline_at));
+    add({ type: "complaint", complaint, customer: customerOf(complaint.customer_id), due });
   }
   for (const plan of plans) {
-    const item = {
-      type: "plan" as const,
-      plan,
-      customer: customerOf(plan.customer_id),
-      campaign: campaignOf.get(plan.id) ?? null,
-    };
-    if (plan.due_to < date) overdueWork.push({ ...item, overdue: true });
-    else if (plan.due_from <= date) dueToday.push({ ...item, overdue: false });
+    const campaign = campaignOf.get(plan.id) ?? null;
+    add({ type: "plan", plan, customer: customerOf(plan.customer_id), campaign, due: plan.due_to });
   }
   for (const task of tasks) {
-    const item = { type: "task" as const, task, customer: customerOf(task.customer_id) };
-    if (task.due_date !== null && task.due_date < date)
-      overdueWork.push({ ...item, overdue: true });
-    else if (task.due_date === date) dueToday.push({ ...item, overdue: false });
+    if (task.due_date !== null)
+      add({ type: "task", task, customer: customerOf(task.customer_id), due: task.due_date });
   }
   for (const warning of warnings) {
     if (warning.cause_analysis === null) {
-      openWarnings.push({
-        type: "warning",
-        overdue: false,
-        warning,
-        customer: customerOf(warning.customer_id),
-      });
+      const due = localDate(new Date(warning.opened_at));
+      add({ type: "warning", warning, customer: customerOf(warning.customer_id), due });
     }
   }
-  for (const person of birthdayPeople) {
+  const week = Array.from({ length: WEEK_DAYS }, (_, k) => addDays(date, k));
+  const dayOf = new Map(week.map((day) => [day.slice(5), day]));
+  for (const person of people) {
+    const day = person.birthday && !person.birthday_lunar && dayOf.get(person.birthday.slice(5));
     const customer = customers.get(person.id);
-    if (customer && !person.birthday_lunar)
-      birthdays.push({ type: "birthday", overdue: false, customer });
+    if (day && customer) add({ type: "birthday", customer, due: day });
   }
-  return groups.flatMap((group) => group.sort((a, b) => rank(a) - rank(b)));
+  return items.sort(byUrgency(date));
 }
 
 async function campaignsByPlan(planIds: Uuid[]): Promise<Map<Uuid, AgendaCampaign>> {

@@ -8,6 +8,7 @@ import {
   type ChurnWarning,
   type Complaint,
   type ComplaintStatus,
+  type IsoDate,
   type OutboxEntry,
   type Uuid,
 } from "../db";
@@ -28,7 +29,7 @@ import type {
   VisitChanges,
   WarningAnswer,
 } from "../mutations";
-import { localDate, nowIso } from "../time";
+import { localDate, nowIso, today } from "../time";
 import { COMPLAINT_TRANSITIONS } from "./overlay";
 import { defined, enqueue } from "./outbox";
 import { matchingPlan } from "./queries";
@@ -60,7 +61,7 @@ export class LocalRefusal extends Error {
   }
 }
 
-async function mustGet<T>(promise: Promise<T | undefined>, what: string): Promise<T> {
+export async function mustGet<T>(promise: Promise<T | undefined>, what: string): Promise<T> {
   const row = await promise;
   if (row === undefined) throw new LocalRefusal(`${what} not found on this device.`, "not_found");
   return row;
@@ -158,7 +159,15 @@ export async function addComplaintNote(id: Uuid, note: string): Promise<void> {
 
 // --- tasks ------------------------------------------------------------------------
 
+export function refuse(field: string, message: string): never {
+  throw new LocalRefusal(`Some fields are invalid: ${field}.`, "validation_error", {
+    [field]: [message],
+  });
+}
+
+/** A new task; a due date before today is refused, as the server refuses it. */
 export async function createTask(input: CreateTaskInput): Promise<Uuid> {
+  if (input.due_date && input.due_date < today()) refuse("due_date", "Must not be in the past.");
   const id = crypto.randomUUID();
   await enqueue("create_task", () => ({ args: defined({ id, ...input }) }));
   return id;
@@ -200,7 +209,9 @@ export async function completeTask(id: Uuid): Promise<void> {
 
 // --- plans ------------------------------------------------------------------------
 
+/** A plan made by hand; its window must end on or after it starts, and not before today. */
 export async function createPlan(input: CreatePlanInput): Promise<Uuid> {
+  checkWindow(input.due_from, input.due_to);
   const id = crypto.randomUUID();
   await enqueue("create_plan", () => ({ args: defined({ id, ...input }) }));
   return id;
@@ -213,6 +224,12 @@ export async function updatePlan(
   return enqueue("update_plan", async () =>
     editOf(await mustGet(db.care_plans.get(id), "Plan"), changes),
   );
+}
+
+/** A plan's window: in order, and not ending before today (the forms say the same). */
+export function checkWindow(from: IsoDate, to: IsoDate): void {
+  if (to < from) refuse("due_to", "Must not be before due_from.");
+  if (to < today()) refuse("due_to", "Must not be in the past.");
 }
 
 // --- warnings ---------------------------------------------------------------------

@@ -570,6 +570,38 @@ export class FakeServer {
           row: this.update("tasks", a.id, { status: "done", completed_at: T0 }, stamp),
           conflicts: [],
         };
+      case "create_plan":
+        this.visibleRow("customers", a.customer_id);
+        return create("care_plans", () => ({
+          id: a.id,
+          customer_id: a.customer_id,
+          owner_id: this.userId,
+          purpose: a.purpose,
+          channel: a.channel,
+          title: a.title ?? a.purpose,
+          notes: a.notes ?? null,
+          due_from: a.due_from,
+          due_to: a.due_to,
+          status: "planned",
+          generation_key: null,
+          completed_at: null,
+          skip_reason: null,
+          skip_note: null,
+          created_by_id: this.userId,
+          version: 1,
+          created_at: T0,
+          updated_at: T0,
+        }));
+      case "update_plan": {
+        // As plans/services.py: a skip cancels the plan; "other" needs the note.
+        const changes: Record<string, unknown> = { ...a.changes };
+        if (changes.skip_reason === "other" && !changes.skip_note)
+          throw new Refusal(422, "validation_error", "Some fields are invalid: skip_note.", {
+            skip_note: ["Say why the plan is skipped."],
+          });
+        if (changes.skip_reason) changes.status = "cancelled";
+        return this.merge(m, "care_plans", a.id, changes, a.base ?? {}, stamp);
+      }
       case "update_task":
       case "update_customer_profile":
       case "answer_warning": {

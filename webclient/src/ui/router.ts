@@ -12,7 +12,11 @@ export const ROUTES = {
   logVisit: "/customers/:id/visit",
   logComplaint: "/customers/:id/complaint",
   complaint: "/complaints/:id",
+  // Before "/tasks/:id" and "/plans/:id": the first pattern that matches wins.
+  newTask: "/tasks/new",
+  newPlan: "/plans/new",
   task: "/tasks/:id",
+  plan: "/plans/:id",
   warning: "/warnings/:id",
   campaignTarget: "/campaign-targets/:id",
   sync: "/sync",

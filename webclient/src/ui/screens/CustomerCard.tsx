@@ -132,6 +132,20 @@ function Actions({ customer }: { customer: Customer }) {
       >
         {t("card.logComplaint")}
       </a>
+      <a
+        class="fb-button fb-secondary"
+        href={href("newTask", {}, { customer: customer.id })}
+        data-testid="new-task-button"
+      >
+        {t("today.newTask")}
+      </a>
+      <a
+        class="fb-button fb-secondary"
+        href={href("newPlan", {}, { customer: customer.id })}
+        data-testid="new-plan-button"
+      >
+        {t("today.newPlan")}
+      </a>
     </nav>
   );
 }

@@ -1,104 +1,93 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { agendaForDays, completeTask, syncState, todayLocal, type AgendaItem } from "../../data";
+import { agendaFor, completeTask, syncState, todayLocal, type AgendaItem } from "../../data";
+import { itemKey, triage, type Triaged } from "../../data/triage";
 import { fmtDate, fmtDateTime, locale, t, useLocale } from "../../i18n";
 import type { Purpose } from "../../db";
-import { localDate } from "../../time";
 import { TierBadge } from "../components/TierBadge";
 import { useLive } from "../components/useLive";
 import { href } from "../router";
 import type { ScreenProps } from "./types";
 
-const WEEK_DAYS = 7;
+/** Items shown before "n more": the rest waits one tap away, so the page stays short. */
+const TODAY_SHOWN = 8;
+const OVERDUE_SHOWN = 3;
 
 interface Agenda {
   date: string;
   /** False until the first full sync has brought the portfolio. */
   hasCopy: boolean;
-  /** Overdue work and what is due today, in agendaFor's order. */
-  today: AgendaItem[];
-  /** What falls due in the rest of the week, each on the first day it appears. */
-  week: { date: string; item: AgendaItem }[];
+  sections: Triaged;
 }
 
-function itemKey(item: AgendaItem): string {
-  switch (item.type) {
-    case "plan":
-      return `plan:${item.plan.id}`;
-    case "task":
-      return `task:${item.task.id}`;
-    case "complaint":
-      return `complaint:${item.complaint.id}`;
-    case "warning":
-      return `warning:${item.warning.id}`;
-    case "birthday":
-      return `birthday:${item.customer.id}`;
-  }
-}
-
-function addDays(date: string, days: number): string {
-  const day = new Date(`${date}T12:00:00`);
-  day.setDate(day.getDate() + days);
-  return localDate(day);
+async function loadAgenda(): Promise<Agenda> {
+  const date = todayLocal();
+  const [items, state] = await Promise.all([agendaFor(date), syncState()]);
+  return { date, hasCopy: state.hasCopy, sections: triage(items, date) };
 }
 
 /**
- * Today and the days after it. A later day's agenda repeats what is still open from
- * before (overdue work, unanswered warnings): each item is listed once, on its first day.
+ * The day's decisions (data/triage.ts): what is due today, most urgent first; then the
+ * overdue (the first few, the rest folded), the next seven days and later, folded with
+ * their counts, so a phone's screen holds today, not a month.
  */
-async function weekAgenda(): Promise<Agenda> {
-  const date = todayLocal();
-  const days = Array.from({ length: WEEK_DAYS }, (_, k) => addDays(date, k));
-  const [today = [], ...later] = await agendaForDays(days);
-  const seen = new Set(today.map(itemKey));
-  const week: Agenda["week"] = [];
-  for (const [k, items] of later.entries()) {
-    const day = days[k + 1]!;
-    for (const item of items) {
-      const key = itemKey(item);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      week.push({ date: day, item });
-    }
-  }
-  return { date, hasCopy: (await syncState()).hasCopy, today, week };
-}
-
 export function Today({ engine }: ScreenProps) {
   useLocale();
   // Not read again after each page of a full sync: once, when its last page is stored.
-  const agenda = useLive(weekAgenda, [], engine.fullSync);
+  const agenda = useLive(loadAgenda, [], engine.fullSync);
   const firstSync = engine.fullSync.value;
   const value = agenda.value;
-  const overdue = value?.today.filter((item) => item.overdue) ?? [];
-  const due = value?.today.filter((item) => !item.overdue) ?? [];
+  const s = value?.sections;
+  const total = s ? s.today.length + s.overdue.length + s.week.length + s.later.length : 0;
   return (
     <section class="fb-screen" aria-labelledby="today-title">
-      <h1 id="today-title">{t("today.title")}</h1>
+      <div class="fb-today-head">
+        <h1 id="today-title">{t("today.title")}</h1>
+        <nav class="fb-today-new" aria-label={t("today.new")}>
+          <a class="fb-button fb-secondary" href={href("newTask")} data-testid="new-task">
+            {t("today.newTask")}
+          </a>
+          <a class="fb-button fb-secondary" href={href("newPlan")} data-testid="new-plan">
+            {t("today.newPlan")}
+          </a>
+        </nav>
+      </div>
       {value && <p class="fb-meta">{fmtDate(value.date)}</p>}
       {firstSync ? (
         <p class="fb-empty">{t("today.firstSync")}</p>
-      ) : !agenda.ready ? (
+      ) : !agenda.ready || !s ? (
         <p class="fb-empty">{t("today.loading")}</p>
-      ) : value && value.today.length + value.week.length === 0 ? (
+      ) : total === 0 ? (
         <p class="fb-empty">{value.hasCopy ? t("today.nothing") : t("today.firstSync")}</p>
       ) : (
         <>
-          {overdue.length > 0 && (
-            <AgendaGroup id="today-overdue" title={t("today.overdue")} items={overdue} />
+          <section class="fb-group" aria-labelledby="today-due" data-testid="section-today">
+            <h2 id="today-due">
+              {t("today.due")} <span class="fb-count-badge">{s.today.length}</span>
+            </h2>
+            {s.today.length === 0 ? (
+              <p class="fb-empty">{t("today.nothingToday")}</p>
+            ) : (
+              <Shortened items={s.today} shown={TODAY_SHOWN} more="today.moreToday" />
+            )}
+          </section>
+          {s.overdue.length > 0 && (
+            <section class="fb-group" aria-labelledby="today-overdue" data-testid="section-overdue">
+              <h2 id="today-overdue">
+                {t("today.overdue")} <span class="fb-count-badge">{s.overdue.length}</span>
+              </h2>
+              <Shortened items={s.overdue} shown={OVERDUE_SHOWN} more="today.more" />
+            </section>
           )}
-          <AgendaGroup
-            id="today-due"
-            title={t("today.due")}
-            items={due}
-            empty={t("today.nothingToday")}
-          />
-          {value && value.week.length > 0 && (
-            <AgendaGroup
-              id="today-week"
-              title={t("today.week")}
-              items={value.week.map((entry) => entry.item)}
-              dates={value.week.map((entry) => entry.date)}
-            />
+          {s.week.length > 0 && (
+            <Fold testid="section-week" summary={t("today.week")} count={s.week.length}>
+              <AgendaList items={s.week} dated />
+            </Fold>
+          )}
+          {s.later.length > 0 && (
+            <Fold testid="section-later" summary={t("today.later")} count={s.later.length}>
+              <AgendaList items={s.later} dated />
+            </Fold>
           )}
         </>
       )}
@@ -106,38 +95,68 @@ export function Today({ engine }: ScreenProps) {
   );
 }
 
-function AgendaGroup({
-  id,
-  title,
+/** The first `shown` items, and the rest folded under "n more". */
+function Shortened({
   items,
-  dates,
-  empty,
+  shown,
+  more,
 }: {
-  id: string;
-  title: string;
   items: AgendaItem[];
-  dates?: string[];
-  empty?: string;
+  shown: number;
+  more: "today.more" | "today.moreToday";
 }) {
   return (
-    <section class="fb-group" aria-labelledby={id}>
-      <h2 id={id}>
-        {title} <span class="fb-count-badge">{items.length}</span>
-      </h2>
-      {items.length === 0 ? (
-        <p class="fb-empty">{empty}</p>
-      ) : (
-        <ul class="fb-list">
-          {items.map((item, i) => (
-            <AgendaRow key={itemKey(item)} item={item} date={dates?.[i]} />
-          ))}
-        </ul>
+    <>
+      <AgendaList items={items.slice(0, shown)} />
+      {items.length > shown && (
+        <Fold testid="fold-more" summary={t(more, { count: items.length - shown })}>
+          <AgendaList items={items.slice(shown)} />
+        </Fold>
       )}
-    </section>
+    </>
   );
 }
 
-function purposeTitle(plan: { purpose: Purpose; title: string }): string {
+/** Folded until tapped; its rows are not even built until then (a month of plans is long). */
+function Fold({
+  summary,
+  count,
+  testid,
+  children,
+}: {
+  summary: string;
+  count?: number;
+  testid: string;
+  children: ComponentChildren;
+}) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details
+      class="fb-fold"
+      data-testid={testid}
+      onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
+    >
+      <summary>
+        {summary}
+        {count !== undefined && <span class="fb-count-badge"> {count}</span>}
+      </summary>
+      {open && children}
+    </details>
+  );
+}
+
+function AgendaList({ items, dated = false }: { items: AgendaItem[]; dated?: boolean }) {
+  return (
+    <ul class="fb-list">
+      {items.map((item) => (
+        <AgendaRow key={itemKey(item)} item={item} date={dated ? item.due : undefined} />
+      ))}
+    </ul>
+  );
+}
+
+/** A plan's title in the user's language. */
+export function purposeTitle(plan: { purpose: Purpose; title: string }): string {
   // Generated plans carry a Chinese title; in English the purpose says the same.
   return locale() === "zh-CN" ? plan.title : t(`today.purpose.${plan.purpose}`);
 }
@@ -201,7 +220,9 @@ function describe(item: AgendaItem): { link: string; title: string; when: string
 }
 
 function AgendaRow({ item, date }: { item: AgendaItem; date?: string | undefined }) {
-  const { link, title, when } = describe(item);
+  const { link, title, when: dated } = describe(item);
+  // "By today" under "Due today" says nothing; a deadline's hour still does.
+  const when = item.type !== "complaint" && item.due === todayLocal() ? "" : dated;
   const customer = item.customer;
   const kind = item.type === "plan" && item.campaign ? "campaign" : item.type;
   const phone = customer?.phone ?? null;
@@ -210,11 +231,11 @@ function AgendaRow({ item, date }: { item: AgendaItem; date?: string | undefined
       class={`fb-agenda fb-agenda-${item.type}${item.overdue ? " fb-overdue" : ""}`}
       data-testid="agenda-item"
       data-type={kind}
+      data-key={itemKey(item)}
     >
       <a class="fb-agenda-main" href={link}>
         <span class="fb-agenda-kind">
           {t(`today.kind.${kind}`)}
-          {item.overdue && <span class="fb-flag"> · {t("today.overdueFlag")}</span>}
           {date && <span> · {fmtDate(date)}</span>}
         </span>
         <span class="fb-row-name">{title}</span>
@@ -225,6 +246,18 @@ function AgendaRow({ item, date }: { item: AgendaItem; date?: string | undefined
         </span>
       </a>
       {item.type === "task" && <CompleteTask id={item.task.id} title={title} />}
+      {item.type === "plan" && !item.campaign && (
+        <span class="fb-item-actions">
+          <a
+            class="fb-button fb-secondary"
+            href={href("plan", { id: item.plan.id })}
+            data-testid="plan-actions"
+          >
+            {t("today.planActions")}
+            <span class="fb-visually-hidden"> {title}</span>
+          </a>
+        </span>
+      )}
       {item.type === "birthday" && phone && (
         <span class="fb-item-actions">
           <a class="fb-button fb-secondary" href={`tel:${phone}`}>

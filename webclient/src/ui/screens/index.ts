@@ -27,6 +27,10 @@ export const SCREENS: Record<RouteName, FunctionComponent<ScreenProps>> = {
   campaignTarget: CampaignOutcome,
   sync: SyncCenter,
   settings: Settings,
+  // Forms opened from Today or a customer's card, each in a chunk of its own.
+  plan: lazyScreen(() => import("./PlanActions").then((module) => module.PlanActions)),
+  newTask: lazyScreen(() => import("./NewWork").then((module) => module.NewTask)),
+  newPlan: lazyScreen(() => import("./NewWork").then((module) => module.NewPlan)),
   // Not needed on the first view, and it draws a chart: in a chunk of its own.
   myNumbers: lazyScreen(() => import("./MyNumbers").then((module) => module.MyNumbers)),
 };
