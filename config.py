@@ -168,6 +168,24 @@ class Config:
     JOB_TIMEOUT_S = 3600
     JOB_FILES_DIR = os.environ.get("FIELDBOOK_JOB_FILES", str(INSTANCE_DIR / "jobs"))
 
+    # Photos of visits (server/photos/, docs/photos.md). PHOTO_STORE: "local" keeps the
+    # files under PHOTO_DIR (the demo, one machine); "s3" in an S3-compatible bucket
+    # (a cluster), through boto3; without keys, boto3's own chain (AWS_* variables, a role).
+    PHOTO_STORE = os.environ.get("PHOTO_STORE", "local")
+    PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE_DIR / "photos"))
+    PHOTO_S3_ENDPOINT_URL = os.environ.get("PHOTO_S3_ENDPOINT_URL") or None
+    PHOTO_S3_BUCKET = os.environ.get("PHOTO_S3_BUCKET", "")
+    PHOTO_S3_REGION = os.environ.get("PHOTO_S3_REGION", "us-east-1")
+    PHOTO_S3_ACCESS_KEY_ID = os.environ.get("PHOTO_S3_ACCESS_KEY_ID") or None
+    PHOTO_S3_SECRET_ACCESS_KEY = os.environ.get("PHOTO_S3_SECRET_ACCESS_KEY") or None
+    PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    PHOTO_MAX_PER_VISIT = 10
+    # Checked before decoding: a small file may claim a huge canvas.
+    PHOTO_MAX_PIXELS = 40_000_000
+    # The stored image's long side (the phone sends about 1,600 px) and the thumbnail's.
+    PHOTO_LONG_SIDE = 1600
+    PHOTO_THUMBNAIL_SIDE = 320
+
     # OpenAPI (flask-smorest)
     API_TITLE = "Fieldbook API"
     API_VERSION = "v1"
@@ -195,6 +213,8 @@ class TestConfig(Config):
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     JOB_QUEUE = f"fieldbook-test-{os.getpid()}"
     JOB_FILES_DIR = str(INSTANCE_DIR / "test-jobs" / str(os.getpid()))
+    PHOTO_STORE = "local"
+    PHOTO_DIR = str(INSTANCE_DIR / "test-photos" / str(os.getpid()))
     # Cheap hashing keeps the suite fast; production uses argon2's defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -29,6 +29,8 @@ from server.imports.cli import import_cli
 from server.imports.routes import blp as imports_blp
 from server.jobs.cli import jobs_cli
 from server.jobs.routes import blp as jobs_blp
+from server.photos import store as photo_store
+from server.photos.routes import blp as photos_blp
 from server.plans.cli import plans_cli
 from server.plans.routes import blp as plans_blp
 from server.privacy.routes import blp as access_log_blp
@@ -56,6 +58,7 @@ API_BLUEPRINTS = (
     imports_blp,
     plans_blp,
     visits_blp,
+    photos_blp,
     tasks_blp,
     complaints_blp,
     complaint_categories_blp,
@@ -107,6 +110,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
     security.init_app(app)
     http.init_app(app)
+    photo_store.init_app(app)
     api.init_app(app)
     register_error_handlers(app)
 

@@ -15,6 +15,7 @@ from server.customers.models import (
     Tier,
 )
 from server.jobs.models import Job
+from server.photos.models import VisitPhoto
 from server.plans.models import CarePlan
 from server.privacy.models import PersonalDataAccess
 from server.reviews.models import ReviewExport, ReviewPeriod
@@ -65,5 +66,6 @@ __all__ = [
     "Tier",
     "User",
     "Visit",
+    "VisitPhoto",
     "VisitRevision",
 ]

@@ -2,7 +2,7 @@
 
 A manager sees the customers assigned to them; a lead sees their team's managers'
 customers and the unassigned pool they hand out from; an admin sees everything.
-Plans, visits, complaints and warnings are visible with their customer; tasks and
+Plans, visits (and their photos), complaints and warnings are visible with their customer; tasks and
 sync conflicts belong to a person and are visible to that person, their team's lead
 and admins; a team to its lead and admins. A campaign is visible to admins, to the
 leads it concerns (their team's, or everyone's) and to the managers it targets
@@ -23,6 +23,7 @@ from server.complaints.models import Complaint
 from server.customers.models import AssignmentHistory, Customer
 from server.errors import not_found
 from server.extensions import db
+from server.photos.models import VisitPhoto
 from server.plans.models import CarePlan
 from server.sync.models import SyncConflict
 from server.tasks.models import Task
@@ -33,7 +34,14 @@ from server.warnings.models import ChurnWarning
 M = TypeVar("M")
 
 # Scoped by their customer.
-_BY_CUSTOMER: tuple[type, ...] = (CarePlan, Visit, Complaint, ChurnWarning, CampaignTarget)
+_BY_CUSTOMER: tuple[type, ...] = (
+    CarePlan,
+    Visit,
+    VisitPhoto,
+    Complaint,
+    ChurnWarning,
+    CampaignTarget,
+)
 # Scoped by the person they belong to.
 _OWNER_COLUMNS: dict[type, Any] = {Task: Task.owner_id, SyncConflict: SyncConflict.user_id}
 # How a 404 names each kind of row.
@@ -41,6 +49,7 @@ NAMES: dict[type, str] = {
     Customer: "Customer",
     CarePlan: "Plan",
     Visit: "Visit",
+    VisitPhoto: "Photo",
     Complaint: "Complaint",
     ChurnWarning: "Warning",
     Task: "Task",

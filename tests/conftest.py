@@ -50,6 +50,7 @@ def app() -> Iterator[Flask]:
         db.engine.dispose()
         queue().delete(delete_jobs=True)
     shutil.rmtree(app.config["JOB_FILES_DIR"], ignore_errors=True)
+    shutil.rmtree(app.config["PHOTO_DIR"], ignore_errors=True)
 
 
 def _drop_everything() -> None:

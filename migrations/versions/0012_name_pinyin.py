@@ -1,7 +1,7 @@
 """customers and contacts: name_pinyin, the names' pinyin for the phone's search
 
 Revision ID: 0012_name_pinyin
-Revises: 0012_plan_skip
+Revises: 0012_photos
 Create Date: 2026-12-03 13:50:00
 
 The models fill it whenever a name is set (server/customers/pinyin.py); this fills
@@ -19,7 +19,7 @@ from server.stamps import stamp_for
 
 # revision identifiers, used by Alembic.
 revision = "0012_name_pinyin"
-down_revision = "0012_plan_skip"
+down_revision = "0012_photos"
 branch_labels = None
 depends_on = None
 

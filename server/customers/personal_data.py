@@ -21,6 +21,7 @@ from server.errors import ApiError, invalid
 from server.extensions import db
 from server.jsonvalue import to_json
 from server.models_base import utcnow
+from server.photos.models import VisitPhoto
 from server.plans.models import CarePlan
 from server.privacy import access
 from server.privacy.models import AccessKind
@@ -51,7 +52,7 @@ def personal_data(actor: User, customer: Customer) -> dict[str, Any]:
     """Everything held about `customer`, as JSON (its export is logged and audited).
 
     Every column of every row that names the customer: the profile, contacts, visits
-    and their edits, complaints and their steps, plans, tasks, warnings, campaign
+    and their edits and photos, complaints and their steps, plans, tasks, warnings, campaign
     targets, monthly spend (all months held), assignment history, sync conflicts,
     the access log naming it and the audit events about it.
     """
@@ -77,6 +78,12 @@ def personal_data(actor: User, customer: Customer) -> dict[str, Any]:
             sa.select(VisitRevision)
             .where(VisitRevision.visit_id.in_(visit_ids))
             .order_by(VisitRevision.at, VisitRevision.id)
+        ),
+        # The photos' metadata; the images themselves: GET /api/v1/photos/<id>.
+        "visit_photos": _rows(
+            sa.select(VisitPhoto)
+            .where(VisitPhoto.customer_id == cid)
+            .order_by(VisitPhoto.created_at, VisitPhoto.id)
         ),
         "complaints": _rows(
             sa.select(Complaint)

@@ -172,6 +172,8 @@ def live_server() -> Iterator[LiveServer]:
         "FIELDBOOK_ENV": "development",
         "DATABASE_URL": database.url,
         "PYTHONPATH": str(ROOT),
+        # Photos of visits in the run's own folder, not the checkout's instance/.
+        "PHOTO_DIR": str(tmp / "photos"),
     }
     env.pop("TEST_DATABASE_URL", None)
     seeded = subprocess.run(
@@ -275,6 +277,16 @@ def _nothing_refused_by_the_csp(csp_violations):
     assert csp_violations == []
 
 
+# A phone: its screen, touch and zone (also tests/e2e/test_photos.py's persistent one).
+PHONE_SCREEN: dict = {
+    "viewport": {"width": 360, "height": 640},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "timezone_id": TIMEZONE,
+}
+
+
 @pytest.fixture
 def phone(browser, live_server: LiveServer) -> Iterator[Callable[..., Phone]]:
     """`phone()` opens a fresh phone (browser context: its own IndexedDB, cookies and
@@ -283,12 +295,8 @@ def phone(browser, live_server: LiveServer) -> Iterator[Callable[..., Phone]]:
 
     def open_phone(locale: str = "en-US") -> Phone:
         context = browser.new_context(
-            viewport={"width": 360, "height": 640},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
+            **PHONE_SCREEN,
             locale=locale,
-            timezone_id=TIMEZONE,
             base_url=live_server.url,
             geolocation={"latitude": 30.26, "longitude": 120.17, "accuracy": 20},
             permissions=["geolocation"],

@@ -534,6 +534,34 @@ export interface StoredMyNumbers {
   numbers: MyNumbers;
 }
 
+/**
+ * A photo of a visit taken on this device (docs/photos.md). Kept here, not in the
+ * outbox: it is sent by its own upload (PUT /visits/{visit_id}/photos/{id}), once the
+ * visit's `log_visit` reached the server. `waiting`: not uploaded yet (sent again at
+ * each sync until the server answers); `uploaded`: the server holds it, the full image
+ * is dropped here and the thumbnail kept; `refused`: the server said no (`error`).
+ */
+export type PhotoStatus = "waiting" | "uploaded" | "refused";
+
+export interface PhotoRow {
+  /** Made here: the server stores a second upload of the same id once. */
+  id: Uuid;
+  visit_id: Uuid;
+  customer_id: Uuid;
+  /** The compressed image (about 1,600 px on its long side); null once uploaded. */
+  data: ArrayBuffer | null;
+  type: string;
+  /** A small JPEG to show on the visit, offline. */
+  thumb: ArrayBuffer;
+  width: number;
+  height: number;
+  taken_at: IsoDateTime;
+  status: PhotoStatus;
+  /** The server's error code when refused. */
+  error: string | null;
+  uploaded_at: IsoDateTime | null;
+}
+
 export interface MetaValues {
   device_id: Uuid;
   /** The pull cursor; absent before the first full sync and after a reset. */
@@ -577,6 +605,7 @@ export type FieldbookDb = Dexie & {
   outbox: EntityTable<OutboxEntry, "seq">;
   meta: EntityTable<MetaRow, "key">;
   results: EntityTable<ResultEntry, "id">;
+  photos: EntityTable<PhotoRow, "id">;
 };
 
 export function openDb(name = "fieldbook"): FieldbookDb {
@@ -606,6 +635,8 @@ export function openDb(name = "fieldbook"): FieldbookDb {
     campaigns: "id, status",
     campaign_targets: "id, customer_id, campaign_id, plan_id",
   });
+  // Photos of visits, beside the outbox; not an entity: no pull brings them.
+  db.version(3).stores({ photos: "id, visit_id, status" });
   return db;
 }
 

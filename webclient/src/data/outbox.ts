@@ -3,6 +3,7 @@
  * transaction (docs/sync.md, client duty 1), so a crash or an error leaves either both
  * or neither, and the entry's `seq` comes from a counter that only increases.
  */
+import type { Table } from "dexie";
 import { db, deleteMeta, ENTITY_NAMES, getMeta, type OutboxEntry, type SeqGap } from "../db";
 import type { MutationArgs, MutationName } from "../mutations";
 import { nowIso } from "../time";
@@ -36,13 +37,14 @@ export interface Change<K extends MutationName> {
  * Queue mutation `name`: `build` runs inside the transaction (to read the rows the
  * change is based on) and returns its arguments, or null when there is nothing to
  * change; the change is laid over the local rows and the outbox entry added, all or
- * nothing.
+ * nothing. `also`: tables `build` writes beyond those (a new visit's photos).
  */
 export async function enqueue<K extends MutationName>(
   name: K,
   build: () => Promise<Change<K> | null> | Change<K> | null,
+  also: Table[] = [],
 ): Promise<OutboxEntry<K> | null> {
-  const queued = await db.transaction("rw", writeTables(), async () => {
+  const queued = await db.transaction("rw", [...writeTables(), ...also], async () => {
     const change = await build();
     if (change === null) return null;
     const entry: OutboxEntry<K> = {
@@ -65,6 +67,11 @@ export async function enqueue<K extends MutationName>(
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
+
+/** Tell the sync engine something waits to be sent (a photo added to a logged visit). */
+export function announceLocalChange(): void {
+  listeners.forEach((listener) => listener());
+}
 
 /** Called after each queued change has committed (the sync engine pushes soon after). */
 export function onLocalChange(listener: Listener): () => void {

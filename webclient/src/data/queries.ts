@@ -641,6 +641,7 @@ export function syncResults(): Promise<ResultEntry[]> {
 }
 
 export interface SyncState {
+  /** Changes in the outbox and photos not yet sent. */
   pending: number;
   /** Rejected and conflicting results not yet dismissed. */
   results: number;
@@ -651,15 +652,17 @@ export interface SyncState {
 }
 
 export async function syncState(): Promise<SyncState> {
-  const [pending, results, lastSyncAt, cursor, deviceId] = await Promise.all([
+  const [changes, photos, results, lastSyncAt, cursor, deviceId] = await Promise.all([
     pendingCount(),
+    // Photos waiting to be sent are unsent work too (the sign-out warning counts them).
+    db.photos.where("status").equals("waiting").count(),
     db.results.count(),
     db.meta.get("last_sync_at"),
     db.meta.get("cursor"),
     db.meta.get("device_id"),
   ]);
   return {
-    pending,
+    pending: changes + photos,
     results,
     lastSyncAt: (lastSyncAt?.value as string | undefined) ?? null,
     hasCopy: cursor !== undefined && lastSyncAt !== undefined,

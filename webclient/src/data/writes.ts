@@ -98,20 +98,31 @@ function changedFields<C extends object>(changes: C, current: (name: string) => 
  * Log a contact. `plan_id` names the plan it fulfils (null: none); left out, the open
  * plan the matching rule picks on this device for the purpose and the day it started
  * (`matchingPlan`), sent by id so the plan the phone shows done is the one the server
- * completes.
+ * completes. `alongside` runs inside the same IndexedDB transaction with the new
+ * visit's id (the photos taken with it: kept with the visit, or not at all); it may
+ * only touch the database.
  */
-export async function logVisit(input: LogVisitInput): Promise<Uuid> {
+export async function logVisit(
+  input: LogVisitInput,
+  alongside?: (visitId: Uuid) => Promise<void>,
+): Promise<Uuid> {
   const id = crypto.randomUUID();
-  await enqueue("log_visit", async () => {
-    const started_at = input.started_at ?? nowIso();
-    let plan_id = input.plan_id;
-    if (plan_id === undefined) {
-      const day = localDate(new Date(started_at));
-      const plan = input.purpose && (await matchingPlan(input.customer_id, input.purpose, day));
-      plan_id = plan ? plan.id : null;
-    }
-    return { args: defined({ id, ...input, started_at, plan_id }) };
-  });
+  await enqueue(
+    "log_visit",
+    async () => {
+      await alongside?.(id);
+      const started_at = input.started_at ?? nowIso();
+      let plan_id = input.plan_id;
+      if (plan_id === undefined) {
+        const day = localDate(new Date(started_at));
+        const plan = input.purpose && (await matchingPlan(input.customer_id, input.purpose, day));
+        plan_id = plan ? plan.id : null;
+      }
+      return { args: defined({ id, ...input, started_at, plan_id }) };
+    },
+    // The photos' table joins the transaction only when there are photos to keep.
+    alongside ? [db.photos] : [],
+  );
   return id;
 }
 

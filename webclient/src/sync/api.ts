@@ -107,7 +107,31 @@ export interface SyncApi {
   myNumbers(): Promise<MyNumbers>;
 }
 
-export class HttpSyncApi implements SyncApi, AuthApi, PasswordApi {
+/** The photo uploads (sync/photos.ts): apart, so a stand-in SyncApi need not have them. */
+export interface PhotoApi {
+  /** Send a photo under its id (PUT /visits/{visit}/photos/{id}); the same id again stores nothing. */
+  uploadPhoto(
+    visitId: string,
+    photoId: string,
+    body: Blob,
+    csrfToken: string | null,
+  ): Promise<ServerPhoto>;
+  /** A visit's photos on the server (GET /visits/{visit}/photos): fetched when shown. */
+  visitPhotos(visitId: string): Promise<{ items: ServerPhoto[] }>;
+}
+
+/** A photo as the server describes it (server/photos/schemas.py). */
+export interface ServerPhoto {
+  id: string;
+  visit_id: string;
+  width: number;
+  height: number;
+  created_at: string;
+  url: string;
+  thumbnail_url: string;
+}
+
+export class HttpSyncApi implements SyncApi, PhotoApi, AuthApi, PasswordApi {
   constructor(
     private readonly fetchFn: FetchLike = (input, init) => fetch(input, init),
     private readonly base = "/api/v1",
@@ -140,6 +164,20 @@ export class HttpSyncApi implements SyncApi, AuthApi, PasswordApi {
 
   myNumbers() {
     return this.request<MyNumbers>("/reviews/me", { method: "GET" });
+  }
+
+  uploadPhoto(visitId: string, photoId: string, body: Blob, csrfToken: string | null) {
+    const headers: Record<string, string> = { "Content-Type": body.type || "image/jpeg" };
+    if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+    return this.request<ServerPhoto>(`/visits/${visitId}/photos/${photoId}`, {
+      method: "PUT",
+      headers,
+      body,
+    });
+  }
+
+  visitPhotos(visitId: string) {
+    return this.request<{ items: ServerPhoto[] }>(`/visits/${visitId}/photos`, { method: "GET" });
   }
 
   login(username: string, password: string, remember: boolean) {

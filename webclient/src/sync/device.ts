@@ -35,13 +35,18 @@ export async function bindSession(
 ): Promise<void> {
   await db.transaction(
     "rw",
-    [db.meta, db.outbox, db.results, ...ENTITY_NAMES.map((n) => db[n])],
+    [db.meta, db.outbox, db.results, db.photos, ...ENTITY_NAMES.map((n) => db[n])],
     async () => {
       const previous = (await db.meta.get("user_id"))?.value;
       if (previous !== undefined && previous !== session.userId) {
         const pending = await db.outbox.count();
         if (pending > 0 && !options.discardOthers) throw new OtherUsersChanges(pending);
-        await Promise.all([db.outbox.clear(), db.results.clear(), db.meta.clear()]);
+        await Promise.all([
+          db.outbox.clear(),
+          db.results.clear(),
+          db.meta.clear(),
+          db.photos.clear(),
+        ]);
         await Promise.all(ENTITY_NAMES.map((name) => db[name].clear()));
       }
       await db.meta.bulkPut([

@@ -7,7 +7,8 @@ import { signal, type ReadonlySignal, type Signal } from "@preact/signals";
 import { liveQuery } from "dexie";
 import { onLocalChange } from "../data/outbox";
 import { syncState } from "../data/queries";
-import { HttpSyncApi, SyncHttpError, type SyncApi } from "./api";
+import { db } from "../db";
+import { HttpSyncApi, SyncHttpError, type PhotoApi, type SyncApi } from "./api";
 import { backoffDelay } from "./backoff";
 import { isWipeRequired, wipeDevice } from "./session";
 import { syncOnce } from "./syncOnce";
@@ -47,6 +48,8 @@ export interface Timers {
 
 export interface SyncEngineOptions {
   api?: SyncApi;
+  /** Where photos are sent; default `api` when it sends photos too (HttpSyncApi). */
+  photoApi?: PhotoApi | null;
   /** Between successful syncs. */
   intervalMs?: number;
   /** After a local change, so a burst of edits goes in one push. */
@@ -99,6 +102,7 @@ export class SyncEngine {
   private readonly state: Signal<SyncStatus>;
   private readonly full = signal(false);
   private readonly api: SyncApi;
+  private readonly photoApi: PhotoApi | null;
   private readonly intervalMs: number;
   private readonly debounceMs: number;
   private readonly random: () => number;
@@ -116,6 +120,12 @@ export class SyncEngine {
 
   constructor(options: SyncEngineOptions = {}) {
     this.api = options.api ?? new HttpSyncApi();
+    this.photoApi =
+      options.photoApi !== undefined
+        ? options.photoApi
+        : "uploadPhoto" in this.api
+          ? (this.api as SyncApi & PhotoApi)
+          : null;
     this.intervalMs = options.intervalMs ?? 5 * 60_000;
     this.debounceMs = options.debounceMs ?? 1_000;
     this.random = options.random ?? Math.random;
@@ -248,10 +258,27 @@ export class SyncEngine {
       return "failed";
     }
     this.failures = 0;
+    await this.sendPhotos();
     this.set({ syncing: false, progress: null, error: null, message: null });
     await this.refreshCounts();
     this.schedule(this.intervalMs);
     return "synced";
+  }
+
+  /**
+   * After the push and pull, the photos whose visits the server now has
+   * (sync/photos.ts, its own chunk, loaded only when a photo waits). A failure there
+   * is not the sync's: they are sent again at the next one.
+   */
+  private async sendPhotos(): Promise<void> {
+    try {
+      if (this.photoApi === null) return;
+      if ((await db.photos.where("status").equals("waiting").count()) === 0) return;
+      const { uploadWaitingPhotos } = await import("./photos");
+      await uploadWaitingPhotos(this.photoApi);
+    } catch (err) {
+      console.warn("Photos not sent; tried again at the next sync", err);
+    }
   }
 
   private async refreshCounts(): Promise<void> {

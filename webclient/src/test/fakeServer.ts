@@ -65,6 +65,7 @@ function error(status: number, code: string, message = code): Response {
   return json(status, { error: { code, message, fields: {} } });
 }
 
+const PHOTO_PATH = /^\/api\/v1\/visits\/([^/]+)\/photos\/([^/]+)$/;
 const encode = (value: unknown) => btoa(JSON.stringify(value)); // cursors are ASCII
 const decode = (text: string) => JSON.parse(atob(text)) as Record<string, unknown>;
 
@@ -97,6 +98,8 @@ export class FakeServer {
   numbers: MyNumbers = sampleNumbers();
   /** GET /reviews/me answers 503 this many more times (the sync itself is unaffected). */
   numbersFailures = 0;
+  /** Photos stored, by id (PUT /visits/{visit}/photos/{id}): the same id is stored once. */
+  photos = new Map<string, { visit_id: string; bytes: number }>();
 
   // --- data ------------------------------------------------------------------------
 
@@ -220,6 +223,11 @@ export class FakeServer {
       const headers = new Headers(init.headers);
       if (headers.get("X-CSRF-Token") !== this.csrfToken) return error(403, "csrf_failed");
       response = this.push(JSON.parse(String(init.body)) as PushBody);
+    } else if (PHOTO_PATH.test(url.pathname) && method === "PUT") {
+      const headers = new Headers(init.headers);
+      if (headers.get("X-CSRF-Token") !== this.csrfToken) return error(403, "csrf_failed");
+      const [, visitId, photoId] = PHOTO_PATH.exec(url.pathname)!;
+      response = await this.storePhoto(visitId!, photoId!, init.body as Blob);
     } else if (url.pathname === "/api/v1/reviews/me" && method === "GET") {
       if (this.numbersFailures > 0) {
         this.numbersFailures -= 1;
@@ -233,6 +241,21 @@ export class FakeServer {
     }
     return response;
   };
+
+  private async storePhoto(visitId: string, photoId: string, body: Blob): Promise<Response> {
+    const stored = this.rows.get(`visits:${visitId}`);
+    if (!stored || !this.visible(stored)) return error(404, "not_found");
+    const answer = (status: number) =>
+      json(status, {
+        id: photoId,
+        visit_id: visitId,
+        url: `/api/v1/photos/${photoId}`,
+        thumbnail_url: `/api/v1/photos/${photoId}/thumbnail`,
+      });
+    if (this.photos.has(photoId)) return answer(200);
+    this.photos.set(photoId, { visit_id: visitId, bytes: (await body.arrayBuffer()).byteLength });
+    return answer(201);
+  }
 
   private device(id: string): { user: string; lastSeq: number } | Response {
     let device = this.devices.get(id);

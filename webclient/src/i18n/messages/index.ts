@@ -4,6 +4,7 @@ import { common } from "./common";
 import { customer } from "./customer";
 import { forms } from "./forms";
 import { numbers } from "./numbers";
+import { photos } from "./photos";
 import { portfolio } from "./portfolio";
 import { reach } from "./reach";
 import { shell } from "./shell";
@@ -22,6 +23,7 @@ export const catalogues = [
   campaign,
   numbers,
   reach,
+  photos,
 ] as const;
 
 // A key missing from either language of an area fails `tsc` here, naming the key.

@@ -13,6 +13,7 @@ import {
 } from "../../i18n";
 import { today } from "../../time";
 import { fmtMonth } from "../components/format";
+import { LazyVisitPhotos } from "../components/LazyPhotos";
 import { Address } from "../components/MapLinks";
 import { Sparkline } from "../components/Sparkline";
 import { TaskItem } from "../components/TaskItem";
@@ -387,6 +388,7 @@ function Visits({ card }: { card: Card }) {
                 <span class="fb-meta fb-notes">{v.outcome ?? v.notes}</span>
               )}
             </div>
+            <LazyVisitPhotos visit={v} />
           </li>
         ))}
       </ul>

@@ -1,9 +1,11 @@
 import { useRef, useState } from "preact/hooks";
 import type { CarePlan, Channel, Customer, CustomerResponse, Purpose } from "../../db";
-import { customerCard, logVisit, openPlans, pickMatchingPlan } from "../../data";
+import { customerCard, openPlans, pickMatchingPlan } from "../../data";
+import type { Compressed } from "../../data/photos";
 import { fmtDate, fmtDateTime, fmtNumber, t, useLocale } from "../../i18n";
 import { isoWithOffset, localDate, now, today } from "../../time";
 import { Choices, Field, FormFooter, SelectField } from "../components/Field";
+import { LazyPhotoPicker, visitLogger } from "../components/LazyPhotos";
 import { useLive } from "../components/useLive";
 import { checkInVerdict, currentFix, type Fix } from "../geo";
 import { href, navigate, type Route } from "../router";
@@ -99,6 +101,7 @@ function VisitForm({
   const [response, setResponse] = useState<CustomerResponse | null>(null);
   const [nextStep, setNextStep] = useState("");
   const [nextDue, setNextDue] = useState("");
+  const [photos, setPhotos] = useState<Compressed[]>([]);
   const [errors, setErrors] = useState<Errors>({});
   const [saving, setSaving] = useState(false);
   const inPerson = channel === "visit";
@@ -147,7 +150,9 @@ function VisitForm({
     setSaving(true);
     const fix = inPerson && checkIn && !checkIn.locating ? checkIn.fix : null;
     try {
-      await logVisit({
+      // With photos, the visit and its photos are kept in one transaction, or neither.
+      const log = await visitLogger(photos, customer.id);
+      await log({
         customer_id: customer.id,
         channel,
         purpose,
@@ -324,6 +329,7 @@ function VisitForm({
             />
           )}
         </Field>
+        <LazyPhotoPicker photos={photos} onChange={setPhotos} />
         <FormFooter
           error={errors.form}
           saving={saving}
