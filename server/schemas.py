@@ -42,6 +42,23 @@ def optional_text(max_len: int, *validators, **kwargs) -> fields.String:
     )
 
 
+def latitude_field(**kwargs) -> fields.Float:
+    """Degrees north, -90..90 (WGS-84, as a phone's GPS gives it)."""
+    return fields.Float(validate=validate.Range(min=-90, max=90), **kwargs)
+
+
+def longitude_field(**kwargs) -> fields.Float:
+    """Degrees east, -180..180."""
+    return fields.Float(validate=validate.Range(min=-180, max=180), **kwargs)
+
+
+def check_position_pair(latitude_given: bool, longitude_given: bool) -> None:
+    """Half a coordinate cannot be put on a map: both or neither."""
+    if latitude_given != longitude_given:
+        missing = "longitude" if latitude_given else "latitude"
+        raise ValidationError("Send latitude and longitude together.", missing)
+
+
 class StrictBoolean(fields.Boolean):
     """JSON true/false only: marshmallow's Boolean would also take "yes", 1 or "off"."""
 

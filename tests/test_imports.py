@@ -314,6 +314,50 @@ def test_missing_required_column(client, admin):
     assert response.json["error"]["fields"]["rows"][0]["message"] == "Required column is missing."
 
 
+def test_coordinates_set_and_clear_a_customers_place(client, admin, in_app):
+    data = csv_bytes(
+        "external_no,name,tier,latitude,longitude",
+        "G1,一,gold,31.2304,121.4737",
+        "G2,二,gold,,",
+    )
+    assert post_csv(client, "customers", data).status_code == 200
+    with in_app():
+        rows = customers_by_no("G1", "G2")
+        assert (rows["G1"].latitude, rows["G1"].longitude) == (31.2304, 121.4737)
+        assert (rows["G2"].latitude, rows["G2"].longitude) == (None, None)
+
+    # An empty pair clears a known place; a row without these columns keeps it.
+    cleared = csv_bytes("external_no,name,tier,latitude,longitude", "G1,一,gold,,")
+    assert post_csv(client, "customers", cleared).json["updated"] == 1
+    with in_app():
+        assert customers_by_no("G1")["G1"].latitude is None
+
+
+def test_half_a_place_or_one_out_of_range_is_refused(client, admin, in_app):
+    data = csv_bytes(
+        "external_no,name,tier,latitude,longitude",
+        "H1,一,gold,31.2,",
+        "H2,二,gold,,121.4",
+        "H3,三,gold,95,121.4",
+        "H4,四,gold,31.2,east",
+    )
+    response = post_csv(client, "customers", data)
+    assert response.status_code == 422
+    assert sorted(errors_of(response)) == [
+        (2, "longitude"),
+        (3, "latitude"),
+        (4, "latitude"),
+        (5, "longitude"),
+    ]
+    alone = post_csv(
+        client, "customers", csv_bytes("external_no,name,tier,latitude", "H5,五,gold,")
+    )
+    assert alone.status_code == 422
+    assert errors_of(alone) == [(1, "longitude")]
+    with in_app():
+        assert customers_by_no("H1", "H2", "H3", "H4", "H5") == {}
+
+
 def test_empty_file_is_rejected(client, admin):
     response = post_csv(client, "customers", b"")
 

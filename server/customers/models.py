@@ -6,8 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from server.customers.pinyin import name_pinyin
 from server.extensions import Model
 from server.models_base import Timestamps, UTCDateTime, UUIDPk, Versioned, enum_type, utcnow
 from server.stamps import SyncStamped
@@ -60,6 +61,8 @@ class Customer(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     external_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
     kind: Mapped[CustomerKind] = mapped_column(enum_type(CustomerKind))
     name: Mapped[str] = mapped_column(sa.String(100), index=True)
+    # Derived from `name` whenever it is set (customers/pinyin.py), for the phone's search.
+    name_pinyin: Mapped[str | None] = mapped_column(sa.Text)
     phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     phone2: Mapped[str | None] = mapped_column(sa.String(20))
     email: Mapped[str | None] = mapped_column(sa.String(120))
@@ -104,6 +107,14 @@ class Customer(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
         order_by="(Contact.is_decision_maker.desc(), Contact.name)",
     )
 
+    @validates("name")
+    def _spell_name(self, _key: str, name: str) -> str:
+        # Here, not in a service: every path that names a customer (the API, the sync
+        # push, imports, erasure) passes through, and a stale pinyin would keep an
+        # erased name findable.
+        self.name_pinyin = name_pinyin(name)
+        return name
+
     def __repr__(self) -> str:
         return f"<Customer {self.external_no} {self.name}>"
 
@@ -126,6 +137,8 @@ class Contact(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
         sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(sa.String(60))
+    # Derived from `name` whenever it is set, as the customer's.
+    name_pinyin: Mapped[str | None] = mapped_column(sa.Text)
     title: Mapped[str | None] = mapped_column(sa.String(60))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     email: Mapped[str | None] = mapped_column(sa.String(120))
@@ -133,6 +146,11 @@ class Contact(UUIDPk, Versioned, Timestamps, SyncStamped, Model):
     birthday: Mapped[date | None]
 
     customer = relationship(Customer, back_populates="contacts")
+
+    @validates("name")
+    def _spell_name(self, _key: str, name: str) -> str:
+        self.name_pinyin = name_pinyin(name)
+        return name
 
 
 class MonthlySpend(UUIDPk, Versioned, SyncStamped, Model):

@@ -28,6 +28,9 @@ from server.schemas import (
     UserRefSchema,
     VersionedSchema,
     blank_to_none,
+    check_position_pair,
+    latitude_field,
+    longitude_field,
     optional_text,
     required_text,
 )
@@ -293,8 +296,8 @@ class CustomerPatchSchema(VersionedSchema):
     gender = fields.Enum(Gender, by_value=True, allow_none=True)
     special_dates = fields.List(fields.Nested(SpecialDateSchema), validate=validate.Length(max=20))
     notes = optional_text(4000)
-    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
-    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    latitude = latitude_field(allow_none=True)
+    longitude = longitude_field(allow_none=True)
     name = required_text(100)
     tier = fields.String(validate=validate.Length(min=1, max=20))
     kind = fields.Enum(CustomerKind, by_value=True)
@@ -309,10 +312,7 @@ class CustomerPatchSchema(VersionedSchema):
 
     @validates_schema
     def _position_is_a_pair(self, data, **kwargs):
-        # Half a coordinate cannot be put on a map.
-        if ("latitude" in data) != ("longitude" in data):
-            missing = "longitude" if "latitude" in data else "latitude"
-            raise ValidationError("Send latitude and longitude together.", missing)
+        check_position_pair("latitude" in data, "longitude" in data)
 
 
 class ContactCreateSchema(Schema):

@@ -33,6 +33,7 @@ from server.customers.models import (
     Stage,
     Tier,
 )
+from server.customers.pinyin import name_pinyin
 from server.customers.services import assign
 from server.extensions import db
 from server.models_base import utcnow
@@ -309,6 +310,7 @@ def seed_demo(seed: int = DEFAULT_SEED, today: date | None = None) -> dict[str, 
                     **_EMPTY_PROFILE,
                     **draft.fields,
                     "id": customer.id,
+                    "name_pinyin": customer.name_pinyin,
                     "tier_id": customer.tier_id,
                     "manager_id": customer.manager_id,
                     "assigned_at": customer.assigned_at,
@@ -322,7 +324,13 @@ def seed_demo(seed: int = DEFAULT_SEED, today: date | None = None) -> dict[str, 
     db.session.flush()
 
     contact_rows = [
-        {"id": _uuid(rng), "customer_id": customer.id, "version": 1, **contact}
+        {
+            "id": _uuid(rng),
+            "customer_id": customer.id,
+            "version": 1,
+            "name_pinyin": name_pinyin(contact["name"]),
+            **contact,
+        }
         for customer, draft in zip(customers, drafts, strict=True)
         for contact in draft.contacts
     ]

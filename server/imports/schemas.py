@@ -20,6 +20,7 @@ from marshmallow import (
 )
 
 from server.customers.models import CustomerKind, Gender, Stage
+from server.schemas import check_position_pair, latitude_field, longitude_field
 
 REQUIRED: dict[str, Any] = {"required": "A value is required."}
 DATE_FORMAT = "%Y-%m-%d"
@@ -94,12 +95,19 @@ class CustomerRowSchema(_RowSchema):
     ported_in = _csv_boolean()
     activation_date = fields.Date(format=DATE_FORMAT)
     contract_end_date = fields.Date(format=DATE_FORMAT)
+    # Where the customer is (WGS-84 degrees), for the map and "near me" on the phone.
+    latitude = latitude_field()
+    longitude = longitude_field()
     tier = fields.String(required=True, validate=validate.Length(max=20), error_messages=REQUIRED)
     stage = fields.Enum(Stage, by_value=True)
     manager = _text(40)
     contact_name = _text(60)
     contact_title = _text(60)
     contact_phone = _text(20)
+
+    @validates_schema
+    def _position_is_a_pair(self, data: dict, **kwargs) -> None:
+        check_position_pair("latitude" in data, "longitude" in data)
 
     @validates_schema
     def _contact_needs_a_name(self, data: dict, **kwargs) -> None:

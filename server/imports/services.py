@@ -53,6 +53,8 @@ T = TypeVar("T")
 
 CUSTOMER_COLUMNS = tuple(CustomerRowSchema().fields)
 CUSTOMER_REQUIRED = ("external_no", "name", "tier")
+# Columns that come together or not at all.
+PAIRED_COLUMNS = (("latitude", "longitude"),)
 SPEND_COLUMNS = tuple(SpendRowSchema().fields)
 SPEND_REQUIRED = SPEND_COLUMNS
 
@@ -74,6 +76,8 @@ PROFILE_FIELDS = (
     "plan_name",
     "activation_date",
     "contract_end_date",
+    "latitude",
+    "longitude",
 )
 # Fields that cannot be NULL: what an empty cell sets them to.
 FLAGS_AND_LISTS = ("birthday_lunar", "ported_in", "products")
@@ -258,10 +262,18 @@ def _check_header(
     unknown = [name for name in header if name not in columns]
     repeated = sorted({name for name in header if name in columns and header.count(name) > 1})
     missing = [name for name in required if name not in header]
+    # A column of a pair alone would let an empty cell clear half of a known position.
+    unpaired = [
+        other
+        for pair in PAIRED_COLUMNS
+        for name, other in (pair, pair[::-1])
+        if name in header and other in columns and other not in header
+    ]
     problems = [
         ("unknown columns", unknown, "Unknown column."),
         ("repeated columns", repeated, "Column appears more than once."),
         ("missing columns", missing, "Required column is missing."),
+        ("columns missing their pair", unpaired, "Required with its pair (latitude, longitude)."),
     ]
     errors = [
         _error(line, name or "_header", message)

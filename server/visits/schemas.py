@@ -5,7 +5,7 @@ so a bad request fails as a 422 naming the field instead of a database error.
 Times must carry a zone: a phone's local wall-clock time alone is ambiguous.
 """
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 
 from server.pagination import PageArgsSchema, PageSchema
 from server.plans.models import Channel, Purpose
@@ -17,6 +17,9 @@ from server.schemas import (
     StrictBoolean,
     UserRefSchema,
     VersionedSchema,
+    check_position_pair,
+    latitude_field,
+    longitude_field,
     optional_text,
 )
 from server.visits.models import CustomerResponse, LocationStatus
@@ -109,8 +112,8 @@ class VisitCreateSchema(Schema):
     purpose = fields.Enum(Purpose, by_value=True)
     started_at = AwareDateTime(required=True)
     ended_at = AwareDateTime(allow_none=True)
-    latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
-    longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    latitude = latitude_field(allow_none=True)
+    longitude = longitude_field(allow_none=True)
     accuracy_m = fields.Float(allow_none=True, validate=validate.Range(min=0))
     location_age_s = fields.Float(allow_none=True, validate=validate.Range(min=0))
     outcome = optional_text(200)
@@ -125,11 +128,9 @@ class VisitCreateSchema(Schema):
 
     @validates_schema
     def _position_is_a_pair(self, data, **kwargs):
-        # Half a coordinate cannot be put on a map. (Rules about times, purpose and
-        # the next step live in the service, where the sync push meets them too.)
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
-            missing = "longitude" if data.get("latitude") is not None else "latitude"
-            raise ValidationError("Send latitude and longitude together.", missing)
+        # (Rules about times, purpose and the next step live in the service, where
+        # the sync push meets them too.)
+        check_position_pair(data.get("latitude") is not None, data.get("longitude") is not None)
 
 
 class VisitPatchSchema(VersionedSchema):

@@ -4,6 +4,7 @@ import { fmtDate, fmtNumber, locale, t, useLocale } from "./i18n";
 import { reloadForUpdate, updateReady } from "./pwa";
 import type { SyncEngine, SyncStatus } from "./sync";
 import { session } from "./sync/session";
+import { CallbackPrompt } from "./ui/components/CallbackPrompt";
 import { Login } from "./ui/Login";
 import { href, useRoute, type RouteName } from "./ui/router";
 import { checkReminders } from "./ui/reminders";
@@ -93,6 +94,7 @@ export function App({ engine }: { engine: SyncEngine }) {
             onSignedIn={() => void engine.syncNow()}
           />
         )}
+        <CallbackPrompt />
         <Screen key={route.name} route={route} engine={engine} />
       </main>
       <TabBar current={tabOf(route.name)} results={status.results} />

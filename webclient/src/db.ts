@@ -113,6 +113,12 @@ export interface Customer extends Versioned, Timestamps, LocalState {
   external_no: string;
   kind: CustomerKind;
   name: string;
+  /**
+   * The name's pinyin, spelled by the server for the search (docs/sync.md): readings
+   * separated by "|", syllables by spaces. Null without Chinese; missing on a row
+   * created here, until the server's answer.
+   */
+  name_pinyin?: string | null;
   phone: string | null;
   phone2: string | null;
   email: string | null;
@@ -143,6 +149,8 @@ export interface Contact extends Versioned, Timestamps, LocalState {
   id: Uuid;
   customer_id: Uuid;
   name: string;
+  /** As the customer's `name_pinyin`. */
+  name_pinyin?: string | null;
   title: string | null;
   phone: string | null;
   email: string | null;

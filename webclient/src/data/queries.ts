@@ -36,6 +36,13 @@ import {
 import { INDICATOR_CODES } from "../figures";
 import { addDays, localDate, now } from "../time";
 import { COMPLAINT_TRANSITIONS, OPEN_PLAN_STATUSES } from "./overlay";
+import {
+  findCustomers,
+  preparePortfolio,
+  type CustomerSearch,
+  type PortfolioIndex,
+  type PortfolioRow,
+} from "./portfolio";
 import { byUrgency, WEEK_DAYS } from "./triage";
 
 // --- customers --------------------------------------------------------------------
@@ -55,20 +62,7 @@ export interface CustomerSummary {
   unsynced: boolean;
 }
 
-export interface CustomerSearch {
-  /** Matches name, phone numbers, customer number and employer (case- and space-insensitive). */
-  q?: string;
-  /** Tier codes (any of). */
-  tier?: string | string[];
-  stage?: Stage | Stage[];
-}
-
-const asList = <T>(value: T | T[] | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
-
-const fold = (text: string) => text.toLocaleLowerCase().replace(/\s+/g, "");
-
-function unsynced(row: { _local?: true; _base?: object }): boolean {
+export function unsynced(row: { _local?: true; _base?: object }): boolean {
   return row._local === true || row._base !== undefined;
 }
 
@@ -95,30 +89,31 @@ async function tiersById(): Promise<Map<Uuid, Tier>> {
 }
 
 /**
- * The portfolio filtered in memory: a few hundred rows read in one go beat an index
- * per filter, and substring search needs a scan anyway. Sorted by name (zh collation).
+ * What the portfolio list searches, read in one go: a few hundred rows beat an index
+ * per filter, and substring search needs a scan anyway (data/portfolio.ts answers
+ * each keystroke from it). Visits only when the list needs the last contact, spend
+ * only for its sort: on a phone they are most of the rows.
  */
-export async function searchCustomers(search: CustomerSearch = {}): Promise<CustomerSummary[]> {
-  const tiers = await tiersById();
-  const tierIds = new Set(
-    [...tiers.values()].filter((t) => asList(search.tier).includes(t.code)).map((t) => t.id),
-  );
-  const stages = new Set(asList(search.stage));
-  const q = search.q ? fold(search.q) : "";
-  const customers = await db.customers.toArray();
-  const collator = new Intl.Collator("zh-CN");
-  return customers
-    .filter(
-      (c) =>
-        (search.tier === undefined || tierIds.has(c.tier_id)) &&
-        (stages.size === 0 || stages.has(c.stage)) &&
-        (q === "" ||
-          [c.name, c.phone, c.phone2, c.external_no, c.employer].some(
-            (field) => field && fold(field).includes(q),
-          )),
-    )
-    .sort((a, b) => collator.compare(a.name, b.name))
-    .map((c) => summary(c, tiers));
+export async function loadPortfolio(
+  needs: { lastContact?: boolean; spend?: boolean } = {},
+): Promise<PortfolioIndex> {
+  const [customers, tiers, contacts, visits, spend] = await Promise.all([
+    db.customers.toArray(),
+    db.tiers.toArray(),
+    db.contacts.toArray(),
+    needs.lastContact ? db.visits.toArray() : undefined,
+    needs.spend ? db.monthly_spend.toArray() : undefined,
+  ]);
+  return preparePortfolio({ customers, tiers, contacts, visits, spend });
+}
+
+/** The portfolio as `search` asks (see data/portfolio.ts). */
+export async function searchCustomers(search: CustomerSearch = {}): Promise<PortfolioRow[]> {
+  const index = await loadPortfolio({
+    lastContact: search.notContactedDays !== undefined || search.sort === "last_contact",
+    spend: search.sort === "spend",
+  });
+  return findCustomers(index, search, now());
 }
 
 export interface SpendTable {

@@ -13,6 +13,15 @@ export interface Fix {
   location_age_s: number;
 }
 
+function toFix(position: GeolocationPosition): Fix {
+  return {
+    latitude: position.coords.latitude,
+    longitude: position.coords.longitude,
+    accuracy_m: Math.round(position.coords.accuracy),
+    location_age_s: Math.max(0, Math.round((Date.now() - position.timestamp) / 1000)),
+  };
+}
+
 /** Beyond this distance from the customer's known place a check-in is flagged. */
 export const MAX_DISTANCE_M = 500;
 
@@ -29,13 +38,22 @@ export function problemOf(code: number): LocationProblem {
   return "unavailable";
 }
 
-/**
- * One fix, or why there is none in time (no permission, no signal, no API).
- * A cached fix up to a minute old is accepted: indoors a fresh one may never come.
- */
+/** How sharp and how fresh a fix must be. */
+export interface FixNeeds {
+  highAccuracy: boolean;
+  maxAgeMs: number;
+}
+
+/** A check-in's: the GPS, a fix up to a minute old (indoors a fresh one may never come). */
+const CHECK_IN: FixNeeds = { highAccuracy: true, maxAgeMs: 60_000 };
+/** "Near me": a few minutes' old, coarse fix orders a list well enough, and comes at once. */
+export const LIST_ORDER: FixNeeds = { highAccuracy: false, maxAgeMs: 300_000 };
+
+/** One fix, or why there is none in time (no permission, no signal, no API). */
 export function locate(
   timeoutMs = 15_000,
   geo: Geolocation | undefined = globalThis.navigator?.geolocation,
+  needs: FixNeeds = CHECK_IN,
 ): Promise<Located> {
   if (!geo) return Promise.resolve({ fix: null, problem: "unsupported" });
   return new Promise((resolve) => {
@@ -44,21 +62,13 @@ export function locate(
     geo.getCurrentPosition(
       (position) => {
         clearTimeout(guard);
-        resolve({
-          fix: {
-            latitude: position.coords.latitude,
-            longitude: position.coords.longitude,
-            accuracy_m: Math.round(position.coords.accuracy),
-            location_age_s: Math.max(0, Math.round((Date.now() - position.timestamp) / 1000)),
-          },
-          problem: null,
-        });
+        resolve({ fix: toFix(position), problem: null });
       },
       (error) => {
         clearTimeout(guard);
         resolve({ fix: null, problem: problemOf(error.code) });
       },
-      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 60_000 },
+      { enableHighAccuracy: needs.highAccuracy, timeout: timeoutMs, maximumAge: needs.maxAgeMs },
     );
   });
 }

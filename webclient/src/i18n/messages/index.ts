@@ -7,6 +7,7 @@ import { numbers } from "./numbers";
 import { photos } from "./photos";
 import { portfolio } from "./portfolio";
 import { reminders } from "./reminders";
+import { reach } from "./reach";
 import { shell } from "./shell";
 import { sync } from "./sync";
 import { today } from "./today";
@@ -23,6 +24,7 @@ export const catalogues = [
   campaign,
   numbers,
   reminders,
+  reach,
   photos,
 ] as const;
 

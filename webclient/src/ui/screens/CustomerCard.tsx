@@ -14,6 +14,7 @@ import {
 import { today } from "../../time";
 import { fmtMonth } from "../components/format";
 import { LazyVisitPhotos } from "../components/LazyPhotos";
+import { Address } from "../components/MapLinks";
 import { Sparkline } from "../components/Sparkline";
 import { TaskItem } from "../components/TaskItem";
 import { TierBadge } from "../components/TierBadge";
@@ -417,7 +418,7 @@ function Profile({ customer: c }: { customer: Customer }) {
   add("profile.phone", c.phone && <a href={`tel:${c.phone}`}>{c.phone}</a>);
   add("profile.phone2", c.phone2 && <a href={`tel:${c.phone2}`}>{c.phone2}</a>);
   add("profile.email", c.email && <a href={`mailto:${c.email}`}>{c.email}</a>);
-  add("profile.address", c.address);
+  add("profile.address", (c.address || c.latitude !== null) && <Address place={c} />);
   add(
     "profile.birthday",
     c.birthday && `${fmtDate(c.birthday)}${c.birthday_lunar ? ` (${t("profile.lunar")})` : ""}`,

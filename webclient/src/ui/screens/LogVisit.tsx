@@ -34,6 +34,11 @@ export function returnTo(route: Route, customerId: string): void {
   else navigate("customer", { id: customerId });
 }
 
+/** `?channel=phone`: opened to log a call just made (ui/callback.ts). */
+function channelOf(route: Route): Channel | undefined {
+  return CHANNELS.find((c) => c === route.query.get("channel"));
+}
+
 export function LogVisit({ route }: ScreenProps) {
   useLocale();
   const id = route.params.id ?? "";
@@ -88,7 +93,7 @@ function VisitForm({
   plan: CarePlan | null;
 }) {
   const opened = useRef(now());
-  const [channel, setChannel] = useState<Channel>(plan?.channel ?? "visit");
+  const [channel, setChannel] = useState<Channel>(plan?.channel ?? channelOf(route) ?? "visit");
   const [purpose, setPurpose] = useState<Purpose>(plan?.purpose ?? "routine");
   // null: the user has not picked one since the purpose last changed (the default holds).
   const [planChoice, setPlanChoice] = useState<string | null>(null);
