@@ -22,6 +22,7 @@ from server.complaints.routes import categories_blp as complaint_categories_blp
 from server.customers.routes import blp as customers_blp
 from server.customers.routes import tiers_blp
 from server.dashboard.routes import blp as dashboard_blp
+from server.churn.cli import churn_cli
 from server.errors import register_error_handlers
 from server.extensions import api, compress, db, migrate
 from server.health import blp as health_blp
@@ -71,6 +72,7 @@ API_BLUEPRINTS = (
 )
 # Each domain owns its commands (`fieldbook plans generate`, ...).
 COMMANDS: list[click.Command] = [
+    churn_cli,
     import_cli,
     jobs_cli,
     plans_cli,
