@@ -17,12 +17,12 @@ from server.audit.routes import blp as audit_blp
 from server.auth import security, throttle
 from server.auth.routes import blp as auth_blp
 from server.campaigns.routes import blp as campaigns_blp
+from server.churn.cli import churn_cli
 from server.complaints.routes import blp as complaints_blp
 from server.complaints.routes import categories_blp as complaint_categories_blp
 from server.customers.routes import blp as customers_blp
 from server.customers.routes import tiers_blp
 from server.dashboard.routes import blp as dashboard_blp
-from server.churn.cli import churn_cli
 from server.errors import register_error_handlers
 from server.extensions import api, compress, db, migrate
 from server.health import blp as health_blp

@@ -67,7 +67,8 @@ class History:
 
     months: list[date]  # the bill months, oldest first, consecutive
     ids: list[uuid.UUID]
-    customers: pd.DataFrame  # per customer: tier, kind, interval, activation, contract_end
+    # per customer: tier, kind, interval, activation, contract_end, manager, stage
+    customers: pd.DataFrame
     services: list[str]
     spend: np.ndarray  # [service, customer, month] amounts, 0 where no bill
     billed: np.ndarray  # [customer, month] any bill
@@ -178,6 +179,8 @@ def _customers(ids: list[uuid.UUID], index: dict[uuid.UUID, int]) -> pd.DataFram
     n = len(ids)
     tier = np.full(n, None, dtype=object)
     kind = np.full(n, None, dtype=object)
+    manager = np.full(n, None, dtype=object)
+    stage = np.full(n, None, dtype=object)
     interval, activation, contract_end = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     stmt = sa.select(
         Customer.id,
@@ -186,13 +189,16 @@ def _customers(ids: list[uuid.UUID], index: dict[uuid.UUID, int]) -> pd.DataFram
         Tier.contact_interval_days,
         Customer.activation_date,
         Customer.contract_end_date,
+        Customer.manager_id,
+        Customer.stage,
     ).join(Tier, Tier.id == Customer.tier_id)
     if n:
-        for customer_id, code, customer_kind, days, activated, ends in _stream(stmt):
+        for customer_id, code, customer_kind, days, activated, ends, owner, now in _stream(stmt):
             at = index.get(customer_id)
             if at is None:
                 continue
             tier[at], kind[at], interval[at] = code, str(customer_kind), days
+            manager[at], stage[at] = owner, str(now)
             activation[at] = _date_timestamp(activated)
             contract_end[at] = _date_timestamp(ends)
     return pd.DataFrame(
@@ -202,6 +208,9 @@ def _customers(ids: list[uuid.UUID], index: dict[uuid.UUID, int]) -> pd.DataFram
             "interval": interval,
             "activation": activation,
             "contract_end": contract_end,
+            # As they are now: whose top k a customer counts in, who may be predicted.
+            "manager": manager,
+            "stage": stage,
         }
     )
 
@@ -368,8 +377,13 @@ def features_at(history: History, month: date) -> pd.DataFrame:
     return frame[population]
 
 
+# Columns of a training table that are not features: when, whose, the answer, and
+# the rule's verdict (the baseline the models are judged against).
+NOT_FEATURES = frozenset({"month", "manager", "left", "rule_spend_drop"})
+
+
 def numeric_features(frame: pd.DataFrame) -> list[str]:
-    return [name for name in frame.columns if name not in CATEGORICAL and name != "rule_spend_drop"]
+    return [name for name in frame.columns if name not in CATEGORICAL and name not in NOT_FEATURES]
 
 
 def labels_at(history: History, month: date, rows: pd.Index, window: int) -> np.ndarray | None:

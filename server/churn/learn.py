@@ -198,18 +198,31 @@ def train(
 # --- combination -------------------------------------------------------------------
 
 
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """The k highest scores as a mask; ties go to the earlier row (deterministic)."""
-    order = np.lexsort((np.arange(len(scores)), -scores))
+def top_k(scores: np.ndarray, k: int, groups: np.ndarray | None = None) -> np.ndarray:
+    """The k highest scores as a mask, in each group when `groups` numbers the rows (a
+    manager's month); ties go to the earlier row (deterministic)."""
+    if groups is None:
+        groups = np.zeros(len(scores), dtype=np.int64)
+    order = np.lexsort((np.arange(len(scores)), -scores, groups))
+    sorted_groups = groups[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     mask = np.zeros(len(scores), dtype=bool)
-    mask[order[: max(0, k)]] = True
+    mask[order[rank < max(0, k)]] = True
     return mask
 
 
-def flagged(scores: dict[str, np.ndarray], members: tuple[str, ...], combine: Combine, k: int):
-    """Who the combination flags when each member may flag k: union = flagged by any
-    member (more leavers caught, more visits spent), intersection = by every member."""
-    masks = [top_k(scores[name], k) for name in members]
+def flagged(
+    scores: dict[str, np.ndarray],
+    members: tuple[str, ...],
+    combine: Combine,
+    k: int,
+    groups: np.ndarray | None = None,
+) -> np.ndarray:
+    """Who the combination flags when each member may flag k (per group): union =
+    flagged by any member (more leavers caught, more visits spent), intersection = by
+    every member (fewer, surer)."""
+    masks = [top_k(scores[name], k, groups) for name in members]
     return np.logical_or.reduce(masks) if combine == "union" else np.logical_and.reduce(masks)
 
 
