@@ -162,3 +162,20 @@ def test_model_warnings_reach_the_managers_phone(app, in_app, managers, churn_co
     assert row["source"] == "model"
     (reason,) = [r for r in row["reasons"] if r["code"] == "model"]
     assert reason["text_zh"] and reason["text_en"] and reason["path"]
+
+
+def test_a_large_training_table_is_a_weighted_sample_of_the_stayers(
+    app, in_app, managers, churn_config
+):
+    app.config["CHURN_MAX_TRAINING_ROWS"] = 1500
+    try:
+        with in_app():
+            make_history(managers)
+            (run,) = services.train_runs(Settings())
+            rows = run.metrics["rows"]
+            # Every leaver kept; the stayers sampled and weighted to stand for all.
+            assert rows["train"] < 1700 < rows["train_weighted"]
+            assert rows["train_weighted"] == pytest.approx(3800, rel=0.15)
+            assert run.metrics["combination"]["auc"] > 0.8
+    finally:
+        app.config["CHURN_MAX_TRAINING_ROWS"] = 1_000_000

@@ -157,18 +157,18 @@ def _print(result: Evaluation, language: str) -> None:
         f" leavers among the test rows: {result.base_rate:.1%}."
     )
     click.echo(f"Each model flags its top {result.k:,} test customers (k).\n")
-    click.echo(f"{'model':<22}{'ROC AUC':>9}{'prec@k':>9}{'recall@k':>10}{'lift':>7}{'Brier':>8}")
+    click.echo(f"{'model':<32}{'ROC AUC':>9}{'prec@k':>9}{'recall@k':>10}{'lift':>7}{'Brier':>8}")
     for name, row in result.models.items():
         at_k = row["at_k"]
         click.echo(
-            f"{_MODEL_NAMES[name]:<22}{_share(row['auc']):>9}{at_k['precision']:>9.3f}"
+            f"{_MODEL_NAMES[name]:<32}{_share(row['auc']):>9}{at_k['precision']:>9.3f}"
             f"{at_k['recall']:>10.3f}{at_k['lift']:>7.2f}{row['calibration']['brier']:>8.3f}"
         )
     combo = result.combination
     at_k = combo["at_k"]
     label = f"{combo['combine']} of {'+'.join(combo['members'])}"
     click.echo(
-        f"{label:<22}{_share(combo['auc']):>9}{at_k['precision']:>9.3f}"
+        f"{label:<32}{_share(combo['auc']):>9}{at_k['precision']:>9.3f}"
         f"{at_k['recall']:>10.3f}{at_k['lift']:>7.2f}{'':>8}"
         f"   ({at_k['flagged']:,} flagged)"
     )

@@ -111,17 +111,23 @@ class Encoder:
 
     def matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """Numbers (blanks as the training median), a 0/1 blank flag for the numbers
-        that had blanks in training, and one 0/1 column per training category."""
-        parts = []
+        that had blanks in training, and one 0/1 column per training category; float32,
+        filled in place (a province's training table is millions of rows)."""
+        out = np.empty((len(frame), len(self.columns)), dtype=np.float32)
+        at = 0
         for name in self.numeric:
             values = frame[name].to_numpy(dtype=float)
-            parts.append(np.where(np.isnan(values), self.medians[name], values))
+            out[:, at] = np.where(np.isnan(values), self.medians[name], values)
+            at += 1
         for name in self.with_blanks:
-            parts.append(np.isnan(frame[name].to_numpy(dtype=float)).astype(float))
+            out[:, at] = np.isnan(frame[name].to_numpy(dtype=float))
+            at += 1
         for name in self.categorical:
             values = frame[name].fillna(BLANK).astype(str).to_numpy()
-            parts.extend((values == value).astype(float) for value in self.categories[name])
-        return np.column_stack(parts) if parts else np.empty((len(frame), 0))
+            for value in self.categories[name]:
+                out[:, at] = values == value
+                at += 1
+        return out
 
     def codes(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[int]]:
         """One small integer per feature for the Bayesian classifier: a number's quantile
@@ -177,21 +183,24 @@ def train(
     numeric: list[str],
     categorical: list[str],
     settings: Settings,
+    weights: np.ndarray | None = None,
 ) -> Models:
+    """Fit the four models; `weights` stand for rows left out of a sample (a kept
+    stayer of one in five weighs 5), so probabilities stay those of the whole."""
     encoder = Encoder.fit(frame, numeric, categorical)
     matrix = encoder.matrix(frame)
     codes, sizes = encoder.codes(frame)
     min_leaf = max(5, int(settings.min_leaf_share * len(label)))
     tree = DecisionTreeClassifier(
         max_depth=settings.tree_depth, min_samples_leaf=min_leaf, random_state=settings.seed
-    ).fit(matrix, label)
-    bayes = CategoricalNB(min_categories=sizes).fit(codes, label)
+    ).fit(matrix, label, sample_weight=weights)
+    bayes = CategoricalNB(min_categories=sizes).fit(codes, label, sample_weight=weights)
     logistic = make_pipeline(
         StandardScaler(), LogisticRegression(max_iter=2000, random_state=settings.seed)
-    ).fit(matrix, label)
+    ).fit(matrix, label, logisticregression__sample_weight=weights)
     boosting = HistGradientBoostingClassifier(
         max_iter=200, learning_rate=0.05, early_stopping=False, random_state=settings.seed
-    ).fit(matrix, label)
+    ).fit(matrix, label, sample_weight=weights)
     return Models(encoder, settings, tree, bayes, logistic, boosting)
 
 
@@ -247,8 +256,10 @@ def combined_score(
 def _condition(column: Column, goes_left: bool, threshold: float) -> tuple[str, dict]:
     """A split as (key to merge on, reason). Left is `value <= threshold`."""
     if column.kind == "number":
-        if column.whole:  # x <= 2.5 is x <= 2; x > 2.5 is x >= 3
-            op, value = ("le", np.floor(threshold)) if goes_left else ("ge", np.ceil(threshold))
+        if column.whole:  # x <= 2.5 is x <= 2; x > 2.5 is x >= 3; and x > 1.0 is x >= 2
+            op, value = (
+                ("le", np.floor(threshold)) if goes_left else ("ge", np.floor(threshold) + 1)
+            )
         else:
             op, value = ("le" if goes_left else "gt"), round(float(threshold), 4)
         bound = "upper" if op == "le" else "lower"

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from server.extensions import Model
 from server.models_base import UTCDateTime, UUIDPk, enum_type, utcnow
@@ -40,6 +40,8 @@ class ChurnRun(UUIDPk, Model):
     importances: Mapped[dict] = mapped_column(sa.JSON)
     rules: Mapped[list[dict]] = mapped_column(sa.JSON)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Who started the training (None: the command line).
+    created_by = relationship("User", foreign_keys=[created_by_id])
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # The fitted models (server/churn/learn.py: Models), pickled; loaded only to predict.
     model: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary, nullable=False))

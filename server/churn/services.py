@@ -25,6 +25,8 @@ import pandas as pd
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import joinedload
 
 from server.auth.models import User
 from server.churn import metrics
@@ -40,11 +42,12 @@ from server.churn.learn import MODEL_KINDS, Models, Settings, combined_score, fl
 from server.churn.models import ChurnRun, RunStatus
 from server.churn.reasons import band, worded
 from server.customers.models import Customer, MonthlySpend, Stage
-from server.errors import ApiError
+from server.errors import ApiError, not_found
 from server.extensions import db
 from server.jobs.models import Job
 from server.jobs.services import Progress, handler, submit
 from server.models_base import utcnow
+from server.pagination import paginate
 from server.warnings.models import WarningSource
 from server.warnings.services import Finding, raise_findings
 
@@ -139,6 +142,20 @@ def _importances(models: Models) -> dict:
     return {"tree": {feature: round(value, 4) for value, feature in ranked}}
 
 
+def _sample(rows: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """At most CHURN_MAX_TRAINING_ROWS rows: every leaver, and a seeded sample of the
+    stayers weighted up to stand for all of them (a province's year is ~5M rows)."""
+    cap = current_app.config["CHURN_MAX_TRAINING_ROWS"]
+    if len(rows) <= cap:
+        return rows, None
+    left = rows["left"].to_numpy() > 0
+    keep_share = max(0.0, (cap - left.sum()) / max(1, (~left).sum()))
+    rng = np.random.default_rng(seed)
+    kept = left | (rng.random(len(rows)) < keep_share)
+    weights = np.where(left, 1.0, 1.0 / keep_share if keep_share else 1.0)[kept]
+    return rows[kept], weights
+
+
 def _segments(train_rows: pd.DataFrame, test_rows: pd.DataFrame) -> list[str]:
     config = current_app.config
     for name in SEGMENTS:
@@ -187,10 +204,14 @@ def train_runs(
     for segment in _segments(train_part, test_part):
         learn = train_part if segment == "all" else train_part[train_part["kind"] == segment]
         judge = test_part if segment == "all" else test_part[test_part["kind"] == segment]
-        models = train(learn, learn["left"].to_numpy(), numeric, list(CATEGORICAL), settings)
+        learn, weights = _sample(learn, settings.seed)
+        models = train(
+            learn, learn["left"].to_numpy(), numeric, list(CATEGORICAL), settings, weights
+        )
         evaluation = _evaluate(models, judge, k)
         evaluation["rows"] = {
             "train": len(learn),
+            "train_weighted": float(weights.sum()) if weights is not None else len(learn),
             "train_leavers": int(learn["left"].sum()),
             "test": len(judge),
             "test_leavers": int(judge["left"].sum()),
@@ -225,6 +246,23 @@ def train_runs(
         runs.append(run)
     db.session.flush()
     return runs
+
+
+def list_runs(*, page: int, per_page: int) -> Pagination:
+    """Every recorded run, newest first (the pickled models stay unloaded)."""
+    stmt = (
+        sa.select(ChurnRun)
+        .options(joinedload(ChurnRun.created_by))
+        .order_by(ChurnRun.created_at.desc(), ChurnRun.id)
+    )
+    return paginate(stmt, page=page, per_page=per_page)
+
+
+def get_run(run_id: uuid.UUID) -> ChurnRun:
+    run = db.session.get(ChurnRun, run_id, options=[joinedload(ChurnRun.created_by)])
+    if run is None:
+        raise not_found("Run")
+    return run
 
 
 def active_runs() -> list[ChurnRun]:
@@ -320,8 +358,8 @@ def _model_finding(run: ChurnRun, month: str, probability: float, path: list[dic
 # --- jobs --------------------------------------------------------------------------
 
 
-def start_training(actor: User, settings: Settings) -> Job:
-    return submit("churn_train", {"settings": settings.as_dict()}, actor)
+def start_training(actor: User, settings: Settings, window: int | None = None) -> Job:
+    return submit("churn_train", {"settings": settings.as_dict(), "window": window}, actor)
 
 
 @handler("churn_train")
@@ -330,7 +368,7 @@ def _run_training(job: Job, progress: Progress) -> dict:
         **{**job.params["settings"], "members": tuple(job.params["settings"]["members"])}
     )
     user = db.session.get(User, job.created_by_id) if job.created_by_id else None
-    runs = train_runs(settings, user)
+    runs = train_runs(settings, user, job.params.get("window"))
     return {
         "runs": [str(run.id) for run in runs],
         "activated": sum(r.status == RunStatus.ACTIVE for r in runs),
