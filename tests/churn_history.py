@@ -39,9 +39,17 @@ def make_history(
     customers: int = 400,
     seed: int = 7,
     rule_perfect: bool = False,
+    first: date = FIRST,
 ) -> dict[uuid.UUID, int | None]:
-    """Insert customers, bills, complaints and visits; flushes. Returns each customer's
-    leaving month index (None: stays)."""
+    """Insert customers, bills, complaints and visits from the month `first` on; flushes.
+    Returns each customer's leaving month index (None: stays)."""
+
+    def billed(i: int) -> date:
+        return first + relativedelta(months=i)
+
+    def middle(i: int) -> datetime:
+        return datetime.combine(billed(i) + timedelta(days=14), datetime.min.time(), tzinfo=UTC)
+
     rng = np.random.default_rng(seed)
     tiers = list(db.session.scalars(sa.select(Tier).order_by(Tier.rank)))
     category = db.session.scalar(sa.select(ComplaintCategory).limit(1))
@@ -81,18 +89,20 @@ def make_history(
                 rows.append(
                     MonthlySpend(
                         customer_id=customer.id,
-                        month=month(i),
+                        month=billed(i),
                         service=service,
                         amount=Decimal(f"{max(amount, 1):.2f}"),
                     )
                 )
             silent = quiet and i >= leaves - 4
             if not silent and not rule_perfect and rng.random() < 0.7:
-                events.append(_visit(customer, manager, mid(i)))
+                events.append(_visit(customer, manager, middle(i)))
             if quiet and i == leaves - 1:
                 for day in (3, 9):
                     events.append(
-                        _complaint(customer, manager, category, mid(i) + timedelta(days=day - 14))
+                        _complaint(
+                            customer, manager, category, middle(i) + timedelta(days=day - 14)
+                        )
                     )
         left_at[customer.id] = leaves
     db.session.add_all(rows)

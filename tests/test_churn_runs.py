@@ -17,16 +17,6 @@ from server.warnings.models import ChurnWarning, WarningSource, WarningStatus
 from tests.churn_history import make_history, month
 from tests.sync_helpers import Device, settle, signed_in
 
-SMALL = {"CHURN_SEGMENT_MIN_ROWS": 10**9, "CHURN_WARNINGS_PER_MANAGER": 5}
-
-
-@pytest.fixture
-def churn_config(app):
-    saved = {key: app.config[key] for key in SMALL}
-    app.config.update(SMALL)
-    yield
-    app.config.update(saved)
-
 
 @pytest.fixture
 def managers(make_user):
