@@ -149,6 +149,7 @@ function Warnings({ warnings }: { warnings: ChurnWarning[] }) {
               ))}
             </ul>
             <p class="fb-meta">
+              {t(`warningSource.${w.source}`)} ·{" "}
               {t("card.warningOpened", { date: fmtDate(w.opened_at) })} ·{" "}
               {w.cause_analysis ? t("card.warningAnswered") : t("card.warningUnanswered")}
             </p>
