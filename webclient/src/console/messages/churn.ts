@@ -41,6 +41,7 @@ export const consoleChurn = {
     "churn.model.rules": "Spend rules",
     "churn.train.combine": "Combine their warnings by",
     "churn.combine.union": "Union",
+    "churn.combine.separator": ": ",
     "churn.combine.unionHint":
       "a customer any model flags: catches more leavers, at more retention cost.",
     "churn.combine.intersection": "Intersection",
@@ -175,6 +176,7 @@ export const consoleChurn = {
     "churn.model.rules": "消费规则",
     "churn.train.combine": "预警的组合方式",
     "churn.combine.union": "并集",
+    "churn.combine.separator": "：",
     "churn.combine.unionHint": "任一模型标记的客户：找出更多流失客户，挽留成本更高。",
     "churn.combine.intersection": "交集",
     "churn.combine.intersectionHint": "所有模型都标记的客户：预警更少，也更可靠。",

@@ -204,7 +204,7 @@ function TrainForm({ onDone }: { onDone: () => void }) {
             />
             <span>
               <strong>{t(`churn.combine.${choice}`)}</strong>
-              {": "}
+              {t("churn.combine.separator")}
               {t(`churn.combine.${choice}Hint`)}
             </span>
           </label>
