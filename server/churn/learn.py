@@ -199,7 +199,7 @@ def train(
         StandardScaler(), LogisticRegression(max_iter=2000, random_state=settings.seed)
     ).fit(matrix, label, logisticregression__sample_weight=weights)
     boosting = HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.05, early_stopping=False, random_state=settings.seed
+        max_iter=100, learning_rate=0.1, early_stopping=False, random_state=settings.seed
     ).fit(matrix, label, sample_weight=weights)
     return Models(encoder, settings, tree, bayes, logistic, boosting)
 
