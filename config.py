@@ -138,6 +138,18 @@ class Config:
     WARNING_COMPLAINTS_COUNT = 2
     WARNING_COMPLAINTS_DAYS = 30
 
+    # Churn prediction (docs/churn.md): a customer "left" when gone within this many
+    # months after a month; the last CHURN_TEST_MONTHS labelled months test a run; each
+    # manager is given at most this many model warnings a month; a segment (individual,
+    # organisation) gets its own model with at least these many rows and leavers.
+    CHURN_WINDOW_MONTHS = 1
+    CHURN_TEST_MONTHS = 3
+    CHURN_WARNINGS_PER_MANAGER = 10
+    CHURN_SEGMENT_MIN_ROWS = 2000
+    CHURN_SEGMENT_MIN_LEAVERS = 100
+    # Training rows beyond this are a weighted sample of the stayers (all leavers kept).
+    CHURN_MAX_TRAINING_ROWS = 1_000_000
+
     # Compressed JSON (Flask-Compress): a first pull of a portfolio shrinks ~10x.
     COMPRESS_MIMETYPES = [
         "application/json",

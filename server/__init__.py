@@ -17,6 +17,8 @@ from server.audit.routes import blp as audit_blp
 from server.auth import security, throttle
 from server.auth.routes import blp as auth_blp
 from server.campaigns.routes import blp as campaigns_blp
+from server.churn.cli import churn_cli
+from server.churn.routes import blp as churn_blp
 from server.complaints.routes import blp as complaints_blp
 from server.complaints.routes import categories_blp as complaint_categories_blp
 from server.customers.routes import blp as customers_blp
@@ -63,6 +65,7 @@ API_BLUEPRINTS = (
     complaints_blp,
     complaint_categories_blp,
     warnings_blp,
+    churn_blp,
     agenda_blp,
     sync_blp,
     jobs_blp,
@@ -74,6 +77,7 @@ API_BLUEPRINTS = (
 )
 # Each domain owns its commands (`fieldbook plans generate`, ...).
 COMMANDS: list[click.Command] = [
+    churn_cli,
     import_cli,
     jobs_cli,
     plans_cli,

@@ -3,6 +3,7 @@
 from server.audit.models import AuditEvent
 from server.auth.models import DeviceSession, Role, User
 from server.campaigns.models import Campaign, CampaignTarget
+from server.churn.models import ChurnRun
 from server.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
 from server.customers.models import (
     AssignmentHistory,
@@ -39,6 +40,7 @@ __all__ = [
     "Campaign",
     "CampaignTarget",
     "CarePlan",
+    "ChurnRun",
     "ChurnWarning",
     "Complaint",
     "ComplaintCategory",

@@ -277,6 +277,17 @@ def make_customer(app: Flask):
 
 
 @pytest.fixture
+def churn_config(app: Flask) -> Iterator[None]:
+    """Churn training on tests/churn_history.py's few hundred customers: one segment
+    (too few rows to split), and five warnings a manager."""
+    small = {"CHURN_SEGMENT_MIN_ROWS": 10**9, "CHURN_WARNINGS_PER_MANAGER": 5}
+    saved = {key: app.config[key] for key in small}
+    app.config.update(small)
+    yield
+    app.config.update(saved)
+
+
+@pytest.fixture
 def team_setup(make_team, make_user, make_customer):
     """Two teams, each with a lead and two managers, each manager with two customers.
 

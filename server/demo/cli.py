@@ -13,6 +13,7 @@ from werkzeug.serving import run_simple
 
 from server.auth.models import User
 from server.demo.activity import seed_activity
+from server.demo.churn import seed_churn_history, train_demo_model
 from server.demo.reviews import seed_review_history
 from server.demo.seed import DEFAULT_SEED, DEMO_PASSWORD, demo_usernames, seed_demo
 from server.extensions import db
@@ -53,13 +54,15 @@ def _seed_once() -> None:
         summary = seed_demo(DEFAULT_SEED, today)
         activity = seed_activity(DEFAULT_SEED, today, now)
         reviews = seed_review_history(DEFAULT_SEED, today, now)
+        churn = seed_churn_history(DEFAULT_SEED, now)
+        model = train_demo_model()
         click.echo(
             f"Created {summary['customers']} customers ({summary['organisations']} organisations), "
             f"{summary['spend_rows']} monthly bills, {summary['users']} users."
         )
         click.echo(
             f"Logged {activity['visits']} visits, "
-            f"{sum(activity['complaints'].values()) + reviews['complaints']} "
+            f"{sum(activity['complaints'].values()) + reviews['complaints'] + churn['complaints']} "
             f"complaints, {sum(activity['plans'].values())} care plans, "
             f"{activity['tasks'].get('open', 0)} open tasks and "
             f"{activity['warnings'].get('open', 0)} open churn warnings."
@@ -69,6 +72,12 @@ def _seed_once() -> None:
             f"{reviews['greetings']} birthday greetings, {reviews['targets']} campaign targets "
             f"in 6 campaigns, {reviews['complaints']} of the complaints closed last month; "
             f"last month configured as a review period."
+        )
+        click.echo(
+            f"Churn model: {churn['leavers_complained']} leavers complained before leaving;"
+            f" trained {model['runs']} run(s), {model['active']} active"
+            f" (ROC AUC {model['auc']:.2f} against the spend rule's {model['rules_auc']:.2f}),"
+            f" {model['warnings_opened']} model warnings opened."
         )
     else:
         click.echo("The database already has users: the demo data is already there, kept as is.")

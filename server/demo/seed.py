@@ -86,6 +86,8 @@ STAGE_SHARES = {
 ORGANISATION_SHARE = 0.15
 DROP_SHARE = 0.05
 NEAR_MISS_SHARE = 0.03
+# Of the customers who left during the year: those whose last bill fell first.
+CHURN_BILL_FELL = 0.4
 
 MOBILE_PREFIXES = tuple(
     str(p) for p in (*range(130, 140), *range(150, 154), *range(155, 160), *range(180, 190))
@@ -502,7 +504,10 @@ def _common_fields(
     roll, offset = rng.random(), rng.randint(61, 730)
     contract_end: date | None = None
     if stage == Stage.CHURNED:
-        contract_end = None
+        # As many had contracts as anyone; theirs ended within the past year. (No extra
+        # draw from `rng`: the customers after this one stay who they were.)
+        if roll < contract_share:
+            contract_end = today - timedelta(days=30 + offset % 300)
     elif new:
         contract_end = activation + timedelta(days=rng.choice((365, 730)))
     elif roll < contract_share * 0.12:
@@ -708,11 +713,14 @@ def _spend(
         first_month = date(activation.year, activation.month, 1)
     last_index = len(months) - 1
     if draft.stage == Stage.CHURNED:
-        # They left months ago: the last bill is partial and none follow, so the
-        # recent months hold no drop for the warning rule to flag again.
-        last_index = rng.randint(3, len(months) - 5)
-        for values in rounded.values():
-            values[last_index] = round(values[last_index] * rng.uniform(0.3, 0.9), 2)
+        # They left at some point of the year (never in the last month, which the
+        # warning rule judges), and none of their bills follow. Some bills fell first
+        # (what the spend rule sees); the others did not (server/demo/churn.py gives
+        # most of those the complaints the churn model learns to read).
+        last_index = rng.randint(3, len(months) - 2)
+        if rng.random() < CHURN_BILL_FELL:
+            for values in rounded.values():
+                values[last_index] = round(values[last_index] * rng.uniform(0.3, 0.7), 2)
     return [
         (service, month, Decimal(f"{values[k]:.2f}"))
         for service, values in rounded.items()

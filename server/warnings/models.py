@@ -23,6 +23,7 @@ class WarningSource(enum.StrEnum):
     SPEND_RULE = "spend_rule"
     COMPLAINT_PRESSURE = "complaint_pressure"
     MANUAL = "manual"  # reported by the manager: competitor, wavering...
+    MODEL = "model"  # predicted by the churn model (server/churn), with the tree's path
 
 
 class ManualReason(enum.StrEnum):

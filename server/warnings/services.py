@@ -15,6 +15,7 @@ month's bills.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -261,6 +262,50 @@ def scan_warnings(
         .having(sa.func.count() >= config["WARNING_COMPLAINTS_COUNT"])
     ).all()
 
+    # A closed warning can only hold a finding of this month's bills (or of these
+    # complaints) if it was touched after the month began (or the window opened).
+    touched_since = since
+    if month is not None:
+        touched_since = min(since, datetime.combine(month, datetime.min.time(), local_zone()))
+    findings: dict[uuid.UUID, list[Finding]] = {}
+    if month is not None:
+        for customer_id, customer_bills in bills.items():
+            found = spend_findings(month, customer_bills)
+            if found:
+                findings[customer_id] = found
+    for customer_id, count, newest in pressure:
+        findings.setdefault(customer_id, []).append(_complaint_finding(count, newest, now))
+
+    opened, joined, reasons_added = raise_findings(
+        findings, customers, scope_ids, touched_since, now, _rule_source
+    )
+    return {
+        "month": month.strftime("%Y-%m") if month else None,
+        "customers_scanned": len(customers),
+        "warnings_opened": opened,
+        "warnings_joined": joined,
+        "reasons_added": reasons_added,
+    }
+
+
+def _rule_source(findings: list[Finding]) -> WarningSource:
+    if all(f.reason["code"] == "complaint_pressure" for f in findings):
+        return WarningSource.COMPLAINT_PRESSURE
+    return WarningSource.SPEND_RULE
+
+
+def raise_findings(
+    findings: dict[uuid.UUID, list[Finding]],
+    customers: dict[uuid.UUID, Customer],
+    scope_ids: sa.Select,
+    touched_since: datetime,
+    now: datetime,
+    source_of: Callable[[list[Finding]], WarningSource],
+) -> tuple[int, int, int]:
+    """Open a warning for each customer with findings, or join the open one; a finding
+    already on it, or on a warning closed since `touched_since`, is not raised again.
+    The rules' scan and the churn model's predictions both come through here.
+    Returns (warnings opened, warnings joined, reasons added)."""
     open_warnings = {
         w.customer_id: w
         for w in db.session.scalars(
@@ -270,11 +315,6 @@ def scan_warnings(
             )
         )
     }
-    # A closed warning can only hold a finding of this month's bills (or of these
-    # complaints) if it was touched after the month began (or the window opened).
-    touched_since = since
-    if month is not None:
-        touched_since = min(since, datetime.combine(month, datetime.min.time(), local_zone()))
     seen: dict[uuid.UUID, set[str]] = {}
     for customer_id, keys in db.session.execute(
         sa.select(ChurnWarning.customer_id, ChurnWarning.finding_keys).where(
@@ -284,15 +324,6 @@ def scan_warnings(
         )
     ):
         seen.setdefault(customer_id, set()).update(keys)
-
-    findings: dict[uuid.UUID, list[Finding]] = {}
-    if month is not None:
-        for customer_id, customer_bills in bills.items():
-            found = spend_findings(month, customer_bills)
-            if found:
-                findings[customer_id] = found
-    for customer_id, count, newest in pressure:
-        findings.setdefault(customer_id, []).append(_complaint_finding(count, newest, now))
 
     reasons_added = 0
     joined: list[tuple[ChurnWarning, list[Finding]]] = []
@@ -310,25 +341,14 @@ def scan_warnings(
         if warning is not None:
             joined.append((warning, new))
             continue
-        source = (
-            WarningSource.COMPLAINT_PRESSURE
-            if all(f.reason["code"] == "complaint_pressure" for f in new)
-            else WarningSource.SPEND_RULE
-        )
-        _add_findings(_new_warning(customer, source, now), new)
+        _add_findings(_new_warning(customer, source_of(new), now), new)
         opened.append(customer)
     # New warnings go out in one batched INSERT; the ORM would UPDATE versioned rows
     # one by one, so stages and joined warnings are written in bulk statements instead.
     db.session.flush()
     set_stage_in_bulk([c.id for c in opened], Stage.WARNING, now)
     _join_in_bulk(joined, now)
-    return {
-        "month": month.strftime("%Y-%m") if month else None,
-        "customers_scanned": len(customers),
-        "warnings_opened": len(opened),
-        "warnings_joined": len(joined),
-        "reasons_added": reasons_added,
-    }
+    return len(opened), len(joined), reasons_added
 
 
 def _month_to_judge(month: date | None) -> date | None:

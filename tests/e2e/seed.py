@@ -57,6 +57,8 @@ from server.timeutil import local_today
 from server.visits.services import create_visit
 from server.warnings.models import ManualReason
 from server.warnings.services import flag_customer
+from tests.churn_history import MONTHS as HISTORY_MONTHS
+from tests.churn_history import make_history
 
 PASSWORD = "e2e-password-1"
 # The first customer's name is unique enough to search for; the others share nothing.
@@ -279,6 +281,27 @@ def _busy_today(team: Team, admin, today) -> dict:
     }
 
 
+def _churn_history(today) -> dict:
+    """A team whose customers have the made-up churn history of the churn tests
+    (tests/churn_history.py), its last month this one: the churn model's screen trains
+    on it."""
+    team = Team(name="History team")
+    db.session.add(team)
+    managers = [
+        create_user(
+            username=f"e2e_history{n}",
+            display_name=f"History {n}",
+            role=Role.MANAGER,
+            password=PASSWORD,
+            team=team,
+        )
+        for n in range(1, 4)
+    ]
+    first = today.replace(day=1) - relativedelta(months=HISTORY_MONTHS - 1)
+    left = make_history(managers, customers=300, first=first)
+    return {"team_id": str(team.id), "leavers": sum(v is not None for v in left.values())}
+
+
 def seed(managers: int) -> dict:
     today = local_today(utcnow())
     team = Team(name="E2E team")
@@ -384,6 +407,7 @@ def seed(managers: int) -> dict:
         )
     console = _console_team(admin, today)
     busy_today = _busy_today(team, admin, today)
+    history = _churn_history(today)
     db.session.commit()
     return {
         "password": PASSWORD,
@@ -393,6 +417,7 @@ def seed(managers: int) -> dict:
         "managers": pool,
         "console": console,
         "busy_today": busy_today,
+        "history": history,
     }
 
 

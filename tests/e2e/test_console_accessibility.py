@@ -4,6 +4,7 @@ desktop size; with CONSOLE_SHOTS=<folder> it also leaves a screenshot of each th
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,21 @@ def _shot(c: Console, name: str) -> None:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         c.page.wait_for_timeout(300)  # charts draw on the next frame
         c.page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def _churn_run(admin) -> str:
+    """A churn run to show: the first one recorded, else one trained now on the seeded
+    history (a job the server runs after answering)."""
+    runs = admin.get("/api/v1/churn/runs", per_page=1)["items"]
+    if runs:
+        return runs[0]["id"]
+    job = admin.post("/api/v1/churn/train", {})
+    deadline = time.monotonic() + 120
+    while (job := admin.get(f"/api/v1/jobs/{job['id']}"))["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.5)
+    assert job["status"] == "done", job
+    return job["result"]["runs"][0]
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
@@ -102,6 +118,7 @@ def test_every_console_screen_passes_axe(browser, live_server, api, locale):
     admin.sign_in(live_server.admin)
     admin.wait_ready()
     customer = api(live_server.admin).get("/api/v1/customers", manager_id=busy, per_page=1)
+    run = _churn_run(api(live_server.admin))
     for name, path, shot in [
         ("Users", "/console/admin/users", "11-users"),
         ("Teams", "/console/admin/teams", "12-teams"),
@@ -111,6 +128,8 @@ def test_every_console_screen_passes_axe(browser, live_server, api, locale):
         ("Imports", "/console/admin/imports", "16-imports"),
         ("Audit trail", "/console/admin/audit", "16c-audit"),
         ("Failed phone changes", "/console/admin/sync-failed", "16e-sync-failed"),
+        ("Churn model", "/console/admin/churn", "16f-churn"),
+        ("Churn run", f"/console/admin/churn/runs/{run}", "16g-churn-run"),
         ("Customer (admin)", f"/console/customers/{customer['items'][0]['id']}", "16d-customer"),
         ("Dashboard (admin)", "/console", "17-dashboard-admin"),
     ]:

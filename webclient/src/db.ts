@@ -72,7 +72,8 @@ export type IntakeChannel = "in_person" | "phone" | "sms" | "email" | "im" | "ho
 export type CustomerResponse = "positive" | "neutral" | "negative";
 export type LocationStatus = "verified" | "out_of_range" | "unverified" | "not_applicable";
 export type WarningStatus = "open" | "retained" | "churned";
-export type WarningSource = "spend_rule" | "complaint_pressure" | "manual";
+/** Who raised a warning: the spend rule, complaints, the manager, or the churn model. */
+export type WarningSource = "spend_rule" | "complaint_pressure" | "manual" | "model";
 export type CampaignKind = "retention" | "privilege" | "marketing";
 /** draft: being defined (never on a phone); launched: outcomes recorded; closed: final. */
 export type CampaignStatus = "draft" | "launched" | "closed";

@@ -59,7 +59,7 @@ const NAV: { name: RouteName; key: ConsoleKey; also?: RouteName[] }[] = [
   { name: "reviews", key: "console.nav.reviews" },
 ];
 
-const ADMIN_NAV: { name: RouteName; key: ConsoleKey }[] = [
+const ADMIN_NAV: { name: RouteName; key: ConsoleKey; also?: RouteName[] }[] = [
   { name: "users", key: "console.nav.users" },
   { name: "teams", key: "console.nav.teams" },
   { name: "tiers", key: "console.nav.tiers" },
@@ -68,12 +68,13 @@ const ADMIN_NAV: { name: RouteName; key: ConsoleKey }[] = [
   { name: "imports", key: "console.nav.imports" },
   { name: "audit", key: "console.nav.audit" },
   { name: "syncFailed", key: "console.nav.syncFailed" },
+  { name: "churn", key: "console.nav.churn", also: ["churnRun"] },
 ];
 
 function titleKey(name: RouteName): ConsoleKey {
   const found =
     NAV.find((n) => n.name === name || n.also?.includes(name)) ??
-    ADMIN_NAV.find((n) => n.name === name);
+    ADMIN_NAV.find((n) => n.name === name || n.also?.includes(name));
   return found?.key ?? "console.name";
 }
 

@@ -14,6 +14,10 @@ import type {
   FailedMutation,
   Campaign,
   CampaignInput,
+  ChurnCombine,
+  ChurnModelKind,
+  ChurnRun,
+  ChurnRunDetail,
   Category,
   CustomerDetail,
   CustomerQuery,
@@ -318,6 +322,22 @@ export class ConsoleApi {
 
   syncFailed = (query: Query = {}) =>
     this.get<{ items: FailedMutation[] }>(`/sync/failed${queryString(query)}`);
+
+  // --- the churn model (admins) ------------------------------------------------------
+
+  churnRuns = (query: Query = {}) => this.get<Page<ChurnRun>>(`/churn/runs${queryString(query)}`);
+  churnRun = (id: string) => this.get<ChurnRunDetail>(`/churn/runs/${id}`);
+  /** Training as a job; a bad choice is a 422 naming the field. */
+  trainChurn = (body: {
+    members: ChurnModelKind[];
+    combine: ChurnCombine;
+    tree_depth: number;
+    seed: number;
+    window?: number;
+  }) => this.send<Job>("POST", "/churn/train", body);
+  /** Model warnings for the latest billed month (or `month`), as a job. */
+  predictChurn = (month?: string) =>
+    this.send<Job>("POST", "/churn/predict", month ? { month } : {});
 
   // --- plumbing -----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import { numbers } from "../i18n/messages/numbers";
 import { consoleAdmin } from "./messages/admin";
 import { consoleAssign } from "./messages/assign";
 import { consoleAudit } from "./messages/audit";
+import { consoleChurn } from "./messages/churn";
 import { consoleCampaigns } from "./messages/campaigns";
 import { consoleDashboard } from "./messages/dashboard";
 import { consolePrivacy } from "./messages/privacy";
@@ -49,6 +50,7 @@ const catalogues = [
   consoleAudit,
   consolePrivacy,
   consoleSyncFailed,
+  consoleChurn,
 ] as const;
 
 // A key missing from either language of an area fails `tsc` here, naming the key.

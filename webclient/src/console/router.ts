@@ -25,6 +25,8 @@ export const ROUTES = {
   imports: "/console/admin/imports",
   audit: "/console/admin/audit",
   syncFailed: "/console/admin/sync-failed",
+  churn: "/console/admin/churn",
+  churnRun: "/console/admin/churn/runs/:id",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

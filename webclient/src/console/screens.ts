@@ -33,6 +33,8 @@ export const SCREENS: Record<RouteName, Loader> = {
   imports: () => import("./screens/admin/Imports").then((m) => m.Imports),
   audit: () => import("./screens/admin/Audit").then((m) => m.Audit),
   syncFailed: () => import("./screens/admin/SyncFailed").then((m) => m.SyncFailed),
+  churn: () => import("./screens/admin/Churn").then((m) => m.Churn),
+  churnRun: () => import("./screens/admin/ChurnRun").then((m) => m.ChurnRunDetail),
 };
 
 /** Screens of the administration area: admins only (a lead does not even see the links). */
@@ -45,4 +47,6 @@ export const ADMIN_ONLY: ReadonlySet<RouteName> = new Set([
   "imports",
   "audit",
   "syncFailed",
+  "churn",
+  "churnRun",
 ]);

@@ -533,3 +533,91 @@ export interface FailedMutation {
   settled_at: string | null;
   status: "failed" | "retrying" | "settled";
 }
+
+// --- the churn model (admins) ------------------------------------------------------------
+
+export type ChurnModelKind = "tree" | "bayes" | "logistic" | "boosting";
+export type ChurnCombine = "union" | "intersection";
+
+export interface ChurnSettings {
+  members: ChurnModelKind[];
+  combine: ChurnCombine;
+  tree_depth: number;
+  min_leaf_share: number;
+  seed: number;
+}
+
+/** One condition of a tree's rule, as codes (the console words it: lib/churnRules.ts). */
+export interface RuleCondition {
+  feature: string;
+  op: "le" | "gt" | "ge" | "between" | "between_ge" | "is" | "is_not" | "blank" | "present";
+  value?: number | string | null;
+  low?: number | null;
+}
+
+export interface ChurnRule {
+  conditions: RuleCondition[];
+  rows: number;
+  left_share: number;
+}
+
+export interface AtK {
+  flagged: number;
+  caught: number;
+  precision: number;
+  recall: number;
+  lift: number;
+}
+
+export interface CalibrationBin {
+  from: number;
+  rows: number;
+  predicted: number;
+  left: number;
+}
+
+export interface ChurnMetrics {
+  rows: { train: number; train_leavers: number; test: number; test_leavers: number };
+  models: Record<
+    ChurnModelKind,
+    {
+      auc: number | null;
+      at_k: AtK;
+      calibration: { brier: number; ece: number; bins: CalibrationBin[] };
+    }
+  >;
+  combination: { auc: number | null; at_k: AtK; at_rules_count: AtK };
+  rules: { auc: number | null; at_k: AtK };
+  lift_over_rules: number | null;
+}
+
+export interface ChurnRun {
+  id: string;
+  segment: string;
+  status: "active" | "retired" | "not_activated";
+  not_activated_reason: string | null;
+  trained_from: string;
+  trained_to: string;
+  tested_from: string;
+  tested_to: string;
+  window_months: number;
+  warnings_per_manager: number;
+  settings: ChurnSettings;
+  figures: {
+    auc: number | null;
+    rules_auc: number | null;
+    precision: number;
+    recall: number;
+    rules_precision: number;
+    rules_recall: number;
+    lift_over_rules: number | null;
+  };
+  created_at: string;
+  created_by: Ref | null;
+}
+
+export interface ChurnRunDetail extends ChurnRun {
+  metrics: ChurnMetrics;
+  importances: { tree?: Record<string, number> };
+  rules: ChurnRule[];
+}

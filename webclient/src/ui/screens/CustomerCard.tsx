@@ -174,6 +174,7 @@ function Warnings({ warnings, customer }: { warnings: ChurnWarning[]; customer: 
               ))}
             </ul>
             <p class="fb-meta">
+              {t(`warningSource.${w.source}`)} ·{" "}
               {t("card.warningOpened", { date: fmtDate(w.opened_at) })} ·{" "}
               {w.cause_analysis ? t("card.warningAnswered") : t("card.warningUnanswered")}
             </p>

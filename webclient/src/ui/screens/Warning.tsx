@@ -45,7 +45,8 @@ export function Warning({ route }: ScreenProps) {
             {customer.name} <TierBadge tier={customer.tier} /> ·{" "}
           </>
         )}
-        {t(`warningStatus.${w.status}`)} · {t("card.warningOpened", { date: fmtDate(w.opened_at) })}
+        {t(`warningStatus.${w.status}`)} · {t(`warningSource.${w.source}`)} ·{" "}
+        {t("card.warningOpened", { date: fmtDate(w.opened_at) })}
       </p>
       <section class="fb-section" aria-labelledby="warning-reasons">
         <h2 id="warning-reasons">{t("warning.reasons")}</h2>
