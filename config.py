@@ -147,6 +147,8 @@ class Config:
     CHURN_WARNINGS_PER_MANAGER = 10
     CHURN_SEGMENT_MIN_ROWS = 2000
     CHURN_SEGMENT_MIN_LEAVERS = 100
+    # The tier group of a finer segment ("individual/top"; the others are "/rest").
+    CHURN_TOP_TIERS = ("diamond", "emerald", "platinum")
     # Training rows beyond this are a weighted sample of the stayers (all leavers kept).
     CHURN_MAX_TRAINING_ROWS = 1_000_000
 

@@ -169,3 +169,42 @@ def test_a_large_training_table_is_a_weighted_sample_of_the_stayers(
             assert run.metrics["combination"]["auc"] > 0.8
     finally:
         app.config["CHURN_MAX_TRAINING_ROWS"] = 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("min_rows", "min_leavers", "segments"),
+    [
+        # Enough everywhere: a model per kind and tier group.
+        (50, 1, ["individual/top", "individual/rest", "organisation/top", "organisation/rest"]),
+        # Too few leavers among organisations' tier groups (14 and 21), enough per kind.
+        (50, 30, ["individual", "organisation"]),
+        # Too few leavers among organisations (35): one model.
+        (50, 40, ["all"]),
+    ],
+)
+def test_a_model_per_segment_where_the_data_is_enough(
+    app, in_app, managers, churn_config, min_rows, min_leavers, segments
+):
+    saved = app.config["CHURN_SEGMENT_MIN_ROWS"], app.config["CHURN_SEGMENT_MIN_LEAVERS"]
+    app.config["CHURN_SEGMENT_MIN_ROWS"], app.config["CHURN_SEGMENT_MIN_LEAVERS"] = (
+        min_rows,
+        min_leavers,
+    )
+    try:
+        with in_app():
+            make_history(managers, customers=600)
+            runs = services.train_runs(Settings(members=("tree",)))
+            assert [run.segment for run in runs] == segments
+            # The segments share the training rows out, each row to one segment.
+            assert sum(run.metrics["rows"]["train"] for run in runs) == 5494
+            # Activating one segment's run never retires another's of the same training.
+            db.session.flush()
+            for run in runs:
+                db.session.refresh(run)
+                assert run.status != RunStatus.RETIRED
+            # Each active segment predicts only for its own customers.
+            if any(run.status == RunStatus.ACTIVE for run in runs):
+                counts = services.predict(month(14))
+                assert counts["customers_flagged"] > 0
+    finally:
+        app.config["CHURN_SEGMENT_MIN_ROWS"], app.config["CHURN_SEGMENT_MIN_LEAVERS"] = saved

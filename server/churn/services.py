@@ -5,8 +5,8 @@ them are held out and the models learn from the earlier ones (train up to T, tes
 later months). Each run is recorded with its months, settings, metrics, importances
 and the tree's rules; it is activated only when it does better than the spend rule
 alone, and it then retires the segment's previous run. One model per segment
-(individual and organisation customers) when each has enough rows and leavers, else
-one for all.
+(individual and organisation customers, each split into the top tiers and the rest)
+when each has enough rows and leavers, else by kind, else one for all.
 
 `predict`: the active runs score the customers billed in the latest month; each
 manager's top CHURN_WARNINGS_PER_MANAGER by the combination (union or intersection of
@@ -156,17 +156,38 @@ def _sample(rows: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, np.ndarray | N
     return rows[kept], weights
 
 
+def segment_of(rows: pd.DataFrame, segment: str) -> np.ndarray:
+    """Which rows a segment holds: "all", a kind ("individual"), or a kind and a tier
+    group ("individual/top": CHURN_TOP_TIERS; "individual/rest": the others)."""
+    if segment == "all":
+        return np.ones(len(rows), dtype=bool)
+    kind, _, group = segment.partition("/")
+    held = rows["kind"].to_numpy() == kind
+    if group:
+        top = rows["tier"].isin(current_app.config["CHURN_TOP_TIERS"]).to_numpy()
+        held &= top if group == "top" else ~top
+    return held
+
+
 def _segments(train_rows: pd.DataFrame, test_rows: pd.DataFrame) -> list[str]:
+    """The finest segmentation whose every segment has enough to learn and to test
+    from: kind and tier group, else kind, else all."""
     config = current_app.config
-    for name in SEGMENTS:
-        part, later = train_rows[train_rows["kind"] == name], test_rows[test_rows["kind"] == name]
-        if (
-            len(part) < config["CHURN_SEGMENT_MIN_ROWS"]
-            or part["left"].sum() < config["CHURN_SEGMENT_MIN_LEAVERS"]
-            or later["left"].nunique() < 2
-        ):
-            return ["all"]
-    return list(SEGMENTS)
+
+    def enough(segment: str) -> bool:
+        part = train_rows[segment_of(train_rows, segment)]
+        later = test_rows[segment_of(test_rows, segment)]
+        return (
+            len(part) >= config["CHURN_SEGMENT_MIN_ROWS"]
+            and part["left"].sum() >= config["CHURN_SEGMENT_MIN_LEAVERS"]
+            and later["left"].nunique() == 2
+        )
+
+    finer = [f"{kind}/{group}" for kind in SEGMENTS for group in ("top", "rest")]
+    for level in (finer, list(SEGMENTS)):
+        if all(enough(segment) for segment in level):
+            return level
+    return ["all"]
 
 
 def train_runs(
@@ -202,8 +223,8 @@ def train_runs(
     numeric = numeric_features(table)
     runs = []
     for segment in _segments(train_part, test_part):
-        learn = train_part if segment == "all" else train_part[train_part["kind"] == segment]
-        judge = test_part if segment == "all" else test_part[test_part["kind"] == segment]
+        learn = train_part[segment_of(train_part, segment)]
+        judge = test_part[segment_of(test_part, segment)]
         learn, weights = _sample(learn, settings.seed)
         models = train(
             learn, learn["left"].to_numpy(), numeric, list(CATEGORICAL), settings, weights
@@ -236,14 +257,16 @@ def train_runs(
             created_at=utcnow(),
             model=pickle.dumps(models, protocol=pickle.HIGHEST_PROTOCOL),
         )
-        if better:
-            db.session.execute(
-                sa.update(ChurnRun)
-                .where(ChurnRun.status == RunStatus.ACTIVE)
-                .values(status=RunStatus.RETIRED)
-            )
-        db.session.add(run)
         runs.append(run)
+    if any(run.status == RunStatus.ACTIVE for run in runs):
+        # The new segmentation replaces the old one whole: a segment whose new run did
+        # not beat the rules has no model until the next training.
+        db.session.execute(
+            sa.update(ChurnRun)
+            .where(ChurnRun.status == RunStatus.ACTIVE)
+            .values(status=RunStatus.RETIRED)
+        )
+    db.session.add_all(runs)
     db.session.flush()
     return runs
 
@@ -286,7 +309,7 @@ def predict(month: date | None = None) -> dict:
     findings: dict[uuid.UUID, list[Finding]] = {}
     label = month.strftime("%Y-%m")
     for run in runs:
-        rows = table if run.segment == "all" else table[table["kind"] == run.segment]
+        rows = table[segment_of(table, run.segment)]
         if rows.empty:
             continue
         models: Models = pickle.loads(run.model)  # our own database's bytes
