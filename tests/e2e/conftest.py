@@ -33,7 +33,7 @@ from tests.e2e.pages import Api, Phone
 ROOT = Path(__file__).resolve().parents[2]
 WEBCLIENT = ROOT / "webclient"
 # One manager per test, plus spares for the accessibility scan and reassignments.
-POOL_SIZE = 24
+POOL_SIZE = 40
 # The server's TIMEZONE: "today" on the phone must be the server's today.
 TIMEZONE = "Asia/Shanghai"
 HERE = Path(__file__).resolve().parent
