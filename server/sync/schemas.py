@@ -51,6 +51,12 @@ class PullAnswerSchema(Schema):
     has_more = fields.Boolean()
     last_acknowledged_seq = fields.Integer()
     server_time = fields.DateTime()
+    estimate = fields.Integer(
+        metadata={
+            "description": "On the first page of a full pull only: about how many changes"
+            " the whole round holds, for the phone's progress (docs/sync.md)."
+        }
+    )
 
 
 class MutationResultSchema(Schema):
