@@ -34,6 +34,32 @@ class Evaluation:
     examples: list[dict]
 
 
+def judge(
+    label: np.ndarray,
+    scores: dict[str, np.ndarray],
+    settings: Settings,
+    k: int,
+    groups: np.ndarray | None = None,
+) -> tuple[dict[str, dict], dict, np.ndarray]:
+    """Each model's ROC AUC, figures at k (per group when `groups` numbers the rows)
+    and calibration; the combination's ROC AUC and figures at k (the union or
+    intersection of the members' flags, server/churn/learn.py); and its score."""
+    per_model = {
+        name: {
+            "auc": metrics.auc(label, scores[name]),
+            "at_k": metrics.at_k(label, top_k(scores[name], k, groups)),
+            "calibration": metrics.calibration(label, scores[name]),
+        }
+        for name in MODEL_KINDS
+    }
+    score = combined_score(scores, settings.members, settings.combine)
+    combination = {
+        "auc": metrics.auc(label, score),
+        "at_k": metrics.at_k(label, flagged(scores, settings.members, settings.combine, k, groups)),
+    }
+    return per_model, combination, score
+
+
 def evaluate(data: Labelled, settings: Settings, top: int | None = None) -> Evaluation:
     rows = np.arange(len(data.label))
     train_rows, test_rows = train_test_split(
@@ -51,20 +77,8 @@ def evaluate(data: Labelled, settings: Settings, top: int | None = None) -> Eval
     label = data.label[test_rows]
     k = top if top is not None else max(1, round(0.1 * len(test_rows)))
     scores = models.scores(test_frame)
-    per_model = {
-        name: {
-            "auc": metrics.auc(label, scores[name]),
-            "at_k": metrics.at_k(label, top_k(scores[name], k)),
-            "calibration": metrics.calibration(label, scores[name]),
-        }
-        for name in MODEL_KINDS
-    }
-    combination = {
-        "members": list(settings.members),
-        "combine": settings.combine,
-        "auc": metrics.auc(label, combined_score(scores, settings.members, settings.combine)),
-        "at_k": metrics.at_k(label, flagged(scores, settings.members, settings.combine, k)),
-    }
+    per_model, combined, _score = judge(label, scores, settings, k)
+    combination = {"members": list(settings.members), "combine": settings.combine, **combined}
     return Evaluation(
         report=data.report,
         settings=settings,

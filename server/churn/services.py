@@ -30,6 +30,7 @@ from sqlalchemy.orm import joinedload
 
 from server.auth.models import User
 from server.churn import metrics
+from server.churn.evaluate import judge
 from server.churn.features import (
     CATEGORICAL,
     History,
@@ -38,7 +39,7 @@ from server.churn.features import (
     load_history,
     numeric_features,
 )
-from server.churn.learn import MODEL_KINDS, Models, Settings, combined_score, flagged, top_k, train
+from server.churn.learn import Models, Settings, flagged, top_k, train
 from server.churn.models import ChurnRun, RunStatus
 from server.churn.reasons import band, worded
 from server.customers.models import Customer, MonthlySpend, Stage
@@ -88,23 +89,8 @@ def _evaluate(models: Models, test: pd.DataFrame, k: int) -> dict:
     label = test["left"].to_numpy()
     groups = _groups(test)
     scores = models.scores(test)
-    settings = models.settings
-    result: dict = {
-        "models": {
-            name: {
-                "auc": metrics.auc(label, scores[name]),
-                "at_k": metrics.at_k(label, top_k(scores[name], k, groups)),
-                "calibration": metrics.calibration(label, scores[name]),
-            }
-            for name in MODEL_KINDS
-        }
-    }
-    combination_mask = flagged(scores, settings.members, settings.combine, k, groups)
-    combined = combined_score(scores, settings.members, settings.combine)
-    result["combination"] = {
-        "auc": metrics.auc(label, combined),
-        "at_k": metrics.at_k(label, combination_mask),
-    }
+    per_model, combination, combined = judge(label, scores, models.settings, k, groups)
+    result: dict = {"models": per_model, "combination": combination}
     rule = test["rule_spend_drop"].to_numpy() > 0
     result["rules"] = {
         "auc": metrics.auc(label, rule.astype(float)),
@@ -224,18 +210,18 @@ def train_runs(
     runs = []
     for segment in _segments(train_part, test_part):
         learn = train_part[segment_of(train_part, segment)]
-        judge = test_part[segment_of(test_part, segment)]
+        tested = test_part[segment_of(test_part, segment)]
         learn, weights = _sample(learn, settings.seed)
         models = train(
             learn, learn["left"].to_numpy(), numeric, list(CATEGORICAL), settings, weights
         )
-        evaluation = _evaluate(models, judge, k)
+        evaluation = _evaluate(models, tested, k)
         evaluation["rows"] = {
             "train": len(learn),
             "train_weighted": float(weights.sum()) if weights is not None else len(learn),
             "train_leavers": int(learn["left"].sum()),
-            "test": len(judge),
-            "test_leavers": int(judge["left"].sum()),
+            "test": len(tested),
+            "test_leavers": int(tested["left"].sum()),
         }
         better = _better_than_rules(evaluation)
         run = ChurnRun(
