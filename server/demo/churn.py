@@ -155,8 +155,11 @@ def seed_churn_history(seed: int, now: datetime) -> dict:
 
 
 def train_demo_model() -> dict:
-    """Train (union of tree, naive Bayes and boosting) and predict the latest month."""
-    runs = train_runs(Settings())
+    """Train (the union of the tree and logistic regression) and predict the latest month."""
+    # The tree and logistic regression: on some days' demo data gradient boosting
+    # ranked no better than chance (ROC AUC 0.5; not understood yet, see the stop-19
+    # note), and a union is only as sure as its weakest member.
+    runs = train_runs(Settings(members=("tree", "logistic")))
     active = [run for run in runs if run.status.value == "active"]
     counts = predict() if active else {"warnings_opened": 0}
     first = runs[0].metrics
